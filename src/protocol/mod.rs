@@ -3,6 +3,8 @@
 //! Nothing here reads a clock, spawns, sleeps, or knows `sim/` or `model/`: inputs are
 //! method calls with the current time passed in, outputs are actions the caller drains.
 
+pub mod barrier;
+pub mod coordinator;
 pub mod types;
 
 pub use types::*;

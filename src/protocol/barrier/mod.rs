@@ -1,0 +1,1 @@
+//! Barrier handling at a subtask input.

@@ -1,5 +1,11 @@
 //! ckptsim: a deterministic discrete-event simulator for the checkpoint protocols of
 //! distributed stream processors.
 
+pub mod check;
+pub mod cli;
+pub mod model;
 pub mod protocol;
+pub mod run;
+pub mod scenario;
 pub mod sim;
+pub mod stats;

@@ -1,1 +1,8 @@
-fn main() {}
+//! The `ckptsim` command line: run and validate scenarios.
+
+use ckptsim::cli;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::main()
+}

@@ -1,0 +1,115 @@
+//! Oracles: what the job must have produced, computed independently of the
+//! simulator, and the comparison that names each difference.
+
+pub mod reference;
+
+use crate::model::operator::{CountSum, OutputKey};
+use crate::model::World;
+use reference::expected_sinks;
+use serde::Serialize;
+
+/// The kind of a difference between what a sink holds and what it should.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnomalyKind {
+    /// A key the reference produces is missing from the sink.
+    Lost,
+    /// A key the reference does not produce is in the sink.
+    Unexpected,
+    /// More records counted for a key than the reference: duplicates.
+    Duplicated,
+    /// Fewer records counted for a key than the reference.
+    Missing,
+    /// Same count, different value.
+    WrongValue,
+    /// A channel lost or invented records in transit.
+    ChannelImbalance,
+    /// The sink received a different number of records (updates) than the reference.
+    RecordCount,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Anomaly {
+    pub kind: AnomalyKind,
+    pub operator: String,
+    pub key: u64,
+    /// The window's last instant for window results, else 0.
+    pub window: u64,
+    pub expected: Option<CountSum>,
+    pub actual: Option<CountSum>,
+}
+
+/// The outcome of checking a finished run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Verdict {
+    /// Every sink matched the reference and every channel delivered what was sent.
+    pub held: bool,
+    pub sinks: Vec<SinkCheck>,
+    /// The first differences found (at most 20 are kept), in key order.
+    pub anomalies: Vec<Anomaly>,
+    pub anomaly_count: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SinkCheck {
+    pub operator: String,
+    pub keys: usize,
+    pub records: u64,
+    pub expected_records: u64,
+}
+
+const KEPT_ANOMALIES: usize = 20;
+
+/// Compares every sink of a drained world with the reference output.
+pub fn check_exactly_once(world: &World) -> Verdict {
+    let scenario = &world.scenario;
+    let expected = expected_sinks(scenario, &world.source_offsets());
+    let actual = world.sink_tables();
+    let mut verdict = Verdict { held: true, ..Verdict::default() };
+    let note = |verdict: &mut Verdict, anomaly: Anomaly| {
+        verdict.held = false;
+        verdict.anomaly_count += 1;
+        if verdict.anomalies.len() < KEPT_ANOMALIES {
+            verdict.anomalies.push(anomaly);
+        }
+    };
+    for (op, want) in &expected {
+        let name = scenario.operators[*op].name.clone();
+        let got = actual.iter().find(|(o, _)| o == op).map(|(_, t)| t.sorted()).unwrap_or_default();
+        let records = actual.iter().find(|(o, _)| o == op).map_or(0, |(_, t)| t.records);
+        verdict.sinks.push(SinkCheck { operator: name.clone(), keys: got.len(), records, expected_records: want.records });
+        if want.records_are_exact && records != want.records {
+            let count = |n| Some(CountSum { count: n, sum: 0 });
+            let anomaly = Anomaly { kind: AnomalyKind::RecordCount, operator: name.clone(), key: 0, window: 0, expected: count(want.records), actual: count(records) };
+            note(&mut verdict, anomaly);
+        }
+        let keys: std::collections::BTreeSet<OutputKey> = want.rows.keys().chain(got.keys()).copied().collect();
+        for key in keys {
+            let (e, a) = (want.rows.get(&key).copied(), got.get(&key).copied());
+            let kind = match (e, a) {
+                (Some(e), Some(a)) if e == a => continue,
+                (Some(_), None) => AnomalyKind::Lost,
+                (None, Some(_)) => AnomalyKind::Unexpected,
+                (Some(e), Some(a)) if a.count > e.count => AnomalyKind::Duplicated,
+                (Some(e), Some(a)) if a.count < e.count => AnomalyKind::Missing,
+                _ => AnomalyKind::WrongValue,
+            };
+            note(&mut verdict, Anomaly { kind, operator: name.clone(), key: key.0, window: key.1, expected: e, actual: a });
+        }
+    }
+    for channel in &world.channels {
+        if channel.records_sent != channel.records_consumed {
+            let producer = &world.subtasks[channel.producer];
+            let anomaly = Anomaly {
+                kind: AnomalyKind::ChannelImbalance,
+                operator: scenario.operators[producer.op].name.clone(),
+                key: 0,
+                window: 0,
+                expected: Some(CountSum { count: channel.records_sent, sum: 0 }),
+                actual: Some(CountSum { count: channel.records_consumed, sum: 0 }),
+            };
+            note(&mut verdict, anomaly);
+        }
+    }
+    verdict
+}

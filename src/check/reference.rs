@@ -1,0 +1,186 @@
+//! The expected output of a job, computed without the simulator: every record the
+//! sources produced, processed exactly once, in offset order, by a plain walk over
+//! the job graph. No channels, no time, no TaskManagers.
+
+use crate::model::operator::{filter_keeps, map_value, window_end, CountSum, OutputKey};
+use crate::model::source::{KeySampler, PartitionLog};
+use crate::scenario::{OperatorLogicSpec, Partitioning, Scenario, TimeCharacteristic};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+
+/// What a sink must hold at the end of a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExpectedSink {
+    pub rows: BTreeMap<OutputKey, CountSum>,
+    /// Records the sink receives, counting every update and broadcast copy.
+    pub records: u64,
+    /// False where the record count depends on timing (processing-time windows).
+    pub records_are_exact: bool,
+}
+
+/// The per-operator state of the reference walk.
+enum Reference {
+    Pass,
+    Aggregate(FxHashMap<u64, CountSum>),
+    /// Per key, per window end: count and sum. Processing-time windows are kept
+    /// under window 0: only per-key totals can be known without timing.
+    Window { size: u64, event_time: bool, windows: FxHashMap<(u64, u64), CountSum> },
+    Sink(ExpectedSink, SinkFold),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SinkFold {
+    Append,
+    Upsert,
+    Totals,
+}
+
+/// A record in the reference walk: key, value, count, and the output key's window part.
+#[derive(Clone, Copy)]
+struct Row {
+    key: u64,
+    value: i64,
+    count: u64,
+    window: u64,
+}
+
+/// Computes each sink's expected output, given how far each source partition was
+/// read: `offsets` lists (source operator, partition, end offset).
+pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec<(usize, ExpectedSink)> {
+    let ops = &scenario.operators;
+    let mut states: Vec<Reference> = Vec::with_capacity(ops.len());
+    let mut fold = vec![SinkFold::Append; ops.len()];
+    for op in scenario.topological_order() {
+        let inherited = scenario.inputs_of(op).map(|e| fold[e.from]).find(|f| *f != SinkFold::Append).unwrap_or(SinkFold::Append);
+        fold[op] = match ops[op].logic {
+            OperatorLogicSpec::Aggregate => SinkFold::Upsert,
+            OperatorLogicSpec::Window { time: TimeCharacteristic::Event, .. } => SinkFold::Upsert,
+            OperatorLogicSpec::Window { time: TimeCharacteristic::Processing, .. } => SinkFold::Totals,
+            _ => inherited,
+        };
+    }
+    for (i, op) in ops.iter().enumerate() {
+        states.push(match op.logic {
+            OperatorLogicSpec::Aggregate => Reference::Aggregate(FxHashMap::default()),
+            OperatorLogicSpec::Window { size_ns, time } => Reference::Window {
+                size: size_ns,
+                event_time: time == TimeCharacteristic::Event,
+                windows: FxHashMap::default(),
+            },
+            OperatorLogicSpec::Sink => {
+                let sink = ExpectedSink { records_are_exact: fold[i] != SinkFold::Totals, ..ExpectedSink::default() };
+                Reference::Sink(sink, fold[i])
+            }
+            _ => Reference::Pass,
+        });
+    }
+    let mut partition_id = 0u64;
+    for (op_index, op) in ops.iter().enumerate() {
+        let OperatorLogicSpec::Source(spec) = &op.logic else {
+            continue;
+        };
+        let sampler = KeySampler::new(&spec.keys);
+        for partition in 0..spec.partitions {
+            let end = offsets
+                .iter()
+                .find(|(o, p, _)| *o == op_index && *p == partition)
+                .map_or(0, |(_, _, end)| *end);
+            let mut log = PartitionLog::new(spec, sampler.clone(), scenario.seed, partition, partition_id + u64::from(partition), scenario.duration_ns);
+            for offset in 0..end {
+                let r = log.record_at(offset);
+                let row = Row { key: r.key, value: r.value, count: 1, window: r.event_time };
+                emit(scenario, &mut states, op_index, row, 1);
+            }
+        }
+        partition_id += u64::from(spec.partitions);
+    }
+    // End of input: every window fires, in topological order so results flow on.
+    for op in scenario.topological_order() {
+        if let Reference::Window { windows, .. } = &mut states[op] {
+            let mut fired: Vec<((u64, u64), CountSum)> = windows.drain().collect();
+            fired.sort_unstable_by_key(|(k, _)| *k);
+            for ((key, window), acc) in fired {
+                let row = Row { key, value: acc.sum, count: acc.count, window };
+                emit(scenario, &mut states, op, row, 1);
+            }
+        }
+    }
+    states
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, s)| match s {
+            Reference::Sink(sink, _) => Some((i, sink)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Sends `row`, output by `from`, along every edge leaving it. `copies` counts how
+/// many identical copies travel (broadcast sends one to each consumer subtask).
+fn emit(scenario: &Scenario, states: &mut [Reference], from: usize, row: Row, copies: u64) {
+    let targets: Vec<(usize, u64)> = scenario
+        .outputs_of(from)
+        .map(|e| {
+            let fan_out = if e.partitioning == Partitioning::Broadcast { u64::from(scenario.operators[e.to].parallelism) } else { 1 };
+            (e.to, copies * fan_out)
+        })
+        .collect();
+    for (to, copies) in targets {
+        process(scenario, states, to, row, copies);
+    }
+}
+
+fn process(scenario: &Scenario, states: &mut [Reference], op: usize, row: Row, copies: u64) {
+    match scenario.operators[op].logic {
+        OperatorLogicSpec::Source(_) => unreachable!("sources have no inputs"),
+        OperatorLogicSpec::Map { multiply, add } => {
+            let mapped = Row { value: map_value(row.value, multiply, add), ..row };
+            emit(scenario, states, op, mapped, copies);
+        }
+        OperatorLogicSpec::Filter { modulus, remainder } => {
+            if filter_keeps(row.value, modulus, remainder) {
+                emit(scenario, states, op, row, copies);
+            }
+        }
+        OperatorLogicSpec::Aggregate => {
+            // Each copy is a separate record for the aggregate.
+            for _ in 0..copies {
+                let Reference::Aggregate(state) = &mut states[op] else { unreachable!() };
+                let acc = state.entry(row.key).or_default();
+                acc.count += 1;
+                acc.sum += row.value;
+                let update = Row { key: row.key, value: acc.sum, count: acc.count, window: 0 };
+                emit(scenario, states, op, update, 1);
+            }
+        }
+        OperatorLogicSpec::Window { .. } => {
+            let Reference::Window { size, event_time, windows } = &mut states[op] else { unreachable!() };
+            let window = if *event_time { window_end(row.window, *size) - 1 } else { 0 };
+            let acc = windows.entry((row.key, window)).or_default();
+            acc.count += copies;
+            acc.sum += row.value * copies as i64;
+        }
+        OperatorLogicSpec::Sink => {
+            let Reference::Sink(sink, fold) = &mut states[op] else { unreachable!() };
+            sink.records += copies;
+            match fold {
+                SinkFold::Append => {
+                    let r = sink.rows.entry((row.key, 0)).or_default();
+                    r.count += copies;
+                    r.sum += row.value * copies as i64;
+                }
+                SinkFold::Upsert => {
+                    let r = sink.rows.entry((row.key, row.window)).or_default();
+                    if row.count > r.count {
+                        *r = CountSum { count: row.count, sum: row.value };
+                    }
+                }
+                SinkFold::Totals => {
+                    let r = sink.rows.entry((row.key, 0)).or_default();
+                    r.count += row.count * copies;
+                    r.sum += row.value * copies as i64;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! `ckptsim run`: simulate a scenario, print a summary, optionally write it as JSON.
+
+use super::output::write_atomically;
+use super::progress::RunProgress;
+use super::{UsageError, QUICKSTART};
+use crate::check::Verdict;
+use crate::scenario::{self, units::parse_duration, Scenario};
+use crate::sim::time::{as_secs_f64, format_duration, MILLISECOND};
+use crate::stats::run::RunSummary;
+use clap::Args;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The scenario file; the built-in quickstart when omitted.
+    scenario: Option<PathBuf>,
+    /// Overrides the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Overrides how long the sources produce input, like 10s or 500ms.
+    #[arg(long, value_parser = parse_duration_arg)]
+    duration: Option<u64>,
+    /// Writes summary.json into this folder.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Prints the summary as JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_duration_arg(text: &str) -> Result<u64, String> {
+    match parse_duration(text)? {
+        0 => Err("must be greater than 0".into()),
+        ns => Ok(ns),
+    }
+}
+
+/// Everything `--json` prints and `--out` writes.
+#[derive(Serialize)]
+struct Report<'a> {
+    summary: &'a RunSummary,
+    wall_time_ms: f64,
+    check: &'a Verdict,
+    scenario: &'a Scenario,
+}
+
+pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
+    let mut scenario = match &args.scenario {
+        Some(path) => scenario::load_file(path),
+        None => scenario::parse_str(QUICKSTART, "quickstart.yaml (built in)"),
+    }
+    .map_err(|e| UsageError(e.to_string()))?;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    if let Some(duration) = args.duration {
+        scenario.duration_ns = duration;
+    }
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir).map_err(|e| UsageError(format!("cannot create output folder {}: {e}", dir.display())))?;
+    }
+    if !args.json {
+        println!(
+            "ckptsim run `{}`: seed {}, {} of input, {} TaskManagers × {} slots",
+            scenario.name,
+            scenario.seed,
+            format_duration(scenario.duration_ns),
+            scenario.cluster.taskmanagers,
+            scenario.cluster.slots_per_taskmanager
+        );
+    }
+
+    let started = Instant::now();
+    let mut progress = RunProgress::new(scenario.duration_ns / MILLISECOND);
+    let outcome = crate::run::run_with_progress(scenario, |now| progress.update(now / MILLISECOND));
+    progress.finish();
+    let wall = started.elapsed();
+    let report = Report {
+        summary: &outcome.summary,
+        wall_time_ms: wall.as_secs_f64() * 1e3,
+        check: &outcome.verdict,
+        scenario: &outcome.world.scenario,
+    };
+    let json = serde_json::to_string_pretty(&report).expect("the report serialises");
+    if let Some(dir) = &args.out {
+        write_atomically(&dir.join("summary.json"), json.as_bytes())?;
+    }
+    if args.json {
+        println!("{json}");
+    } else {
+        print_summary(&outcome.summary, &outcome.verdict, wall.as_secs_f64());
+        if let Some(dir) = &args.out {
+            println!("wrote {}", dir.join("summary.json").display());
+        }
+    }
+    Ok(if outcome.verdict.held { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn percent(ratio: f64) -> String {
+    format!("{:.1}%", ratio * 100.0)
+}
+
+fn print_summary(s: &RunSummary, verdict: &Verdict, wall_s: f64) {
+    let virtual_s = as_secs_f64(s.virtual_time_ns);
+    println!(
+        "simulated {} of virtual time in {:.3}s wall ({:.0}× real time), {} events",
+        format_duration(s.virtual_time_ns),
+        wall_s,
+        virtual_s / wall_s.max(1e-9),
+        s.events
+    );
+    println!();
+    println!("{:<16} {:>5} {:>12} {:>12} {:>8} {:>14}", "operator", "par", "records in", "records out", "busy", "backpressured");
+    for o in &s.operators {
+        println!(
+            "{:<16} {:>5} {:>12} {:>12} {:>8} {:>14}",
+            o.name,
+            o.parallelism,
+            o.records_in,
+            o.records_out,
+            percent(o.busy_ratio_avg),
+            percent(o.backpressured_ratio_max)
+        );
+    }
+    println!("(busy: mean over subtasks; backpressured: the most backpressured subtask)");
+    println!();
+    println!(
+        "throughput: {:.0} records/s in over {} of input; {} records reached the sinks",
+        s.input_rate_per_s,
+        format_duration(s.input_duration_ns),
+        s.sink_records
+    );
+    println!(
+        "record latency, source append to sink: p50 {}  p99 {}  max {}",
+        format_duration(s.latency.p50_ns),
+        format_duration(s.latency.p99_ns),
+        format_duration(s.latency.max_ns)
+    );
+    let mut pressured: Vec<_> = s.subtasks.iter().filter(|t| t.backpressured_ratio > 0.0005).collect();
+    pressured.sort_by(|a, b| b.backpressured_ratio.total_cmp(&a.backpressured_ratio));
+    if pressured.is_empty() {
+        println!("backpressure: none");
+    } else {
+        let top: Vec<String> = pressured
+            .iter()
+            .take(6)
+            .map(|t| format!("{}#{} {}", t.operator, t.subtask, percent(t.backpressured_ratio)))
+            .collect();
+        println!("backpressured share of time: {}{}", top.join(", "), if pressured.len() > 6 { format!(" (+{} more)", pressured.len() - 6) } else { String::new() });
+    }
+    if verdict.held {
+        let sinks: Vec<String> = verdict.sinks.iter().map(|k| format!("`{}` {} keys, {} records", k.operator, k.keys, k.records)).collect();
+        println!("exactly-once: held — sink output equals the reference ({})", sinks.join("; "));
+    } else {
+        println!("exactly-once: VIOLATED — {} differences from the reference; first ones:", verdict.anomaly_count);
+        for a in &verdict.anomalies {
+            println!("  {:?} at `{}` key {} window {}: expected {:?}, got {:?}", a.kind, a.operator, a.key, a.window, a.expected, a.actual);
+        }
+    }
+    println!("trace digest {}", s.trace_digest);
+}

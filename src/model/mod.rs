@@ -1,0 +1,16 @@
+//! The simulated world: sources, operators, channels, TaskManagers, disks and
+//! checkpoint storage. It turns protocol actions into timed events and timed events
+//! into protocol inputs.
+
+pub mod channel;
+pub mod detmath;
+pub mod keygroups;
+pub mod operator;
+pub mod record;
+pub mod source;
+pub mod storage;
+pub mod taskmanager;
+pub mod world;
+
+pub use record::Record;
+pub use world::World;

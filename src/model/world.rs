@@ -1,0 +1,931 @@
+//! The simulated world: subtasks on TaskManagers, joined by credit-based channels,
+//! driven by the kernel's event queue.
+//!
+//! Each handler mutates the world and names the subtasks that may now make progress;
+//! the main loop runs those after the handler returns. No handler calls another
+//! subtask's step directly, so there is no re-entrancy and the order of work is the
+//! order of the queue.
+
+use super::channel::{Channel, ChannelId, Gate, Item};
+use super::operator::{OperatorLogic, SinkMode, SinkTable};
+use super::record::Record;
+use super::source::{KeySampler, PartitionLog};
+use super::taskmanager::{Cpu, Disk, Link, TaskManager};
+use crate::scenario::{OperatorLogicSpec, Partitioning, Scenario, TimeCharacteristic};
+use crate::sim::{EventQueue, Nanos, TraceDigest};
+use crate::stats::histogram::Histogram;
+use std::collections::VecDeque;
+
+/// What the kernel's queue holds.
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    /// An idle source looks for new records.
+    Poll(usize),
+    /// A subtask finished the CPU work of its current batch.
+    BatchDone(usize),
+    /// The next in-flight item of a channel arrives at its consumer.
+    Deliver(ChannelId),
+    /// A credit announcement reaches a channel's producer.
+    Credit(ChannelId),
+    /// The buffer timeout of a subtask's outputs expires.
+    Flush(usize),
+    /// A processing-time timer of a subtask.
+    Timer(usize),
+    /// Periodic metrics sample.
+    Sample,
+}
+
+impl Event {
+    fn digest_words(self) -> (u64, u64) {
+        match self {
+            Event::Poll(s) => (1, s as u64),
+            Event::BatchDone(s) => (2, s as u64),
+            Event::Deliver(c) => (3, c as u64),
+            Event::Credit(c) => (4, c as u64),
+            Event::Flush(s) => (5, s as u64),
+            Event::Timer(s) => (6, s as u64),
+            Event::Sample => (7, 0),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TaskState {
+    Idle,
+    WaitingForCore,
+    Busy,
+}
+
+struct OutputEdge {
+    partitioning: Partitioning,
+    /// Channels by consumer subtask index (one channel for forward).
+    channels: Vec<ChannelId>,
+    next_rebalance: usize,
+}
+
+struct SourceReader {
+    partitions: Vec<PartitionLog>,
+    /// Partition to read first next time, so partitions take turns.
+    next_partition: usize,
+    poll_scheduled: bool,
+    poll_interval: Nanos,
+    max_batch: u64,
+    next_watermark_at: Nanos,
+    last_watermark: Nanos,
+}
+
+/// Counters of one subtask, in the words of Flink's task metrics.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct SubtaskMetrics {
+    pub records_in: u64,
+    pub records_out: u64,
+    /// CPU time spent processing.
+    pub busy_ns: Nanos,
+    /// Time with at least one output channel's backlog full (Flink: backPressuredTime).
+    pub backpressured_ns: Nanos,
+}
+
+pub struct Subtask {
+    pub op: usize,
+    pub index: u32,
+    pub tm: usize,
+    pub logic: OperatorLogic,
+    cpu_per_record: Nanos,
+    inputs: Vec<ChannelId>,
+    input_watermarks: Vec<Nanos>,
+    watermark: Nanos,
+    inputs_ended: usize,
+    available: VecDeque<ChannelId>,
+    outputs: Vec<OutputEdge>,
+    /// Output channels with a partly filled buffer.
+    dirty: Vec<ChannelId>,
+    /// Output channels whose backlog is at its limit; the subtask waits while any is.
+    full_outputs: u32,
+    backpressured_since: Option<Nanos>,
+    state: TaskState,
+    batch: Vec<Record>,
+    batch_from: Option<ChannelId>,
+    flush_armed: bool,
+    pub finished: bool,
+    source: Option<SourceReader>,
+    pub metrics: SubtaskMetrics,
+}
+
+/// One point of the metrics time series.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Sample {
+    pub time: Nanos,
+    /// Records read by all sources so far.
+    pub source_records: u64,
+    /// Records received by all sinks so far.
+    pub sink_records: u64,
+    /// Subtasks with a full output backlog at this instant.
+    pub backpressured_subtasks: u32,
+}
+
+pub struct World {
+    pub scenario: Scenario,
+    pub now: Nanos,
+    queue: EventQueue<Event>,
+    pub digest: TraceDigest,
+    pub subtasks: Vec<Subtask>,
+    pub channels: Vec<Channel>,
+    gates: Vec<Gate>,
+    pub taskmanagers: Vec<TaskManager>,
+    /// Subtasks to step once the current event is handled.
+    wake: Vec<usize>,
+    /// Emptied record vectors, reused for new buffers.
+    pool: Vec<Vec<Record>>,
+    scratch: Vec<Record>,
+    pub latency: Histogram,
+    pub samples: Vec<Sample>,
+    sample_interval: Nanos,
+    unfinished: usize,
+    emit_watermarks: bool,
+}
+
+/// How a sink folds its input, from the operators upstream of it.
+fn sink_modes(s: &Scenario) -> Vec<SinkMode> {
+    let mut modes = vec![SinkMode::Append; s.operators.len()];
+    for op in s.topological_order() {
+        let inherited = s
+            .inputs_of(op)
+            .map(|e| modes[e.from])
+            .max_by_key(|m| match m {
+                SinkMode::Append => 0,
+                SinkMode::Upsert => 1,
+                SinkMode::UpsertTotals => 2,
+            })
+            .unwrap_or(SinkMode::Append);
+        modes[op] = match s.operators[op].logic {
+            OperatorLogicSpec::Aggregate => SinkMode::Upsert,
+            OperatorLogicSpec::Window { time: TimeCharacteristic::Event, .. } => SinkMode::Upsert,
+            OperatorLogicSpec::Window { time: TimeCharacteristic::Processing, .. } => SinkMode::UpsertTotals,
+            _ => inherited,
+        };
+    }
+    modes
+}
+
+impl World {
+    pub fn new(scenario: Scenario) -> Self {
+        let s = &scenario;
+        let net = &s.network;
+        let modes = sink_modes(s);
+        let taskmanagers = (0..s.cluster.taskmanagers)
+            .map(|_| TaskManager {
+                cpu: Cpu { free_cores: s.cluster.cpu_cores_per_taskmanager, run_queue: VecDeque::new() },
+                link: Link::default(),
+                disk: Disk {
+                    write_bandwidth: s.cluster.disk.write_bandwidth_bytes_per_s,
+                    capacity: s.cluster.disk.capacity_bytes,
+                    used: 0,
+                    free_at: 0,
+                },
+            })
+            .collect();
+
+        // Subtasks, operator by operator; first_subtask[op] is the id of subtask 0.
+        let mut subtasks = Vec::new();
+        let mut first_subtask = Vec::new();
+        let mut partition_id = 0u64;
+        for (op_index, op) in s.operators.iter().enumerate() {
+            first_subtask.push(subtasks.len());
+            let keys = match &op.logic {
+                OperatorLogicSpec::Source(src) => Some(KeySampler::new(&src.keys)),
+                _ => None,
+            };
+            for index in 0..op.parallelism {
+                let source = match (&op.logic, &keys) {
+                    (OperatorLogicSpec::Source(src), Some(sampler)) => {
+                        // Partitions are assigned round-robin, as Kafka's source does.
+                        let partitions = (0..src.partitions)
+                            .filter(|p| p % op.parallelism == index)
+                            .map(|p| PartitionLog::new(src, sampler.clone(), s.seed, p, partition_id + u64::from(p), s.duration_ns))
+                            .collect();
+                        Some(SourceReader {
+                            partitions,
+                            next_partition: 0,
+                            poll_scheduled: false,
+                            poll_interval: src.poll_interval_ns,
+                            max_batch: 1024,
+                            next_watermark_at: 0,
+                            last_watermark: 0,
+                        })
+                    }
+                    _ => None,
+                };
+                subtasks.push(Subtask {
+                    op: op_index,
+                    index,
+                    tm: op.placement[index as usize] as usize,
+                    logic: OperatorLogic::new(&op.logic, modes[op_index]),
+                    cpu_per_record: op.cpu_per_record_ns[index as usize],
+                    inputs: Vec::new(),
+                    input_watermarks: Vec::new(),
+                    watermark: 0,
+                    inputs_ended: 0,
+                    available: VecDeque::new(),
+                    outputs: Vec::new(),
+                    dirty: Vec::new(),
+                    full_outputs: 0,
+                    backpressured_since: None,
+                    state: TaskState::Idle,
+                    batch: Vec::new(),
+                    batch_from: None,
+                    flush_armed: false,
+                    finished: false,
+                    source,
+                    metrics: SubtaskMetrics::default(),
+                });
+            }
+            if let OperatorLogicSpec::Source(src) = &op.logic {
+                partition_id += u64::from(src.partitions);
+            }
+        }
+
+        // Channels and gates, edge by edge.
+        let mut channels = Vec::new();
+        let mut gates = Vec::new();
+        for edge in &s.edges {
+            let (from, to) = (&s.operators[edge.from], &s.operators[edge.to]);
+            let first_gate = gates.len();
+            for c in 0..to.parallelism {
+                gates.push(Gate { floating_free: net.floating_buffers_per_gate, waiting: VecDeque::new() });
+                let _ = c;
+            }
+            for p in 0..from.parallelism {
+                let producer = first_subtask[edge.from] + p as usize;
+                let targets: Vec<u32> = match edge.partitioning {
+                    Partitioning::Forward => vec![p],
+                    _ => (0..to.parallelism).collect(),
+                };
+                let mut out_channels = Vec::with_capacity(targets.len());
+                for c in targets {
+                    let consumer = first_subtask[edge.to] + c as usize;
+                    let id = channels.len();
+                    let consumer_input = subtasks[consumer].inputs.len();
+                    subtasks[consumer].inputs.push(id);
+                    subtasks[consumer].input_watermarks.push(0);
+                    let local = subtasks[producer].tm == subtasks[consumer].tm;
+                    channels.push(Channel::new(
+                        producer,
+                        consumer,
+                        consumer_input,
+                        first_gate + c as usize,
+                        local,
+                        from.record_size_bytes,
+                        net.buffer_size_bytes,
+                    ));
+                    out_channels.push(id);
+                }
+                let start = p as usize % out_channels.len().max(1);
+                subtasks[producer].outputs.push(OutputEdge {
+                    partitioning: edge.partitioning,
+                    channels: out_channels,
+                    next_rebalance: start,
+                });
+            }
+        }
+
+        let emit_watermarks = s
+            .operators
+            .iter()
+            .any(|o| matches!(o.logic, OperatorLogicSpec::Window { time: TimeCharacteristic::Event, .. }));
+        let sample_interval = (s.duration_ns / 200).max(1_000_000);
+        let unfinished = subtasks.len();
+        let mut world = World {
+            scenario,
+            now: 0,
+            queue: EventQueue::new(),
+            digest: TraceDigest::new(),
+            subtasks,
+            channels,
+            gates,
+            taskmanagers,
+            wake: Vec::new(),
+            pool: Vec::new(),
+            scratch: Vec::new(),
+            latency: Histogram::default(),
+            samples: Vec::new(),
+            sample_interval,
+            unfinished,
+            emit_watermarks,
+        };
+        for st in 0..world.subtasks.len() {
+            if world.subtasks[st].source.is_some() {
+                world.wake.push(st);
+            }
+        }
+        world.queue.push(0, Event::Sample);
+        world
+    }
+
+    /// Runs until the job has drained. `progress` is called now and then with the
+    /// virtual time reached; it observes, it cannot change the run.
+    pub fn run(&mut self, mut progress: impl FnMut(Nanos)) {
+        self.run_woken();
+        let mut handled: u64 = 0;
+        while let Some((time, event)) = self.queue.pop() {
+            self.now = time;
+            let (kind, id) = event.digest_words();
+            self.digest.event(time, kind, id, 0);
+            match event {
+                Event::Poll(st) => {
+                    if let Some(reader) = self.subtasks[st].source.as_mut() {
+                        reader.poll_scheduled = false;
+                    }
+                    self.wake.push(st);
+                }
+                Event::BatchDone(st) => self.batch_done(st),
+                Event::Deliver(ch) => self.deliver(ch),
+                Event::Credit(ch) => self.credit_arrived(ch),
+                Event::Flush(st) => self.flush_timeout(st),
+                Event::Timer(st) => self.timer(st),
+                Event::Sample => self.sample(),
+            }
+            self.run_woken();
+            handled += 1;
+            if handled & 0xffff == 0 {
+                progress(self.now);
+            }
+        }
+        self.close_backpressure();
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.unfinished == 0
+    }
+
+    fn run_woken(&mut self) {
+        while let Some(st) = self.wake.pop() {
+            self.step(st);
+        }
+    }
+
+    /// Lets a subtask take its next piece of work, if it is free to.
+    fn step(&mut self, st: usize) {
+        loop {
+            let s = &mut self.subtasks[st];
+            if s.finished || s.state != TaskState::Idle || s.full_outputs > 0 {
+                return;
+            }
+            if s.source.is_some() {
+                self.source_step(st);
+                return;
+            }
+            let Some(ch) = s.available.pop_front() else {
+                return;
+            };
+            let channel = &mut self.channels[ch];
+            let item = channel.queue.pop_front().expect("an available channel has a queued item");
+            if channel.queue.is_empty() {
+                channel.enqueued_for_consumer = false;
+            } else {
+                s.available.push_back(ch);
+            }
+            let input = channel.consumer_input;
+            match item {
+                Item::Data(records) => {
+                    self.start_batch(st, records, Some(ch));
+                    return;
+                }
+                Item::Watermark(w) => self.input_watermark(st, input, w),
+                Item::EndOfPartition => self.input_ended(st, input),
+            }
+        }
+    }
+
+    fn source_step(&mut self, st: usize) {
+        let now = self.now;
+        let mut batch = self.pool.pop().unwrap_or_default();
+        let reader = self.subtasks[st].source.as_mut().expect("source");
+        if reader.poll_scheduled {
+            self.pool.push(batch);
+            return;
+        }
+        let watermark_due = self.emit_watermarks && now >= reader.next_watermark_at;
+        let mut read = 0;
+        let n = reader.partitions.len();
+        for k in 0..n {
+            let p = (reader.next_partition + k) % n;
+            read += reader.partitions[p].read(now, reader.max_batch - read, &mut batch);
+            if read >= reader.max_batch {
+                break;
+            }
+        }
+        reader.next_partition = (reader.next_partition + 1) % n.max(1);
+        let exhausted = reader.partitions.iter().all(|p| p.is_exhausted());
+        if watermark_due {
+            // Nothing later can be older than the next unread record of any partition.
+            let watermark = reader
+                .partitions
+                .iter()
+                .filter(|p| !p.is_exhausted())
+                .map(|p| p.append_time(p.next_offset).saturating_sub(1))
+                .min()
+                .unwrap_or(Nanos::MAX);
+            reader.next_watermark_at = now + self.scenario.watermark_interval_ns;
+            if watermark > reader.last_watermark && !(exhausted && read == 0) {
+                reader.last_watermark = watermark;
+                if read == 0 {
+                    self.broadcast(st, || Item::Watermark(watermark));
+                } else {
+                    // Emitted after this batch's records: its records are older.
+                    let _ = watermark;
+                }
+            }
+        }
+        if read > 0 {
+            self.start_batch(st, batch, None);
+            return;
+        }
+        self.pool.push(batch);
+        let reader = self.subtasks[st].source.as_mut().expect("source");
+        if exhausted {
+            self.end_of_input(st);
+            return;
+        }
+        let next_record = reader
+            .partitions
+            .iter()
+            .filter(|p| !p.is_exhausted())
+            .map(|p| p.append_time(p.next_offset))
+            .min()
+            .unwrap_or(now);
+        reader.poll_scheduled = true;
+        let at = next_record.max(now + reader.poll_interval);
+        self.queue.push(at, Event::Poll(st));
+    }
+
+    fn start_batch(&mut self, st: usize, records: Vec<Record>, from: Option<ChannelId>) {
+        let s = &mut self.subtasks[st];
+        let cost = records.len() as Nanos * s.cpu_per_record;
+        s.batch = records;
+        s.batch_from = from;
+        let cpu = &mut self.taskmanagers[s.tm].cpu;
+        if cpu.free_cores > 0 {
+            cpu.free_cores -= 1;
+            s.state = TaskState::Busy;
+            s.metrics.busy_ns += cost;
+            self.queue.push(self.now + cost, Event::BatchDone(st));
+        } else {
+            s.state = TaskState::WaitingForCore;
+            cpu.run_queue.push_back(st);
+        }
+    }
+
+    fn batch_done(&mut self, st: usize) {
+        let now = self.now;
+        // Hand the core to the next subtask waiting on this TaskManager.
+        let tm = self.subtasks[st].tm;
+        let cpu = &mut self.taskmanagers[tm].cpu;
+        if let Some(next) = cpu.run_queue.pop_front() {
+            let n = &mut self.subtasks[next];
+            let cost = n.batch.len() as Nanos * n.cpu_per_record;
+            n.state = TaskState::Busy;
+            n.metrics.busy_ns += cost;
+            self.queue.push(now + cost, Event::BatchDone(next));
+        } else {
+            cpu.free_cores += 1;
+        }
+
+        let s = &mut self.subtasks[st];
+        s.state = TaskState::Idle;
+        let batch = std::mem::take(&mut s.batch);
+        let from = s.batch_from.take();
+        let mut out = std::mem::take(&mut self.scratch);
+        s.metrics.records_in += batch.len() as u64;
+        if matches!(s.logic, OperatorLogic::Sink { .. }) {
+            for record in &batch {
+                self.latency.record(now.saturating_sub(record.ingest_time));
+            }
+        }
+        let mut timers = Vec::new();
+        for record in &batch {
+            if let Some(t) = s.logic.process(now, record, &mut out) {
+                timers.push(t);
+            }
+        }
+        for t in timers {
+            self.queue.push(t, Event::Timer(st));
+        }
+        self.route(st, &out);
+        out.clear();
+        self.scratch = out;
+        let mut batch = batch;
+        let batch_len = batch.len() as u64;
+        batch.clear();
+        self.pool.push(batch);
+        if let Some(ch) = from {
+            self.release_buffer(ch, batch_len);
+        }
+        if self.scenario.network.buffer_timeout_ns == Some(0) {
+            self.flush_all(st);
+        }
+        // A source's next batch waits for the watermark that follows this one.
+        if self.emit_watermarks {
+            self.source_watermark_after_batch(st);
+        }
+        self.wake.push(st);
+    }
+
+    fn source_watermark_after_batch(&mut self, st: usize) {
+        let now = self.now;
+        let Some(reader) = self.subtasks[st].source.as_mut() else {
+            return;
+        };
+        if now < reader.next_watermark_at.saturating_sub(self.scenario.watermark_interval_ns) {
+            return;
+        }
+        let watermark = reader
+            .partitions
+            .iter()
+            .filter(|p| !p.is_exhausted())
+            .map(|p| p.append_time(p.next_offset).saturating_sub(1))
+            .min();
+        if let Some(w) = watermark
+            && w > reader.last_watermark
+        {
+            reader.last_watermark = w;
+            self.broadcast(st, || Item::Watermark(w));
+        }
+    }
+
+    /// Writes records to the output channels of `st`, as its partitioners choose.
+    fn route(&mut self, st: usize, records: &[Record]) {
+        if records.is_empty() {
+            return;
+        }
+        let max_parallelism = self.scenario.max_parallelism;
+        let s = &mut self.subtasks[st];
+        s.metrics.records_out += records.len() as u64 * s.outputs.iter().map(|o| if o.partitioning == Partitioning::Broadcast { o.channels.len() as u64 } else { 1 }).sum::<u64>();
+        let Subtask { outputs, dirty, .. } = s;
+        let (channels, pool) = (&mut self.channels, &mut self.pool);
+        for edge in outputs.iter_mut() {
+            let width = edge.channels.len() as u32;
+            match edge.partitioning {
+                Partitioning::Forward => {
+                    let ch = edge.channels[0];
+                    for record in records {
+                        Self::write(channels, dirty, pool, ch, record);
+                    }
+                }
+                Partitioning::Hash => {
+                    for record in records {
+                        let target = super::keygroups::subtask_for_key(record.key, max_parallelism, width);
+                        Self::write(channels, dirty, pool, edge.channels[target as usize], record);
+                    }
+                }
+                Partitioning::Rebalance => {
+                    for record in records {
+                        let ch = edge.channels[edge.next_rebalance];
+                        edge.next_rebalance = (edge.next_rebalance + 1) % edge.channels.len();
+                        Self::write(channels, dirty, pool, ch, record);
+                    }
+                }
+                Partitioning::Broadcast => {
+                    for record in records {
+                        for &ch in &edge.channels {
+                            Self::write(channels, dirty, pool, ch, record);
+                        }
+                    }
+                }
+            }
+        }
+        self.finish_full_buffers(st);
+    }
+
+    /// Appends a record to a channel's open buffer.
+    #[inline]
+    fn write(channels: &mut [Channel], dirty: &mut Vec<ChannelId>, pool: &mut Vec<Vec<Record>>, ch: ChannelId, record: &Record) {
+        let channel = &mut channels[ch];
+        if channel.pending.is_empty() {
+            if channel.pending.capacity() == 0 {
+                channel.pending = pool.pop().unwrap_or_default();
+            }
+            dirty.push(ch);
+        }
+        channel.pending.push(*record);
+    }
+
+    /// Finishes every full open buffer of `st` (and, on the way, arms the flush timer).
+    fn finish_full_buffers(&mut self, st: usize) {
+        let mut dirty = std::mem::take(&mut self.subtasks[st].dirty);
+        let mut i = 0;
+        while i < dirty.len() {
+            let ch = dirty[i];
+            let channel = &mut self.channels[ch];
+            if channel.pending.len() >= channel.capacity {
+                // Split into full buffers; a remainder stays open.
+                while self.channels[ch].pending.len() >= self.channels[ch].capacity {
+                    let channel = &mut self.channels[ch];
+                    let rest = if channel.pending.len() > channel.capacity {
+                        let mut rest = self.pool.pop().unwrap_or_default();
+                        rest.extend_from_slice(&channel.pending[channel.capacity..]);
+                        channel.pending.truncate(channel.capacity);
+                        rest
+                    } else {
+                        Vec::new()
+                    };
+                    let full = std::mem::replace(&mut channel.pending, rest);
+                    self.enqueue(ch, Item::Data(full));
+                }
+                if self.channels[ch].pending.is_empty() {
+                    dirty.swap_remove(i);
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        let arm = !dirty.is_empty() && !self.subtasks[st].flush_armed;
+        self.subtasks[st].dirty = dirty;
+        if arm && let Some(timeout) = self.scenario.network.buffer_timeout_ns && timeout > 0 {
+            self.subtasks[st].flush_armed = true;
+            self.queue.push(self.now + timeout, Event::Flush(st));
+        }
+    }
+
+    fn flush_timeout(&mut self, st: usize) {
+        self.subtasks[st].flush_armed = false;
+        self.flush_all(st);
+    }
+
+    /// Finishes every open buffer of `st`, full or not.
+    fn flush_all(&mut self, st: usize) {
+        let dirty = std::mem::take(&mut self.subtasks[st].dirty);
+        for &ch in &dirty {
+            if !self.channels[ch].pending.is_empty() {
+                let records = std::mem::take(&mut self.channels[ch].pending);
+                self.enqueue(ch, Item::Data(records));
+            }
+        }
+        let mut dirty = dirty;
+        dirty.clear();
+        self.subtasks[st].dirty = dirty;
+    }
+
+    /// Puts an item in a channel's output backlog and sends what credits allow.
+    fn enqueue(&mut self, ch: ChannelId, item: Item) {
+        let limit = self.scenario.network.max_buffers_per_channel as usize;
+        let channel = &mut self.channels[ch];
+        if let Item::Data(records) = &item {
+            channel.records_sent += records.len() as u64;
+        }
+        channel.backlog.push_back(item);
+        if channel.backlog.len() == limit {
+            let producer = channel.producer;
+            self.output_became_full(producer);
+        }
+        self.try_send(ch);
+    }
+
+    fn output_became_full(&mut self, st: usize) {
+        let s = &mut self.subtasks[st];
+        s.full_outputs += 1;
+        if s.full_outputs == 1 {
+            s.backpressured_since = Some(self.now);
+        }
+    }
+
+    fn output_has_room(&mut self, st: usize) {
+        let s = &mut self.subtasks[st];
+        s.full_outputs -= 1;
+        if s.full_outputs == 0 {
+            if let Some(since) = s.backpressured_since.take() {
+                s.metrics.backpressured_ns += self.now - since;
+            }
+            self.wake.push(st);
+        }
+    }
+
+    /// Sends items from the backlog while the consumer has credit for them.
+    fn try_send(&mut self, ch: ChannelId) {
+        let net = &self.scenario.network;
+        let limit = net.max_buffers_per_channel as usize;
+        let (exclusive, bandwidth, latency) = (net.buffers_per_channel, net.bandwidth_bytes_per_s, net.latency_ns);
+        loop {
+            let channel = &mut self.channels[ch];
+            let Some(front) = channel.backlog.front() else {
+                return;
+            };
+            if let Item::Data(_) = front {
+                if channel.buffers_in_use >= exclusive {
+                    let gate = &mut self.gates[channel.gate];
+                    if gate.floating_free == 0 {
+                        if !channel.awaiting_credit {
+                            channel.awaiting_credit = true;
+                            gate.waiting.push_back(ch);
+                        }
+                        return;
+                    }
+                    gate.floating_free -= 1;
+                    channel.floating_in_use += 1;
+                }
+                channel.buffers_in_use += 1;
+            }
+            let was_full = channel.backlog.len() == limit;
+            let item = channel.backlog.pop_front().expect("front exists");
+            let bytes = channel.wire_bytes(&item);
+            let arrival = if channel.local {
+                self.now
+            } else {
+                let tm = self.subtasks[channel.producer].tm;
+                self.taskmanagers[tm].link.transmit(self.now, bytes, bandwidth, latency)
+            };
+            let channel = &mut self.channels[ch];
+            channel.in_flight.push_back(item);
+            self.queue.push(arrival, Event::Deliver(ch));
+            if was_full {
+                let producer = channel.producer;
+                self.output_has_room(producer);
+            }
+        }
+    }
+
+    fn deliver(&mut self, ch: ChannelId) {
+        let channel = &mut self.channels[ch];
+        let item = channel.in_flight.pop_front().expect("a delivery has an item in flight");
+        channel.queue.push_back(item);
+        let consumer = channel.consumer;
+        if !channel.enqueued_for_consumer {
+            channel.enqueued_for_consumer = true;
+            self.subtasks[consumer].available.push_back(ch);
+        }
+        self.wake.push(consumer);
+    }
+
+    /// The consumer has processed a buffer from `ch`: its credit goes back upstream.
+    fn release_buffer(&mut self, ch: ChannelId, records: u64) {
+        let channel = &mut self.channels[ch];
+        channel.buffers_in_use -= 1;
+        channel.records_consumed += records;
+        let gate = &mut self.gates[channel.gate];
+        let notify = if channel.floating_in_use > 0 {
+            channel.floating_in_use -= 1;
+            gate.floating_free += 1;
+            if channel.awaiting_credit { Some(ch) } else { gate.waiting.front().copied() }
+        } else if channel.awaiting_credit {
+            Some(ch)
+        } else {
+            None
+        };
+        if let Some(target) = notify {
+            let delay = if self.channels[target].local { 0 } else { self.scenario.network.latency_ns };
+            self.queue.push(self.now + delay, Event::Credit(target));
+        }
+    }
+
+    fn credit_arrived(&mut self, ch: ChannelId) {
+        let channel = &mut self.channels[ch];
+        if channel.awaiting_credit {
+            channel.awaiting_credit = false;
+            let gate = &mut self.gates[channel.gate];
+            if let Some(pos) = gate.waiting.iter().position(|&c| c == ch) {
+                gate.waiting.remove(pos);
+            }
+        }
+        self.try_send(ch);
+    }
+
+    /// Sends an event on every output channel of `st`, after the records before it.
+    fn broadcast(&mut self, st: usize, item: impl Fn() -> Item) {
+        self.flush_all(st);
+        for e in 0..self.subtasks[st].outputs.len() {
+            for k in 0..self.subtasks[st].outputs[e].channels.len() {
+                let ch = self.subtasks[st].outputs[e].channels[k];
+                self.enqueue(ch, item());
+            }
+        }
+    }
+
+    fn input_watermark(&mut self, st: usize, input: usize, watermark: Nanos) {
+        let s = &mut self.subtasks[st];
+        s.input_watermarks[input] = s.input_watermarks[input].max(watermark);
+        self.advance_watermark(st);
+    }
+
+    fn advance_watermark(&mut self, st: usize) {
+        let s = &mut self.subtasks[st];
+        let combined = s.input_watermarks.iter().copied().min().unwrap_or(Nanos::MAX);
+        if combined <= s.watermark {
+            return;
+        }
+        s.watermark = combined;
+        let mut out = std::mem::take(&mut self.scratch);
+        s.logic.on_watermark(self.now, combined, &mut out);
+        self.route(st, &out);
+        out.clear();
+        self.scratch = out;
+        if combined != Nanos::MAX {
+            self.broadcast(st, || Item::Watermark(combined));
+        }
+    }
+
+    fn input_ended(&mut self, st: usize, input: usize) {
+        let s = &mut self.subtasks[st];
+        let ch = s.inputs[input];
+        self.channels[ch].ended = true;
+        s.inputs_ended += 1;
+        s.input_watermarks[input] = Nanos::MAX;
+        if s.inputs_ended == s.inputs.len() {
+            self.end_of_input(st);
+        } else {
+            self.advance_watermark(st);
+        }
+    }
+
+    /// All input of `st` has ended: fire what is left, flush, and end its outputs.
+    fn end_of_input(&mut self, st: usize) {
+        let mut out = std::mem::take(&mut self.scratch);
+        self.subtasks[st].logic.on_end_of_input(self.now, &mut out);
+        self.route(st, &out);
+        out.clear();
+        self.scratch = out;
+        self.broadcast(st, || Item::EndOfPartition);
+        self.subtasks[st].finished = true;
+        self.unfinished -= 1;
+    }
+
+    fn timer(&mut self, st: usize) {
+        let mut out = std::mem::take(&mut self.scratch);
+        self.subtasks[st].logic.on_timer(self.now, &mut out);
+        self.route(st, &out);
+        out.clear();
+        self.scratch = out;
+        self.wake.push(st);
+    }
+
+    fn sample(&mut self) {
+        let mut sample = Sample { time: self.now, source_records: 0, sink_records: 0, backpressured_subtasks: 0 };
+        for s in &self.subtasks {
+            match s.logic {
+                OperatorLogic::Source => sample.source_records += s.metrics.records_in,
+                OperatorLogic::Sink { .. } => sample.sink_records += s.metrics.records_in,
+                _ => {}
+            }
+            if s.full_outputs > 0 {
+                sample.backpressured_subtasks += 1;
+            }
+        }
+        self.samples.push(sample);
+        if self.unfinished > 0 {
+            self.queue.push(self.now + self.sample_interval, Event::Sample);
+        }
+    }
+
+    fn close_backpressure(&mut self) {
+        for s in &mut self.subtasks {
+            if let Some(since) = s.backpressured_since.take() {
+                s.metrics.backpressured_ns += self.now - since;
+            }
+        }
+    }
+
+    /// The output of every sink operator, by operator index.
+    pub fn sink_tables(&self) -> Vec<(usize, SinkTable)> {
+        let mut tables: Vec<(usize, SinkTable)> = Vec::new();
+        for s in &self.subtasks {
+            if let OperatorLogic::Sink { table, .. } = &s.logic {
+                match tables.iter_mut().find(|(op, _)| *op == s.op) {
+                    Some((_, merged)) => {
+                        merged.records += table.records;
+                        for (k, v) in &table.rows {
+                            let row = merged.rows.entry(*k).or_default();
+                            merge_rows(row, v, &s.logic);
+                        }
+                    }
+                    None => tables.push((s.op, table.clone())),
+                }
+            }
+        }
+        tables
+    }
+
+    /// How far each source partition was read, by (source operator, partition).
+    pub fn source_offsets(&self) -> Vec<(usize, u32, u64)> {
+        let mut offsets = Vec::new();
+        for s in &self.subtasks {
+            if let Some(reader) = &s.source {
+                offsets.extend(reader.partitions.iter().map(|p| (s.op, p.partition, p.next_offset)));
+            }
+        }
+        offsets.sort_unstable();
+        offsets
+    }
+}
+
+/// Merges one sink subtask's row into the operator's table, as the sink mode folds.
+fn merge_rows(into: &mut super::operator::CountSum, row: &super::operator::CountSum, logic: &OperatorLogic) {
+    match logic {
+        OperatorLogic::Sink { mode: SinkMode::Upsert, .. } => {
+            if row.count > into.count {
+                *into = *row;
+            }
+        }
+        _ => {
+            into.count += row.count;
+            into.sum += row.sum;
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! Scenario files: the schema, its validation into plain integers, and errors that
+//! name the file, line, column and field.
+
+pub mod error;
+pub mod position;
+pub mod schema;
+pub mod spec;
+pub mod units;
+pub mod validate;
+
+pub use error::ScenarioError;
+pub use spec::*;
+pub use validate::{load_file, parse_str};

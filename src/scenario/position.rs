@@ -1,0 +1,147 @@
+//! Where each field of a YAML document is: a map from field path
+//! (`job.operators[1].parallelism`) to line and column, so that errors found after
+//! parsing (an undefined operator, a cycle, a size too large) can point at the text.
+
+use std::collections::BTreeMap;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+/// A 1-based line and column in a scenario file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The position of every node in a document, by field path.
+#[derive(Debug, Default)]
+pub struct PositionIndex {
+    nodes: BTreeMap<String, Position>,
+}
+
+impl PositionIndex {
+    /// Indexes `text`. A document that does not parse gives an empty index: the
+    /// parse error itself carries its position.
+    pub fn build(text: &str) -> Self {
+        let mut builder = Builder::default();
+        let mut parser = Parser::new_from_str(text);
+        if parser.load(&mut builder, false).is_err() {
+            return Self::default();
+        }
+        Self {
+            nodes: builder.nodes,
+        }
+    }
+
+    /// The position of the node at `path`, or of its nearest indexed ancestor.
+    pub fn find(&self, path: &str) -> Position {
+        let mut path = path;
+        loop {
+            if let Some(position) = self.nodes.get(path) {
+                return *position;
+            }
+            match path.rfind(['.', '[']) {
+                Some(cut) => path = &path[..cut],
+                None => return self.nodes.get("").copied().unwrap_or(Position { line: 1, column: 1 }),
+            }
+        }
+    }
+}
+
+enum Frame {
+    Map { path: String, key: Option<String> },
+    Seq { path: String, next: usize },
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    nodes: BTreeMap<String, Position>,
+}
+
+fn join(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+impl Builder {
+    /// The path of a node starting now, or None when the node is a mapping key.
+    fn node_path(&mut self, event: &Event, position: Position) -> Option<String> {
+        match self.stack.last_mut() {
+            None => Some(String::new()),
+            Some(Frame::Seq { path, next }) => {
+                let p = format!("{path}[{next}]");
+                *next += 1;
+                Some(p)
+            }
+            Some(Frame::Map { path, key }) => match key.take() {
+                Some(k) => Some(join(path, &k)),
+                None => {
+                    // A block mapping's own mark lies after its first key; its first
+                    // key is where a reader looks for it.
+                    self.nodes.entry(path.clone()).or_insert(position);
+                    if let Event::Scalar(text, ..) = event {
+                        *key = Some(text.clone());
+                    } else {
+                        *key = Some(String::from("?"));
+                    }
+                    None
+                }
+            },
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        let position = Position {
+            line: mark.line(),
+            column: mark.col() + 1,
+        };
+        match event {
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+            }
+            Event::Scalar(..) | Event::Alias(..) | Event::MappingStart(..) | Event::SequenceStart(..) => {
+                let Some(path) = self.node_path(&event, position) else {
+                    return;
+                };
+                if !matches!(event, Event::MappingStart(..)) {
+                    self.nodes.entry(path.clone()).or_insert(position);
+                }
+                match event {
+                    Event::MappingStart(..) => self.stack.push(Frame::Map { path, key: None }),
+                    Event::SequenceStart(..) => self.stack.push(Frame::Seq { path, next: 0 }),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_nested_fields_and_list_items() {
+        let text = "name: x\njob:\n  operators:\n    - name: a\n      parallelism: 2\n    - name: b\n      parallelism: 3\n";
+        let index = PositionIndex::build(text);
+        assert_eq!(index.find("name"), Position { line: 1, column: 7 });
+        assert_eq!(index.find("job.operators[1].parallelism"), Position { line: 7, column: 20 });
+        assert_eq!(index.find("job.operators[1]"), Position { line: 6, column: 7 });
+        // A missing field points at its nearest ancestor.
+        assert_eq!(index.find("job.operators[1].rate"), Position { line: 6, column: 7 });
+    }
+
+    #[test]
+    fn flow_style_is_indexed_too() {
+        let index = PositionIndex::build("edges: [{from: a, to: b}]\n");
+        assert_eq!(index.find("edges[0].to").line, 1);
+        assert_eq!(index.find("edges[0].to").column, 23);
+    }
+}

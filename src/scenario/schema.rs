@@ -1,0 +1,247 @@
+//! The scenario file, as written by a user. Field names are kebab-case; the `config`
+//! section takes Flink's configuration keys verbatim. Validation turns this into a
+//! [`crate::scenario::Scenario`] of plain integers.
+
+use super::units::{Bytes, BytesPerSecond, Duration};
+use serde::Deserialize;
+
+
+/// A whole scenario file.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ScenarioFile {
+    /// Defaults to the file's stem.
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// The seed of every random stream in the run.
+    #[serde(default)]
+    pub seed: u64,
+    /// How long the sources produce input, in virtual time; the job then drains.
+    pub duration: Duration,
+    /// Flink configuration keys, verbatim.
+    #[serde(default)]
+    pub config: FlinkConfig,
+    #[serde(default)]
+    pub cluster: ClusterFile,
+    pub job: JobFile,
+}
+
+/// Flink's configuration keys that the simulation honours.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FlinkConfig {
+    #[serde(rename = "taskmanager.numberOfTaskSlots")]
+    pub task_slots: Option<u32>,
+    #[serde(rename = "parallelism.default")]
+    pub default_parallelism: Option<u32>,
+    #[serde(rename = "execution.buffer-timeout")]
+    pub buffer_timeout: Option<BufferTimeout>,
+    #[serde(rename = "execution.buffer-timeout.enabled")]
+    pub buffer_timeout_enabled: Option<bool>,
+    #[serde(rename = "execution.buffer-timeout.interval")]
+    pub buffer_timeout_interval: Option<Duration>,
+    #[serde(rename = "taskmanager.memory.segment-size")]
+    pub segment_size: Option<Bytes>,
+    #[serde(rename = "taskmanager.network.memory.buffers-per-channel")]
+    pub buffers_per_channel: Option<u32>,
+    #[serde(rename = "taskmanager.network.memory.floating-buffers-per-gate")]
+    pub floating_buffers_per_gate: Option<u32>,
+    #[serde(rename = "taskmanager.network.memory.max-buffers-per-channel")]
+    pub max_buffers_per_channel: Option<u32>,
+    #[serde(rename = "pipeline.auto-watermark-interval")]
+    pub auto_watermark_interval: Option<Duration>,
+    #[serde(rename = "pipeline.max-parallelism")]
+    pub max_parallelism: Option<u32>,
+}
+
+/// `execution.buffer-timeout`: a duration, `0` to flush after every record, `-1` for
+/// flushing only full buffers (Flink's older spelling of disabling the timeout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BufferTimeout {
+    After(u64),
+    Disabled,
+}
+
+impl<'de> Deserialize<'de> for BufferTimeout {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(i64),
+            Text(String),
+        }
+        match Raw::deserialize(deserializer)? {
+            Raw::Int(-1) => Ok(BufferTimeout::Disabled),
+            Raw::Int(v) if v >= 0 => Ok(BufferTimeout::After(v as u64 * 1_000_000)),
+            Raw::Int(v) => Err(serde::de::Error::custom(format!(
+                "must be -1 (disabled) or a duration, got {v}"
+            ))),
+            Raw::Text(t) if t.trim() == "-1" => Ok(BufferTimeout::Disabled),
+            Raw::Text(t) => super::units::parse_duration(&t)
+                .map(BufferTimeout::After)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// The simulated cluster.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ClusterFile {
+    pub taskmanagers: Option<u32>,
+    /// CPU cores of each TaskManager, shared by the subtasks it hosts.
+    pub cpu_cores: Option<u32>,
+    #[serde(default)]
+    pub network: NetworkFile,
+    #[serde(default)]
+    pub disk: DiskFile,
+    #[serde(default)]
+    pub checkpoint_storage: StorageFile,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NetworkFile {
+    /// One-way latency between two TaskManagers.
+    pub latency: Option<Duration>,
+    /// Each TaskManager's outbound link, shared by all its channels.
+    pub bandwidth: Option<BytesPerSecond>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DiskFile {
+    pub write_bandwidth: Option<BytesPerSecond>,
+    pub capacity: Option<Bytes>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StorageFile {
+    pub latency: Option<Duration>,
+    pub bandwidth: Option<BytesPerSecond>,
+    pub max_concurrent_requests: Option<u32>,
+}
+
+/// The job graph: operators and the edges between them.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct JobFile {
+    pub operators: Vec<OperatorFile>,
+    #[serde(default)]
+    pub edges: Vec<EdgeFile>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum OperatorKind {
+    Source,
+    Map,
+    Filter,
+    /// Keyed running count and sum per key.
+    Aggregate,
+    /// Keyed tumbling window count and sum.
+    Window,
+    Sink,
+}
+
+#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimeCharacteristic {
+    #[default]
+    Event,
+    Processing,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyDistribution {
+    Uniform,
+    Zipf,
+    HotKey,
+}
+
+/// How a source draws its keys.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct KeysFile {
+    pub distribution: KeyDistribution,
+    pub count: u64,
+    /// zipf: the exponent s of P(k) ∝ 1 / k^s.
+    pub exponent: Option<f64>,
+    /// hot-key: how many keys are hot.
+    pub hot_keys: Option<u64>,
+    /// hot-key: the share of records that carry a hot key.
+    pub hot_fraction: Option<f64>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ValuesFile {
+    pub min: i64,
+    pub max: i64,
+}
+
+/// A per-subtask override of the CPU cost per record.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CpuSkewFile {
+    pub subtask: u32,
+    pub cpu_per_record: Duration,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OperatorFile {
+    pub name: String,
+    pub kind: OperatorKind,
+    pub parallelism: Option<u64>,
+    /// CPU time a subtask spends on each record.
+    pub cpu_per_record: Option<Duration>,
+    #[serde(default)]
+    pub cpu_skew: Vec<CpuSkewFile>,
+    /// The TaskManager of each subtask, overriding slot sharing's assignment.
+    pub taskmanagers: Option<Vec<u32>>,
+    /// Size of each output record on the wire (default: the input's).
+    pub record_size: Option<Bytes>,
+
+    // source
+    pub partitions: Option<u64>,
+    /// Records per second over all partitions.
+    pub rate: Option<f64>,
+    pub keys: Option<KeysFile>,
+    pub values: Option<ValuesFile>,
+    /// How often an idle source polls its partitions.
+    pub poll_interval: Option<Duration>,
+
+    // map: value * multiply + add
+    pub multiply: Option<i64>,
+    pub add: Option<i64>,
+
+    // filter: keep records whose value % modulus == remainder
+    pub modulus: Option<i64>,
+    pub remainder: Option<i64>,
+
+    // window
+    pub size: Option<Duration>,
+    pub time: Option<TimeCharacteristic>,
+}
+
+#[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Partitioning {
+    Forward,
+    Hash,
+    Rebalance,
+    Broadcast,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EdgeFile {
+    pub from: String,
+    pub to: String,
+    /// Default: hash into keyed operators, forward when parallelisms match, else rebalance.
+    pub partitioning: Option<Partitioning>,
+}
+

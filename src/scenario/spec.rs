@@ -1,0 +1,185 @@
+//! A validated scenario: every value resolved to plain integers, every default
+//! applied, every reference checked. The model runs from this, and a user's own
+//! tests can build or change one in code.
+
+use crate::sim::Nanos;
+use serde::Serialize;
+
+pub use super::schema::{Partitioning, TimeCharacteristic};
+
+/// All knobs of a run, printed at start-up with the seed so that a run can be
+/// reproduced from its first line.
+#[derive(Clone, Debug, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    /// How long the sources produce input; the job then drains to the end.
+    pub duration_ns: Nanos,
+    pub network: NetworkSpec,
+    pub cluster: ClusterSpec,
+    /// `pipeline.auto-watermark-interval`.
+    pub watermark_interval_ns: Nanos,
+    /// `pipeline.max-parallelism`: the number of key groups of keyed operators.
+    pub max_parallelism: u32,
+    pub operators: Vec<OperatorSpec>,
+    pub edges: Vec<EdgeSpec>,
+}
+
+/// Flink's network stack settings and the links between TaskManagers.
+#[derive(Clone, Debug, Serialize)]
+pub struct NetworkSpec {
+    /// `taskmanager.memory.segment-size`: the size of one network buffer.
+    pub buffer_size_bytes: u64,
+    /// `execution.buffer-timeout`: flush a non-full buffer this long after its first
+    /// record; `None` flushes only full buffers, `Some(0)` after every batch.
+    pub buffer_timeout_ns: Option<Nanos>,
+    /// `taskmanager.network.memory.buffers-per-channel`: exclusive credits per channel.
+    pub buffers_per_channel: u32,
+    /// `taskmanager.network.memory.floating-buffers-per-gate`: shared credits per input gate.
+    pub floating_buffers_per_gate: u32,
+    /// `taskmanager.network.memory.max-buffers-per-channel`: output backlog per
+    /// channel before the producing task is backpressured.
+    pub max_buffers_per_channel: u32,
+    /// One-way latency between two TaskManagers.
+    pub latency_ns: Nanos,
+    /// Each TaskManager's outbound link, in bytes per second.
+    pub bandwidth_bytes_per_s: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClusterSpec {
+    pub taskmanagers: u32,
+    /// `taskmanager.numberOfTaskSlots`.
+    pub slots_per_taskmanager: u32,
+    pub cpu_cores_per_taskmanager: u32,
+    pub disk: DiskSpec,
+    pub checkpoint_storage: StorageSpec,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DiskSpec {
+    pub write_bandwidth_bytes_per_s: u64,
+    pub capacity_bytes: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StorageSpec {
+    pub latency_ns: Nanos,
+    pub bandwidth_bytes_per_s: u64,
+    pub max_concurrent_requests: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OperatorSpec {
+    pub name: String,
+    pub logic: OperatorLogicSpec,
+    pub parallelism: u32,
+    /// CPU time per record for each subtask (skew already applied).
+    pub cpu_per_record_ns: Vec<Nanos>,
+    /// The TaskManager hosting each subtask.
+    pub placement: Vec<u32>,
+    /// Size of each output record on the wire.
+    pub record_size_bytes: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum OperatorLogicSpec {
+    Source(SourceSpec),
+    /// value ← value × multiply + add
+    Map { multiply: i64, add: i64 },
+    /// keep records whose value mod modulus (Euclidean) equals remainder
+    Filter { modulus: i64, remainder: i64 },
+    /// Keyed running count and sum; emits the updated pair for every record.
+    Aggregate,
+    /// Keyed tumbling window count and sum; emits one result per key and window.
+    Window { size_ns: Nanos, time: TimeCharacteristic },
+    /// Collects the job's output.
+    Sink,
+}
+
+impl OperatorLogicSpec {
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            OperatorLogicSpec::Source(_) => "source",
+            OperatorLogicSpec::Map { .. } => "map",
+            OperatorLogicSpec::Filter { .. } => "filter",
+            OperatorLogicSpec::Aggregate => "aggregate",
+            OperatorLogicSpec::Window { .. } => "window",
+            OperatorLogicSpec::Sink => "sink",
+        }
+    }
+
+    /// Keyed operators own key groups and need hash-partitioned input.
+    pub fn is_keyed(&self) -> bool {
+        matches!(self, OperatorLogicSpec::Aggregate | OperatorLogicSpec::Window { .. })
+    }
+}
+
+/// A source reading a partitioned, replayable log (as Kafka partitions are).
+#[derive(Clone, Debug, Serialize)]
+pub struct SourceSpec {
+    pub partitions: u32,
+    /// Records appended per second over all partitions.
+    pub rate_per_s: u64,
+    pub keys: KeySpec,
+    pub value_min: i64,
+    pub value_max: i64,
+    /// How long an idle source waits before polling its partitions again.
+    pub poll_interval_ns: Nanos,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum KeySpec {
+    Uniform { count: u64 },
+    Zipf { count: u64, exponent: f64 },
+    HotKey { count: u64, hot_keys: u64, hot_fraction: f64 },
+}
+
+impl KeySpec {
+    pub fn count(&self) -> u64 {
+        match *self {
+            KeySpec::Uniform { count } | KeySpec::Zipf { count, .. } | KeySpec::HotKey { count, .. } => count,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EdgeSpec {
+    pub from: usize,
+    pub to: usize,
+    pub partitioning: Partitioning,
+}
+
+impl Scenario {
+    /// Indices of the operators feeding `op`, in edge order.
+    pub fn inputs_of(&self, op: usize) -> impl Iterator<Item = &EdgeSpec> {
+        self.edges.iter().filter(move |e| e.to == op)
+    }
+
+    /// Edges leaving `op`, in edge order.
+    pub fn outputs_of(&self, op: usize) -> impl Iterator<Item = &EdgeSpec> {
+        self.edges.iter().filter(move |e| e.from == op)
+    }
+
+    /// Operators in an order where every operator comes after its inputs.
+    pub fn topological_order(&self) -> Vec<usize> {
+        let n = self.operators.len();
+        let mut indegree = vec![0usize; n];
+        for e in &self.edges {
+            indegree[e.to] += 1;
+        }
+        let mut ready: Vec<usize> = (0..n).filter(|&i| indegree[i] == 0).rev().collect();
+        let mut order = Vec::with_capacity(n);
+        while let Some(op) = ready.pop() {
+            order.push(op);
+            for e in self.outputs_of(op) {
+                indegree[e.to] -= 1;
+                if indegree[e.to] == 0 {
+                    ready.push(e.to);
+                }
+            }
+        }
+        order
+    }
+}

@@ -1,0 +1,589 @@
+//! From text to a [`Scenario`]: parse, then check everything a run relies on, with
+//! each error pointing at the field that caused it.
+
+use super::error::{nearest, ScenarioError};
+use super::position::PositionIndex;
+use super::schema::*;
+use super::spec::*;
+use crate::sim::time::{MICROSECOND, MILLISECOND};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Most subtasks of one operator: Flink's upper bound for max parallelism.
+pub const MAX_PARALLELISM: u64 = 32_768;
+/// Most channels a job may have; each costs memory for its buffers.
+pub const MAX_CHANNELS: u64 = 4_000_000;
+/// Most distinct keys of a source; keyed state grows with them.
+pub const MAX_KEYS: u64 = 100_000_000;
+pub const MAX_PARTITIONS: u64 = 1_000_000;
+pub const MAX_TASKMANAGERS: u64 = 100_000;
+/// Records per second a source may append: keeps per-record timing in integer nanoseconds.
+pub const MAX_RATE: f64 = 1e9;
+
+/// Reads and validates a scenario file.
+pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        file: file.clone(),
+        line: 0,
+        column: 0,
+        path: String::new(),
+        message: format!("cannot read the scenario: {e}"),
+    })?;
+    let default_name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    parse_named(&text, &file, &default_name)
+}
+
+/// Parses and validates scenario text; `file` names it in errors.
+pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    let default_name = Path::new(file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    parse_named(text, file, &default_name)
+}
+
+fn parse_named(text: &str, file: &str, default_name: &str) -> Result<Scenario, ScenarioError> {
+    let raw: ScenarioFile = serde_yaml::from_str(text).map_err(|e| syntax_error(file, &e))?;
+    let checker = Checker {
+        file,
+        positions: PositionIndex::build(text),
+    };
+    checker.resolve(raw, default_name)
+}
+
+/// Turns a serde_yaml error into one that names the field and suggests a spelling.
+fn syntax_error(file: &str, error: &serde_yaml::Error) -> ScenarioError {
+    let (line, column) = error
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((1, 1));
+    let text = error.to_string();
+    // serde_yaml writes "path: message at line L column C".
+    let text = match text.rfind(" at line ") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    };
+    let (mut path, mut message) = match text.split_once(": ") {
+        Some((p, m)) if !p.contains(' ') && !p.is_empty() => (p.to_string(), m.to_string()),
+        _ => (String::new(), text.clone()),
+    };
+    if path == "." {
+        path.clear();
+    }
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        if let Some((field, expected)) = rest.split_once('`') {
+            let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            path = if path.is_empty() { field.to_string() } else { format!("{path}.{field}") };
+            message = match nearest(field, candidates.iter().copied()) {
+                Some(best) => format!("unknown field `{field}` (did you mean `{best}`?)"),
+                None => format!("unknown field `{field}`; valid fields: {}", candidates.join(", ")),
+            };
+        }
+    } else if let Some(rest) = message.strip_prefix("unknown variant `") {
+        if let Some((word, expected)) = rest.split_once('`') {
+            let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+            message = match nearest(word, candidates.iter().copied()) {
+                Some(best) => format!("unknown value `{word}` (did you mean `{best}`?)"),
+                None => format!("unknown value `{word}`; expected one of {}", candidates.join(", ")),
+            };
+        }
+    }
+    ScenarioError {
+        file: file.to_string(),
+        line,
+        column,
+        path,
+        message,
+    }
+}
+
+struct Checker<'a> {
+    file: &'a str,
+    positions: PositionIndex,
+}
+
+type Checked<T> = Result<T, ScenarioError>;
+
+impl Checker<'_> {
+    fn error(&self, path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+        let path = path.into();
+        let position = self.positions.find(&path);
+        ScenarioError {
+            file: self.file.to_string(),
+            line: position.line,
+            column: position.column,
+            path,
+            message: message.into(),
+        }
+    }
+
+    fn at_most(&self, path: &str, what: &str, value: u64, limit: u64) -> Checked<()> {
+        if value > limit {
+            return Err(self.error(path, format!("{what} {value} is too large: at most {limit} fit in memory")));
+        }
+        Ok(())
+    }
+
+    fn positive(&self, path: &str, value: u64) -> Checked<()> {
+        if value == 0 {
+            return Err(self.error(path, "must be greater than 0"));
+        }
+        Ok(())
+    }
+
+    fn resolve(&self, raw: ScenarioFile, default_name: &str) -> Checked<Scenario> {
+        if raw.duration.0 == 0 {
+            return Err(self.error("duration", "must be greater than 0"));
+        }
+        let cfg = &raw.config;
+        let slots = u64::from(cfg.task_slots.unwrap_or(1));
+        self.positive("config.taskmanager.numberOfTaskSlots", slots)?;
+        self.at_most("config.taskmanager.numberOfTaskSlots", "slot count", slots, MAX_PARALLELISM)?;
+        let taskmanagers = u64::from(raw.cluster.taskmanagers.unwrap_or(1));
+        self.positive("cluster.taskmanagers", taskmanagers)?;
+        self.at_most("cluster.taskmanagers", "TaskManager count", taskmanagers, MAX_TASKMANAGERS)?;
+        let cores = raw.cluster.cpu_cores.unwrap_or(slots as u32);
+        self.positive("cluster.cpu-cores", u64::from(cores))?;
+
+        let network = self.network(&raw)?;
+        let cluster = ClusterSpec {
+            taskmanagers: taskmanagers as u32,
+            slots_per_taskmanager: slots as u32,
+            cpu_cores_per_taskmanager: cores,
+            disk: DiskSpec {
+                write_bandwidth_bytes_per_s: raw.cluster.disk.write_bandwidth.map_or(500 << 20, |b| b.0),
+                capacity_bytes: raw.cluster.disk.capacity.map_or(100 << 30, |b| b.0),
+            },
+            checkpoint_storage: StorageSpec {
+                latency_ns: raw.cluster.checkpoint_storage.latency.map_or(20 * MILLISECOND, |d| d.0),
+                bandwidth_bytes_per_s: raw.cluster.checkpoint_storage.bandwidth.map_or(200 << 20, |b| b.0),
+                max_concurrent_requests: raw.cluster.checkpoint_storage.max_concurrent_requests.unwrap_or(16),
+            },
+        };
+        self.positive("cluster.disk.write-bandwidth", cluster.disk.write_bandwidth_bytes_per_s)?;
+        self.positive("cluster.checkpoint-storage.bandwidth", cluster.checkpoint_storage.bandwidth_bytes_per_s)?;
+        self.positive(
+            "cluster.checkpoint-storage.max-concurrent-requests",
+            u64::from(cluster.checkpoint_storage.max_concurrent_requests),
+        )?;
+
+        let default_parallelism = u64::from(cfg.default_parallelism.unwrap_or(1));
+        let (operators, names) = self.operators(&raw, default_parallelism, &cluster)?;
+        let edges = self.edges(&raw, &operators, &names)?;
+        let mut scenario = Scenario {
+            name: raw.name.clone().unwrap_or_else(|| default_name.to_string()),
+            description: raw.description.clone().unwrap_or_default(),
+            seed: raw.seed,
+            duration_ns: raw.duration.0,
+            network,
+            cluster,
+            watermark_interval_ns: cfg.auto_watermark_interval.map_or(200 * MILLISECOND, |d| d.0),
+            max_parallelism: 0,
+            operators,
+            edges,
+        };
+        self.graph(&scenario)?;
+        self.record_sizes(&raw, &mut scenario);
+        let widest = scenario.operators.iter().map(|o| o.parallelism).max().unwrap_or(1);
+        scenario.max_parallelism = match cfg.max_parallelism {
+            Some(m) => {
+                if m < widest || u64::from(m) > MAX_PARALLELISM {
+                    return Err(self.error(
+                        "config.pipeline.max-parallelism",
+                        format!("must be between the largest parallelism ({widest}) and {MAX_PARALLELISM}"),
+                    ));
+                }
+                m
+            }
+            None => default_max_parallelism(widest),
+        };
+        if scenario.watermark_interval_ns == 0 {
+            return Err(self.error("config.pipeline.auto-watermark-interval", "must be greater than 0"));
+        }
+        Ok(scenario)
+    }
+
+    fn network(&self, raw: &ScenarioFile) -> Checked<NetworkSpec> {
+        let cfg = &raw.config;
+        let buffer_timeout_ns = match (cfg.buffer_timeout_enabled, cfg.buffer_timeout, cfg.buffer_timeout_interval) {
+            (Some(false), _, _) | (_, Some(BufferTimeout::Disabled), _) => None,
+            (_, Some(BufferTimeout::After(ns)), _) => Some(ns),
+            (_, None, Some(interval)) => Some(interval.0),
+            _ => Some(100 * MILLISECOND),
+        };
+        let spec = NetworkSpec {
+            buffer_size_bytes: cfg.segment_size.map_or(32 << 10, |b| b.0),
+            buffer_timeout_ns,
+            buffers_per_channel: cfg.buffers_per_channel.unwrap_or(2),
+            floating_buffers_per_gate: cfg.floating_buffers_per_gate.unwrap_or(8),
+            max_buffers_per_channel: cfg.max_buffers_per_channel.unwrap_or(10),
+            latency_ns: raw.cluster.network.latency.map_or(100 * MICROSECOND, |d| d.0),
+            bandwidth_bytes_per_s: raw.cluster.network.bandwidth.map_or(1250 << 20, |b| b.0),
+        };
+        if spec.buffer_size_bytes < 64 {
+            return Err(self.error("config.taskmanager.memory.segment-size", "must be at least 64b"));
+        }
+        self.at_most("config.taskmanager.memory.segment-size", "buffer size", spec.buffer_size_bytes, 64 << 20)?;
+        if spec.buffers_per_channel + spec.floating_buffers_per_gate == 0 {
+            return Err(self.error(
+                "config.taskmanager.network.memory.buffers-per-channel",
+                "a channel needs at least one buffer: exclusive (buffers-per-channel) or floating",
+            ));
+        }
+        self.positive("config.taskmanager.network.memory.max-buffers-per-channel", u64::from(spec.max_buffers_per_channel))?;
+        self.positive("cluster.network.bandwidth", spec.bandwidth_bytes_per_s)?;
+        Ok(spec)
+    }
+
+    fn operators(
+        &self,
+        raw: &ScenarioFile,
+        default_parallelism: u64,
+        cluster: &ClusterSpec,
+    ) -> Checked<(Vec<OperatorSpec>, BTreeMap<String, usize>)> {
+        if raw.job.operators.is_empty() {
+            return Err(self.error("job.operators", "a job needs at least one operator"));
+        }
+        let mut names = BTreeMap::new();
+        let mut operators = Vec::new();
+        let total_slots = u64::from(cluster.taskmanagers) * u64::from(cluster.slots_per_taskmanager);
+        for (i, op) in raw.job.operators.iter().enumerate() {
+            let at = format!("job.operators[{i}]");
+            if op.name.trim().is_empty() {
+                return Err(self.error(format!("{at}.name"), "must not be empty"));
+            }
+            if names.insert(op.name.clone(), i).is_some() {
+                return Err(self.error(format!("{at}.name"), format!("operator `{}` is defined twice", op.name)));
+            }
+            let parallelism = op.parallelism.unwrap_or(default_parallelism);
+            self.positive(&format!("{at}.parallelism"), parallelism)?;
+            self.at_most(&format!("{at}.parallelism"), "parallelism", parallelism, MAX_PARALLELISM)?;
+            self.fields_of_kind(op, &at)?;
+            let logic = self.logic(op, &at, parallelism)?;
+            let base_cpu = op.cpu_per_record.map_or(MICROSECOND, |d| d.0);
+            let mut cpu = vec![base_cpu; parallelism as usize];
+            for (k, skew) in op.cpu_skew.iter().enumerate() {
+                if u64::from(skew.subtask) >= parallelism {
+                    return Err(self.error(
+                        format!("{at}.cpu-skew[{k}].subtask"),
+                        format!("subtask {} does not exist: `{}` has parallelism {parallelism}", skew.subtask, op.name),
+                    ));
+                }
+                cpu[skew.subtask as usize] = skew.cpu_per_record.0;
+            }
+            let placement = match &op.taskmanagers {
+                Some(list) => {
+                    if list.len() as u64 != parallelism {
+                        return Err(self.error(
+                            format!("{at}.taskmanagers"),
+                            format!("lists {} TaskManagers for {parallelism} subtasks", list.len()),
+                        ));
+                    }
+                    if let Some((k, tm)) = list.iter().enumerate().find(|(_, tm)| **tm >= cluster.taskmanagers) {
+                        return Err(self.error(
+                            format!("{at}.taskmanagers[{k}]"),
+                            format!("TaskManager {tm} does not exist: the cluster has {}", cluster.taskmanagers),
+                        ));
+                    }
+                    list.clone()
+                }
+                None => {
+                    if parallelism > total_slots {
+                        return Err(self.error(
+                            format!("{at}.parallelism"),
+                            format!(
+                                "needs {parallelism} slots but the cluster has {total_slots} \
+                                 ({} TaskManagers × taskmanager.numberOfTaskSlots {})",
+                                cluster.taskmanagers, cluster.slots_per_taskmanager
+                            ),
+                        ));
+                    }
+                    // Flink's default slot sharing: subtask i of every operator shares slot i,
+                    // and slots fill one TaskManager after another.
+                    (0..parallelism).map(|s| (s / u64::from(cluster.slots_per_taskmanager)) as u32).collect()
+                }
+            };
+            operators.push(OperatorSpec {
+                name: op.name.clone(),
+                logic,
+                parallelism: parallelism as u32,
+                cpu_per_record_ns: cpu,
+                placement,
+                record_size_bytes: op.record_size.map_or(0, |b| b.0),
+            });
+        }
+        Ok((operators, names))
+    }
+
+    /// Rejects fields that belong to another kind of operator: they would be ignored.
+    fn fields_of_kind(&self, op: &OperatorFile, at: &str) -> Checked<()> {
+        let given: [(&str, bool, &[OperatorKind]); 10] = [
+            ("partitions", op.partitions.is_some(), &[OperatorKind::Source]),
+            ("rate", op.rate.is_some(), &[OperatorKind::Source]),
+            ("keys", op.keys.is_some(), &[OperatorKind::Source]),
+            ("values", op.values.is_some(), &[OperatorKind::Source]),
+            ("poll-interval", op.poll_interval.is_some(), &[OperatorKind::Source]),
+            ("multiply", op.multiply.is_some(), &[OperatorKind::Map]),
+            ("add", op.add.is_some(), &[OperatorKind::Map]),
+            ("modulus", op.modulus.is_some(), &[OperatorKind::Filter]),
+            ("remainder", op.remainder.is_some(), &[OperatorKind::Filter]),
+            ("size", op.size.is_some() || op.time.is_some(), &[OperatorKind::Window]),
+        ];
+        for (field, present, kinds) in given {
+            if present && !kinds.contains(&op.kind) {
+                let field = if field == "size" && op.size.is_none() { "time" } else { field };
+                return Err(self.error(
+                    format!("{at}.{field}"),
+                    format!("`{field}` applies only to {:?} operators, not to a {:?}", kinds[0], op.kind).to_lowercase(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn logic(&self, op: &OperatorFile, at: &str, parallelism: u64) -> Checked<OperatorLogicSpec> {
+        Ok(match op.kind {
+            OperatorKind::Source => OperatorLogicSpec::Source(self.source(op, at, parallelism)?),
+            OperatorKind::Map => OperatorLogicSpec::Map {
+                multiply: op.multiply.unwrap_or(1),
+                add: op.add.unwrap_or(0),
+            },
+            OperatorKind::Filter => {
+                let modulus = op.modulus.unwrap_or(2);
+                if modulus <= 0 {
+                    return Err(self.error(format!("{at}.modulus"), "must be greater than 0"));
+                }
+                let remainder = op.remainder.unwrap_or(0);
+                if !(0..modulus).contains(&remainder) {
+                    return Err(self.error(format!("{at}.remainder"), format!("must be between 0 and {}", modulus - 1)));
+                }
+                OperatorLogicSpec::Filter { modulus, remainder }
+            }
+            OperatorKind::Aggregate => OperatorLogicSpec::Aggregate,
+            OperatorKind::Window => {
+                let Some(size) = op.size else {
+                    return Err(self.error(format!("{at}.size"), "a window needs a `size`, like 1s"));
+                };
+                if size.0 == 0 {
+                    return Err(self.error(format!("{at}.size"), "must be greater than 0"));
+                }
+                OperatorLogicSpec::Window {
+                    size_ns: size.0,
+                    time: op.time.unwrap_or_default(),
+                }
+            }
+            OperatorKind::Sink => OperatorLogicSpec::Sink,
+        })
+    }
+
+    fn source(&self, op: &OperatorFile, at: &str, parallelism: u64) -> Checked<SourceSpec> {
+        let partitions = op.partitions.unwrap_or(parallelism);
+        self.positive(&format!("{at}.partitions"), partitions)?;
+        self.at_most(&format!("{at}.partitions"), "partition count", partitions, MAX_PARTITIONS)?;
+        let Some(rate) = op.rate else {
+            return Err(self.error(format!("{at}.rate"), "a source needs a `rate` in records per second"));
+        };
+        if !(rate.is_finite() && rate >= 1.0 && rate.fract() == 0.0) {
+            return Err(self.error(format!("{at}.rate"), format!("must be a whole number of records per second, at least 1; got {rate}")));
+        }
+        if rate > MAX_RATE {
+            return Err(self.error(format!("{at}.rate"), format!("rate {rate} is too large: at most {MAX_RATE} records per second")));
+        }
+        let keys = match &op.keys {
+            None => KeySpec::Uniform { count: 1000 },
+            Some(k) => {
+                let kp = format!("{at}.keys");
+                self.positive(&format!("{kp}.count"), k.count)?;
+                self.at_most(&format!("{kp}.count"), "key count", k.count, MAX_KEYS)?;
+                let misplaced = |field: &str, present: bool, dist: &str| -> Checked<()> {
+                    if present {
+                        return Err(self.error(format!("{kp}.{field}"), format!("`{field}` applies only to the {dist} distribution")));
+                    }
+                    Ok(())
+                };
+                match k.distribution {
+                    KeyDistribution::Uniform => {
+                        misplaced("exponent", k.exponent.is_some(), "zipf")?;
+                        misplaced("hot-keys", k.hot_keys.is_some(), "hot-key")?;
+                        misplaced("hot-fraction", k.hot_fraction.is_some(), "hot-key")?;
+                        KeySpec::Uniform { count: k.count }
+                    }
+                    KeyDistribution::Zipf => {
+                        misplaced("hot-keys", k.hot_keys.is_some(), "hot-key")?;
+                        misplaced("hot-fraction", k.hot_fraction.is_some(), "hot-key")?;
+                        let exponent = k.exponent.unwrap_or(1.0);
+                        if !(exponent.is_finite() && exponent > 0.0 && exponent <= 10.0) {
+                            return Err(self.error(format!("{kp}.exponent"), "must be above 0 and at most 10"));
+                        }
+                        self.at_most(&format!("{kp}.count"), "zipf key count", k.count, 10_000_000)?;
+                        KeySpec::Zipf { count: k.count, exponent }
+                    }
+                    KeyDistribution::HotKey => {
+                        misplaced("exponent", k.exponent.is_some(), "zipf")?;
+                        let hot_keys = k.hot_keys.unwrap_or(1);
+                        if hot_keys == 0 || hot_keys > k.count {
+                            return Err(self.error(format!("{kp}.hot-keys"), format!("must be between 1 and the key count ({})", k.count)));
+                        }
+                        let hot_fraction = k.hot_fraction.unwrap_or(0.5);
+                        if !(0.0..=1.0).contains(&hot_fraction) {
+                            return Err(self.error(format!("{kp}.hot-fraction"), "must be between 0 and 1"));
+                        }
+                        KeySpec::HotKey { count: k.count, hot_keys, hot_fraction }
+                    }
+                }
+            }
+        };
+        let (value_min, value_max) = op.values.as_ref().map_or((0, 999), |v| (v.min, v.max));
+        if value_min > value_max {
+            return Err(self.error(format!("{at}.values.max"), format!("must be at least min ({value_min})")));
+        }
+        let bound = 1i64 << 40;
+        if value_min < -bound || value_max > bound {
+            return Err(self.error(format!("{at}.values"), format!("values must lie within ±{bound} so that sums cannot overflow")));
+        }
+        let poll_interval_ns = op.poll_interval.map_or(MILLISECOND, |d| d.0);
+        if poll_interval_ns < MICROSECOND {
+            return Err(self.error(format!("{at}.poll-interval"), "must be at least 1us"));
+        }
+        Ok(SourceSpec {
+            partitions: partitions as u32,
+            rate_per_s: rate as u64,
+            keys,
+            value_min,
+            value_max,
+            poll_interval_ns,
+        })
+    }
+
+    fn edges(&self, raw: &ScenarioFile, operators: &[OperatorSpec], names: &BTreeMap<String, usize>) -> Checked<Vec<EdgeSpec>> {
+        let mut edges: Vec<EdgeSpec> = Vec::new();
+        let mut channels: u64 = 0;
+        for (i, edge) in raw.job.edges.iter().enumerate() {
+            let at = format!("job.edges[{i}]");
+            let lookup = |field: &str, name: &str| -> Checked<usize> {
+                names.get(name).copied().ok_or_else(|| {
+                    let hint = nearest(name, names.keys().map(String::as_str))
+                        .map(|n| format!(" (did you mean `{n}`?)"))
+                        .unwrap_or_default();
+                    self.error(format!("{at}.{field}"), format!("operator `{name}` is not defined{hint}"))
+                })
+            };
+            let from = lookup("from", &edge.from)?;
+            let to = lookup("to", &edge.to)?;
+            if from == to {
+                return Err(self.error(format!("{at}.to"), format!("cycle: `{}` feeds itself", edge.to)));
+            }
+            if edges.iter().any(|e| e.from == from && e.to == to) {
+                return Err(self.error(at.clone(), format!("edge `{}` → `{}` is defined twice", edge.from, edge.to)));
+            }
+            let (pf, pt) = (operators[from].parallelism, operators[to].parallelism);
+            let keyed = operators[to].logic.is_keyed();
+            let partitioning = match edge.partitioning {
+                Some(p) => p,
+                None if keyed => Partitioning::Hash,
+                None if pf == pt => Partitioning::Forward,
+                None => Partitioning::Rebalance,
+            };
+            if keyed && partitioning != Partitioning::Hash {
+                return Err(self.error(
+                    format!("{at}.partitioning"),
+                    format!("`{}` is keyed: its input must be partitioned by `hash` (keyBy)", edge.to),
+                ));
+            }
+            if partitioning == Partitioning::Forward && pf != pt {
+                return Err(self.error(
+                    format!("{at}.partitioning"),
+                    format!("forward needs equal parallelism, but `{}` has {pf} and `{}` has {pt}", edge.from, edge.to),
+                ));
+            }
+            channels += if partitioning == Partitioning::Forward { u64::from(pf) } else { u64::from(pf) * u64::from(pt) };
+            if channels > MAX_CHANNELS {
+                return Err(self.error(at, format!("the job would need {channels} channels: at most {MAX_CHANNELS} fit in memory")));
+            }
+            edges.push(EdgeSpec { from, to, partitioning });
+        }
+        Ok(edges)
+    }
+
+    /// Checks the shape of the graph: sources have no inputs, every other operator
+    /// has one, sinks feed nothing, no cycles, and results stay independent of timing.
+    fn graph(&self, s: &Scenario) -> Checked<()> {
+        let op_path = |i: usize| format!("job.operators[{i}]");
+        for (i, op) in s.operators.iter().enumerate() {
+            let inputs = s.inputs_of(i).count();
+            let outputs = s.outputs_of(i).count();
+            match op.logic {
+                OperatorLogicSpec::Source(_) if inputs > 0 => {
+                    return Err(self.error(op_path(i), format!("source `{}` cannot have inputs", op.name)));
+                }
+                OperatorLogicSpec::Sink if outputs > 0 => {
+                    return Err(self.error(op_path(i), format!("sink `{}` cannot feed other operators", op.name)));
+                }
+                OperatorLogicSpec::Source(_) => {}
+                _ if inputs == 0 => {
+                    return Err(self.error(
+                        op_path(i),
+                        format!("`{}` has no input: add an edge `to: {}`", op.name, op.name),
+                    ));
+                }
+                _ => {}
+            }
+            if outputs == 0 && !matches!(op.logic, OperatorLogicSpec::Sink) {
+                return Err(self.error(op_path(i), format!("the output of `{}` goes nowhere: add an edge to a sink", op.name)));
+            }
+        }
+        let order = s.topological_order();
+        if order.len() < s.operators.len() {
+            let stuck = (0..s.operators.len()).find(|i| !order.contains(i)).unwrap_or(0);
+            let edge = s.edges.iter().position(|e| e.to == stuck).unwrap_or(0);
+            return Err(self.error(
+                format!("job.edges[{edge}]"),
+                format!("cycle through `{}`: a job graph must be acyclic", s.operators[stuck].name),
+            ));
+        }
+        // Downstream of an aggregate, each key's intermediate results depend on how
+        // partitions interleave; only value-preserving steps keep the output exact.
+        let mut after_aggregate = vec![false; s.operators.len()];
+        for &op in &order {
+            let fed = s.inputs_of(op).any(|e| after_aggregate[e.from] || s.operators[e.from].logic.is_keyed());
+            if fed {
+                match s.operators[op].logic {
+                    OperatorLogicSpec::Map { .. } | OperatorLogicSpec::Sink => after_aggregate[op] = true,
+                    _ => {
+                        return Err(self.error(
+                            op_path(op),
+                            format!(
+                                "`{}` ({}) cannot follow an aggregate or window: only map and sink may, \
+                                 because updates of a key arrive in an order that depends on timing",
+                                s.operators[op].name,
+                                s.operators[op].logic.kind_name()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Record sizes: as set, or the first input's, and 100 bytes at a source.
+    fn record_sizes(&self, _raw: &ScenarioFile, s: &mut Scenario) {
+        for op in s.topological_order() {
+            if s.operators[op].record_size_bytes == 0 {
+                let inherited = s.inputs_of(op).next().map(|e| s.operators[e.from].record_size_bytes);
+                s.operators[op].record_size_bytes = inherited.unwrap_or(100).max(1);
+            }
+        }
+    }
+}
+
+/// Flink's default max parallelism: 1.5 × parallelism rounded up to a power of two,
+/// at least 128 and at most 32768.
+pub fn default_max_parallelism(parallelism: u32) -> u32 {
+    let target = u64::from(parallelism) + u64::from(parallelism) / 2;
+    target.next_power_of_two().clamp(128, MAX_PARALLELISM) as u32
+}

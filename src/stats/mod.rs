@@ -1,0 +1,4 @@
+//! Statistics of a run, in the vocabulary Flink users already read.
+
+pub mod histogram;
+pub mod run;

@@ -1,0 +1,128 @@
+//! What a run reports: throughput, latency, backpressure and the trace digest.
+
+use crate::model::world::{Sample, SubtaskMetrics};
+use crate::model::World;
+use crate::sim::time::as_secs_f64;
+use crate::sim::Nanos;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OperatorSummary {
+    pub name: String,
+    pub kind: &'static str,
+    pub parallelism: u32,
+    pub records_in: u64,
+    pub records_out: u64,
+    /// Mean over subtasks of the share of time spent on CPU.
+    pub busy_ratio_avg: f64,
+    /// Largest share of time any subtask spent backpressured.
+    pub backpressured_ratio_max: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SubtaskSummary {
+    pub operator: String,
+    pub subtask: u32,
+    pub taskmanager: usize,
+    #[serde(flatten)]
+    pub metrics: SubtaskMetrics,
+    pub busy_ratio: f64,
+    pub backpressured_ratio: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LatencySummary {
+    pub records: u64,
+    pub p50_ns: Nanos,
+    pub p99_ns: Nanos,
+    pub max_ns: Nanos,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RunSummary {
+    pub scenario: String,
+    pub seed: u64,
+    /// Virtual time during which the sources produced input.
+    pub input_duration_ns: Nanos,
+    /// Virtual time until the job drained.
+    pub virtual_time_ns: Nanos,
+    pub events: u64,
+    /// 16 hexadecimal digits; the same scenario and seed always give the same digest.
+    pub trace_digest: String,
+    pub source_records: u64,
+    pub sink_records: u64,
+    /// Source records per second of input time.
+    pub input_rate_per_s: f64,
+    /// Latency from a record's append to its source partition to its arrival at a sink.
+    pub latency: LatencySummary,
+    pub operators: Vec<OperatorSummary>,
+    pub subtasks: Vec<SubtaskSummary>,
+    pub samples: Vec<Sample>,
+}
+
+impl RunSummary {
+    pub fn from_world(world: &World) -> Self {
+        let s = &world.scenario;
+        let elapsed = world.now.max(1) as f64;
+        let subtasks: Vec<SubtaskSummary> = world
+            .subtasks
+            .iter()
+            .map(|t| SubtaskSummary {
+                operator: s.operators[t.op].name.clone(),
+                subtask: t.index,
+                taskmanager: t.tm,
+                metrics: t.metrics.clone(),
+                busy_ratio: t.metrics.busy_ns as f64 / elapsed,
+                backpressured_ratio: t.metrics.backpressured_ns as f64 / elapsed,
+            })
+            .collect();
+        let operators: Vec<OperatorSummary> = s
+            .operators
+            .iter()
+            .map(|op| {
+                let mine: Vec<&SubtaskSummary> = subtasks.iter().filter(|t| t.operator == op.name).collect();
+                OperatorSummary {
+                    name: op.name.clone(),
+                    kind: op.logic.kind_name(),
+                    parallelism: op.parallelism,
+                    records_in: mine.iter().map(|t| t.metrics.records_in).sum(),
+                    records_out: mine.iter().map(|t| t.metrics.records_out).sum(),
+                    busy_ratio_avg: mine.iter().map(|t| t.busy_ratio).sum::<f64>() / mine.len().max(1) as f64,
+                    backpressured_ratio_max: mine.iter().map(|t| t.backpressured_ratio).fold(0.0, f64::max),
+                }
+            })
+            .collect();
+        let source_records = operators.iter().filter(|o| o.kind == "source").map(|o| o.records_in).sum();
+        let sink_records = operators.iter().filter(|o| o.kind == "sink").map(|o| o.records_in).sum();
+        RunSummary {
+            scenario: s.name.clone(),
+            seed: s.seed,
+            input_duration_ns: s.duration_ns,
+            virtual_time_ns: world.now,
+            events: world.digest.events(),
+            trace_digest: world.digest.hex(),
+            source_records,
+            sink_records,
+            input_rate_per_s: source_records as f64 / as_secs_f64(s.duration_ns),
+            latency: LatencySummary {
+                records: world.latency.count(),
+                p50_ns: world.latency.quantile(0.5),
+                p99_ns: world.latency.quantile(0.99),
+                max_ns: world.latency.max(),
+            },
+            operators,
+            subtasks,
+            samples: world.samples.clone(),
+        }
+    }
+
+    /// Source records per second between two instants, from the samples.
+    pub fn input_rate_between(&self, from: Nanos, to: Nanos) -> Option<f64> {
+        let first = self.samples.iter().find(|p| p.time >= from)?;
+        let last = self.samples.iter().rev().find(|p| p.time <= to)?;
+        if last.time <= first.time {
+            return None;
+        }
+        Some((last.source_records - first.source_records) as f64 / as_secs_f64(last.time - first.time))
+    }
+}

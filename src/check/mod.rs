@@ -64,7 +64,7 @@ const KEPT_ANOMALIES: usize = 20;
 pub fn check_exactly_once(world: &World) -> Verdict {
     let scenario = &world.scenario;
     let expected = expected_sinks(scenario, &world.source_offsets());
-    let actual = world.sink_tables();
+    let actual = world.sink_outputs();
     let mut verdict = Verdict { held: true, ..Verdict::default() };
     let note = |verdict: &mut Verdict, anomaly: Anomaly| {
         verdict.held = false;
@@ -75,8 +75,9 @@ pub fn check_exactly_once(world: &World) -> Verdict {
     };
     for (op, want) in &expected {
         let name = scenario.operators[*op].name.clone();
-        let got = actual.iter().find(|(o, _)| o == op).map(|(_, t)| t.sorted()).unwrap_or_default();
-        let records = actual.iter().find(|(o, _)| o == op).map_or(0, |(_, t)| t.records);
+        let empty = Default::default();
+        let output = actual.iter().find(|(o, _)| o == op).map_or(&empty, |(_, t)| t);
+        let (got, records) = (&output.rows, output.records);
         verdict.sinks.push(SinkCheck { operator: name.clone(), keys: got.len(), records, expected_records: want.records });
         if want.records_are_exact && records != want.records {
             let count = |n| Some(CountSum { count: n, sum: 0 });

@@ -25,7 +25,7 @@ enum Reference {
     /// Per key, per window end: count and sum. Processing-time windows are kept
     /// under window 0: only per-key totals can be known without timing.
     Window { size: u64, event_time: bool, windows: FxHashMap<(u64, u64), CountSum> },
-    Sink(ExpectedSink, SinkFold),
+    Sink(ExpectedSink, FxHashMap<OutputKey, CountSum>, SinkFold),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -69,11 +69,12 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
             },
             OperatorLogicSpec::Sink => {
                 let sink = ExpectedSink { records_are_exact: fold[i] != SinkFold::Totals, ..ExpectedSink::default() };
-                Reference::Sink(sink, fold[i])
+                Reference::Sink(sink, FxHashMap::default(), fold[i])
             }
             _ => Reference::Pass,
         });
     }
+    let graph = Graph::new(scenario);
     let mut partition_id = 0u64;
     for (op_index, op) in ops.iter().enumerate() {
         let OperatorLogicSpec::Source(spec) = &op.logic else {
@@ -88,8 +89,8 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
             let mut log = PartitionLog::new(spec, sampler.clone(), scenario.seed, partition, partition_id + u64::from(partition), scenario.duration_ns);
             for offset in 0..end {
                 let r = log.record_at(offset);
-                let row = Row { key: r.key, value: r.value, count: 1, window: r.event_time };
-                emit(scenario, &mut states, op_index, row, 1);
+                let row = Row { key: r.key, value: r.value, count: 1, window: r.time };
+                emit(&graph, &mut states, op_index, row, 1);
             }
         }
         partition_id += u64::from(spec.partitions);
@@ -101,7 +102,7 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
             fired.sort_unstable_by_key(|(k, _)| *k);
             for ((key, window), acc) in fired {
                 let row = Row { key, value: acc.sum, count: acc.count, window };
-                emit(scenario, &mut states, op, row, 1);
+                emit(&graph, &mut states, op, row, 1);
             }
         }
     }
@@ -109,7 +110,10 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
         .into_iter()
         .enumerate()
         .filter_map(|(i, s)| match s {
-            Reference::Sink(sink, _) => Some((i, sink)),
+            Reference::Sink(mut sink, rows, _) => {
+                sink.rows = rows.into_iter().collect();
+                Some((i, sink))
+            }
             _ => None,
         })
         .collect()
@@ -117,29 +121,46 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
 
 /// Sends `row`, output by `from`, along every edge leaving it. `copies` counts how
 /// many identical copies travel (broadcast sends one to each consumer subtask).
-fn emit(scenario: &Scenario, states: &mut [Reference], from: usize, row: Row, copies: u64) {
-    let targets: Vec<(usize, u64)> = scenario
-        .outputs_of(from)
-        .map(|e| {
-            let fan_out = if e.partitioning == Partitioning::Broadcast { u64::from(scenario.operators[e.to].parallelism) } else { 1 };
-            (e.to, copies * fan_out)
-        })
-        .collect();
-    for (to, copies) in targets {
-        process(scenario, states, to, row, copies);
+fn emit(graph: &Graph, states: &mut [Reference], from: usize, row: Row, copies: u64) {
+    for &(to, fan_out) in &graph.outputs[from] {
+        process(graph, states, to, row, copies * fan_out);
     }
 }
 
-fn process(scenario: &Scenario, states: &mut [Reference], op: usize, row: Row, copies: u64) {
-    match scenario.operators[op].logic {
+/// The job graph as the walk needs it: per operator, its logic and where its output goes.
+struct Graph<'a> {
+    logic: Vec<&'a OperatorLogicSpec>,
+    /// Per operator: (target operator, copies of each record it receives).
+    outputs: Vec<Vec<(usize, u64)>>,
+}
+
+impl<'a> Graph<'a> {
+    fn new(scenario: &'a Scenario) -> Self {
+        let outputs = (0..scenario.operators.len())
+            .map(|op| {
+                scenario
+                    .outputs_of(op)
+                    .map(|e| {
+                        let fan_out = if e.partitioning == Partitioning::Broadcast { u64::from(scenario.operators[e.to].parallelism) } else { 1 };
+                        (e.to, fan_out)
+                    })
+                    .collect()
+            })
+            .collect();
+        Self { logic: scenario.operators.iter().map(|o| &o.logic).collect(), outputs }
+    }
+}
+
+fn process(graph: &Graph, states: &mut [Reference], op: usize, row: Row, copies: u64) {
+    match *graph.logic[op] {
         OperatorLogicSpec::Source(_) => unreachable!("sources have no inputs"),
         OperatorLogicSpec::Map { multiply, add } => {
             let mapped = Row { value: map_value(row.value, multiply, add), ..row };
-            emit(scenario, states, op, mapped, copies);
+            emit(graph, states, op, mapped, copies);
         }
         OperatorLogicSpec::Filter { modulus, remainder } => {
             if filter_keeps(row.value, modulus, remainder) {
-                emit(scenario, states, op, row, copies);
+                emit(graph, states, op, row, copies);
             }
         }
         OperatorLogicSpec::Aggregate => {
@@ -150,7 +171,7 @@ fn process(scenario: &Scenario, states: &mut [Reference], op: usize, row: Row, c
                 acc.count += 1;
                 acc.sum += row.value;
                 let update = Row { key: row.key, value: acc.sum, count: acc.count, window: 0 };
-                emit(scenario, states, op, update, 1);
+                emit(graph, states, op, update, 1);
             }
         }
         OperatorLogicSpec::Window { .. } => {
@@ -161,22 +182,22 @@ fn process(scenario: &Scenario, states: &mut [Reference], op: usize, row: Row, c
             acc.sum += row.value * copies as i64;
         }
         OperatorLogicSpec::Sink => {
-            let Reference::Sink(sink, fold) = &mut states[op] else { unreachable!() };
+            let Reference::Sink(sink, rows, fold) = &mut states[op] else { unreachable!() };
             sink.records += copies;
             match fold {
                 SinkFold::Append => {
-                    let r = sink.rows.entry((row.key, 0)).or_default();
+                    let r = rows.entry((row.key, 0)).or_default();
                     r.count += copies;
                     r.sum += row.value * copies as i64;
                 }
                 SinkFold::Upsert => {
-                    let r = sink.rows.entry((row.key, row.window)).or_default();
+                    let r = rows.entry((row.key, row.window)).or_default();
                     if row.count > r.count {
                         *r = CountSum { count: row.count, sum: row.value };
                     }
                 }
                 SinkFold::Totals => {
-                    let r = sink.rows.entry((row.key, 0)).or_default();
+                    let r = rows.entry((row.key, 0)).or_default();
                     r.count += row.count * copies;
                     r.sum += row.value * copies as i64;
                 }

@@ -39,6 +39,8 @@ pub struct Channel {
     // Producer side.
     /// The buffer being filled.
     pub pending: Vec<Record>,
+    /// Listed among the producer's channels with an open buffer.
+    pub dirty: bool,
     /// Finished items waiting to be sent.
     pub backlog: VecDeque<Item>,
     /// The producer waits for a credit from the consumer.
@@ -73,6 +75,7 @@ impl Channel {
             record_size,
             capacity: (buffer_size / record_size).max(1) as usize,
             pending: Vec::new(),
+            dirty: false,
             backlog: VecDeque::new(),
             awaiting_credit: false,
             in_flight: VecDeque::new(),

@@ -9,13 +9,20 @@
 #[inline]
 pub fn key_group(key: u64, max_parallelism: u32) -> u32 {
     let java_hash = (key ^ (key >> 32)) as u32 as i32;
-    (murmur_hash(java_hash) % max_parallelism as i32) as u32
+    let hash = murmur_hash(java_hash) as u32;
+    // Flink's default max parallelism is a power of two: a mask, not a division.
+    if max_parallelism.is_power_of_two() { hash & (max_parallelism - 1) } else { hash % max_parallelism }
 }
 
 /// The subtask of an operator with `parallelism` subtasks that owns `key_group`.
 #[inline]
 pub fn operator_index(key_group: u32, max_parallelism: u32, parallelism: u32) -> u32 {
-    (u64::from(key_group) * u64::from(parallelism) / u64::from(max_parallelism)) as u32
+    let scaled = u64::from(key_group) * u64::from(parallelism);
+    if max_parallelism.is_power_of_two() {
+        (scaled >> max_parallelism.trailing_zeros()) as u32
+    } else {
+        (scaled / u64::from(max_parallelism)) as u32
+    }
 }
 
 /// The subtask that owns `key`.
@@ -73,6 +80,21 @@ mod tests {
         for count in per_subtask {
             assert!((8_000..12_000).contains(&count), "{per_subtask:?}");
         }
+    }
+
+    #[test]
+    fn power_of_two_fast_path_equals_the_division() {
+        // Flink's formula, with its division: (murmur % maxParallelism) * p / maxParallelism.
+        let mut by_formula = Vec::new();
+        for key in 0..8u64 {
+            let hash = murmur_hash((key ^ (key >> 32)) as u32 as i32);
+            let group = hash % 128;
+            by_formula.push((group as u64 * 4 / 128) as u32);
+        }
+        let ours: Vec<u32> = (0..8).map(|k| subtask_for_key(k, 128, 4)).collect();
+        assert_eq!(ours, by_formula);
+        // A max parallelism that is not a power of two takes the division path.
+        assert!((0..1000).all(|k| subtask_for_key(k, 100, 7) < 7));
     }
 
     #[test]

@@ -23,59 +23,176 @@ pub struct CountSum {
 pub enum SinkMode {
     /// Plain records: per key, how many arrived and the sum of their values.
     Append,
-    /// Updates of a keyed result: per (key, window), the update with the largest count.
+    /// Updates of a keyed running result: per key, the update with the largest count.
     Upsert,
+    /// Event-time window results: per (key, window), the result with the largest count.
+    UpsertWindows,
     /// Processing-time window results: window boundaries depend on timing, so only
     /// per-key totals over all windows are kept.
     UpsertTotals,
 }
 
 /// A sink's output: what the job produced.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct SinkTable {
-    pub rows: FxHashMap<OutputKey, CountSum>,
+    rows: SinkRows,
     pub records: u64,
 }
 
+/// Rows by key: dense when the sink's input is partitioned by key (each subtask
+/// then sees only the keys it owns), hashed otherwise or when windows multiply keys.
+#[derive(Clone, Debug)]
+enum SinkRows {
+    Dense(DenseKeyedState),
+    Hashed(FxHashMap<OutputKey, CountSum>),
+}
+
 impl SinkTable {
+    /// A table with dense rows over `keys` where the mode allows it.
+    pub fn new(mode: SinkMode, keys: Option<DenseKeyedState>) -> Self {
+        let rows = match (mode, keys) {
+            (SinkMode::Append | SinkMode::Upsert, Some(dense)) => SinkRows::Dense(dense),
+            _ => SinkRows::Hashed(FxHashMap::default()),
+        };
+        Self { rows, records: 0 }
+    }
+
+    #[inline]
+    fn row(&mut self, key: u64, window: u64) -> &mut CountSum {
+        match &mut self.rows {
+            SinkRows::Dense(dense) => dense.get_mut(key),
+            SinkRows::Hashed(map) => map.entry((key, window)).or_default(),
+        }
+    }
+
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        if let SinkRows::Dense(dense) = &self.rows {
+            dense.prefetch(key);
+        }
+    }
+
     #[inline]
     pub fn apply(&mut self, mode: SinkMode, record: &Record) {
         self.records += 1;
         match mode {
             SinkMode::Append => {
-                let row = self.rows.entry((record.key, 0)).or_default();
+                let row = self.row(record.key, 0);
                 row.count += 1;
                 row.sum += record.value;
             }
-            SinkMode::Upsert => {
-                let row = self.rows.entry((record.key, record.event_time)).or_default();
+            SinkMode::Upsert | SinkMode::UpsertWindows => {
+                let window = if mode == SinkMode::UpsertWindows { record.time } else { 0 };
+                let row = self.row(record.key, window);
                 if record.count > row.count {
                     *row = CountSum { count: record.count, sum: record.value };
                 }
             }
             SinkMode::UpsertTotals => {
-                let row = self.rows.entry((record.key, 0)).or_default();
+                let row = self.row(record.key, 0);
                 row.count += record.count;
                 row.sum += record.value;
             }
         }
     }
 
+    /// Every row, in no particular order.
+    pub fn rows(&self) -> Box<dyn Iterator<Item = (OutputKey, CountSum)> + '_> {
+        match &self.rows {
+            SinkRows::Dense(dense) => Box::new(dense.iter().map(|(k, v)| ((k, 0), v))),
+            SinkRows::Hashed(map) => Box::new(map.iter().map(|(k, v)| (*k, *v))),
+        }
+    }
+
     /// Rows in key order, for comparison and output.
     pub fn sorted(&self) -> BTreeMap<OutputKey, CountSum> {
-        self.rows.iter().map(|(k, v)| (*k, *v)).collect()
+        self.rows().collect()
     }
 }
 
-/// Per-key running count and sum.
+/// Per-key count and sum, in a hash map: window contents, which come and go.
 pub type KeyedCountSum = FxHashMap<u64, CountSum>;
+
+/// Where each key's state lives in its owning subtask: `slot[key]` indexes the
+/// owner's dense state vector. Keys are integers below the sources' key count, so
+/// a subtask's keyed state is one contiguous vector, not a hash table: the
+/// simulator touches it for every record.
+#[derive(Clone, Debug)]
+pub struct KeySlots {
+    pub slot: std::sync::Arc<Vec<u32>>,
+    /// The keys each subtask owns, in slot order.
+    pub keys: std::sync::Arc<Vec<Vec<u32>>>,
+}
+
+impl KeySlots {
+    pub fn new(key_count: u64, max_parallelism: u32, parallelism: u32) -> Self {
+        let mut keys: Vec<Vec<u32>> = vec![Vec::new(); parallelism as usize];
+        let slot = (0..key_count)
+            .map(|key| {
+                let owner = super::keygroups::subtask_for_key(key, max_parallelism, parallelism) as usize;
+                keys[owner].push(key as u32);
+                (keys[owner].len() - 1) as u32
+            })
+            .collect();
+        Self { slot: std::sync::Arc::new(slot), keys: std::sync::Arc::new(keys) }
+    }
+}
+
+/// A subtask's running count and sum per key, dense by key slot.
+#[derive(Clone, Debug)]
+pub struct DenseKeyedState {
+    slots: std::sync::Arc<Vec<u32>>,
+    keys: std::sync::Arc<Vec<Vec<u32>>>,
+    subtask: usize,
+    values: Vec<CountSum>,
+}
+
+impl DenseKeyedState {
+    pub fn new(slots: &KeySlots, subtask: u32) -> Self {
+        let owned = slots.keys[subtask as usize].len();
+        Self { slots: slots.slot.clone(), keys: slots.keys.clone(), subtask: subtask as usize, values: vec![CountSum::default(); owned] }
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, key: u64) -> &mut CountSum {
+        &mut self.values[self.slots[key as usize] as usize]
+    }
+
+    /// Hints the CPU to load `key`'s entry; no effect on results.
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let slot = self.slots[key as usize] as usize;
+            let entry: *const CountSum = &self.values[slot];
+            // SAFETY: prefetching is a hint; the pointer is in bounds and never dereferenced.
+            unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(entry.cast()) };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = key;
+    }
+
+    /// (key, value) of every key seen at least once, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, CountSum)> + '_ {
+        self.keys[self.subtask].iter().zip(&self.values).filter(|(_, v)| v.count > 0).map(|(k, v)| (u64::from(*k), *v))
+    }
+
+    /// Keys with state: those seen at least once.
+    pub fn len(&self) -> usize {
+        self.values.iter().filter(|v| v.count > 0).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 /// The code and state of one subtask.
 pub enum OperatorLogic {
     Source,
     Map { multiply: i64, add: i64 },
     Filter { modulus: i64, remainder: i64 },
-    Aggregate { state: KeyedCountSum },
+    Aggregate { state: DenseKeyedState },
     Window {
         size: Nanos,
         time: TimeCharacteristic,
@@ -86,14 +203,16 @@ pub enum OperatorLogic {
 }
 
 impl OperatorLogic {
-    pub fn new(spec: &OperatorLogicSpec, sink_mode: SinkMode) -> Self {
+    /// `keys` places keyed state; only keyed operators use it.
+    pub fn new(spec: &OperatorLogicSpec, sink_mode: SinkMode, keys: Option<DenseKeyedState>) -> Self {
+        let mut keys = keys;
         match *spec {
             OperatorLogicSpec::Source(_) => OperatorLogic::Source,
             OperatorLogicSpec::Map { multiply, add } => OperatorLogic::Map { multiply, add },
             OperatorLogicSpec::Filter { modulus, remainder } => OperatorLogic::Filter { modulus, remainder },
-            OperatorLogicSpec::Aggregate => OperatorLogic::Aggregate { state: FxHashMap::default() },
+            OperatorLogicSpec::Aggregate => OperatorLogic::Aggregate { state: keys.take().expect("an aggregate has key slots") },
             OperatorLogicSpec::Window { size_ns, time } => OperatorLogic::Window { size: size_ns, time, windows: BTreeMap::new() },
-            OperatorLogicSpec::Sink => OperatorLogic::Sink { mode: sink_mode, table: SinkTable::default() },
+            OperatorLogicSpec::Sink => OperatorLogic::Sink { mode: sink_mode, table: SinkTable::new(sink_mode, keys.take()) },
         }
     }
 
@@ -114,18 +233,17 @@ impl OperatorLogic {
                 }
             }
             OperatorLogic::Aggregate { state } => {
-                let acc = state.entry(record.key).or_default();
+                let acc = state.get_mut(record.key);
                 acc.count += 1;
                 acc.sum += record.value;
                 let mut r = *record;
                 r.count = acc.count;
                 r.value = acc.sum;
-                r.event_time = 0;
                 out.push(r);
             }
             OperatorLogic::Window { size, time, windows } => {
                 let t = match time {
-                    TimeCharacteristic::Event => record.event_time,
+                    TimeCharacteristic::Event => record.time,
                     TimeCharacteristic::Processing => now,
                 };
                 let end = window_end(t, *size);
@@ -142,24 +260,40 @@ impl OperatorLogic {
         None
     }
 
+    /// Processes a buffer's records in order; new processing-time timers go to `timers`.
+    pub fn process_batch(&mut self, now: Nanos, batch: &[Record], out: &mut Vec<Record>, timers: &mut Vec<Nanos>) {
+        // Keyed state is large and touched at random: ask for each record's entry
+        // ahead of use so that the memory accesses overlap.
+        match self {
+            OperatorLogic::Aggregate { state } => batch.iter().for_each(|r| state.prefetch(r.key)),
+            OperatorLogic::Sink { table, .. } => batch.iter().for_each(|r| table.prefetch(r.key)),
+            _ => {}
+        }
+        for record in batch {
+            if let Some(t) = self.process(now, record, out) {
+                timers.push(t);
+            }
+        }
+    }
+
     /// Event time advanced to `watermark`: fires every event-time window it closes.
-    pub fn on_watermark(&mut self, now: Nanos, watermark: Nanos, out: &mut Vec<Record>) {
+    pub fn on_watermark(&mut self, watermark: Nanos, out: &mut Vec<Record>) {
         if let OperatorLogic::Window { time: TimeCharacteristic::Event, windows, .. } = self {
-            fire_windows(windows, now, |end| end <= watermark.saturating_add(1), out);
+            fire_windows(windows, |end| end <= watermark.saturating_add(1), out);
         }
     }
 
     /// A processing-time timer at `now`: fires the windows that ended.
     pub fn on_timer(&mut self, now: Nanos, out: &mut Vec<Record>) {
         if let OperatorLogic::Window { time: TimeCharacteristic::Processing, windows, .. } = self {
-            fire_windows(windows, now, |end| end <= now, out);
+            fire_windows(windows, |end| end <= now, out);
         }
     }
 
     /// All input ended: fires what is left, as Flink does at end of input.
-    pub fn on_end_of_input(&mut self, now: Nanos, out: &mut Vec<Record>) {
+    pub fn on_end_of_input(&mut self, out: &mut Vec<Record>) {
         if let OperatorLogic::Window { windows, .. } = self {
-            fire_windows(windows, now, |_| true, out);
+            fire_windows(windows, |_| true, out);
         }
     }
 
@@ -190,7 +324,7 @@ pub fn filter_keeps(value: i64, modulus: i64, remainder: i64) -> bool {
 }
 
 /// Emits the windows whose end passes `closes`, oldest first, keys in order.
-fn fire_windows(windows: &mut BTreeMap<Nanos, KeyedCountSum>, now: Nanos, closes: impl Fn(Nanos) -> bool, out: &mut Vec<Record>) {
+fn fire_windows(windows: &mut BTreeMap<Nanos, KeyedCountSum>, closes: impl Fn(Nanos) -> bool, out: &mut Vec<Record>) {
     while let Some(entry) = windows.first_entry() {
         if !closes(*entry.key()) {
             break;
@@ -202,10 +336,7 @@ fn fire_windows(windows: &mut BTreeMap<Nanos, KeyedCountSum>, now: Nanos, closes
             key,
             value: acc.sum,
             count: acc.count,
-            event_time: end - 1,
-            ingest_time: now,
-            partition: 0,
-            offset: 0,
+            time: end - 1,
         }));
     }
 }
@@ -215,12 +346,13 @@ mod tests {
     use super::*;
 
     fn rec(key: u64, value: i64, t: Nanos) -> Record {
-        Record { key, value, count: 1, event_time: t, ingest_time: t, partition: 0, offset: 0 }
+        Record { key, value, count: 1, time: t }
     }
 
     #[test]
     fn aggregate_emits_running_count_and_sum() {
-        let mut op = OperatorLogic::new(&OperatorLogicSpec::Aggregate, SinkMode::Append);
+        let slots = KeySlots::new(10, 128, 1);
+        let mut op = OperatorLogic::new(&OperatorLogicSpec::Aggregate, SinkMode::Append, Some(DenseKeyedState::new(&slots, 0)));
         let mut out = Vec::new();
         op.process(0, &rec(7, 5, 0), &mut out);
         op.process(0, &rec(7, 3, 0), &mut out);
@@ -230,27 +362,27 @@ mod tests {
     #[test]
     fn event_time_window_fires_on_watermark_past_its_end() {
         let spec = OperatorLogicSpec::Window { size_ns: 100, time: TimeCharacteristic::Event };
-        let mut op = OperatorLogic::new(&spec, SinkMode::Append);
+        let mut op = OperatorLogic::new(&spec, SinkMode::Append, None);
         let mut out = Vec::new();
         op.process(0, &rec(1, 2, 10), &mut out);
         op.process(0, &rec(1, 3, 99), &mut out);
         op.process(0, &rec(1, 4, 100), &mut out);
-        op.on_watermark(0, 98, &mut out);
+        op.on_watermark(98, &mut out);
         assert!(out.is_empty());
-        op.on_watermark(0, 99, &mut out);
+        op.on_watermark(99, &mut out);
         assert_eq!(out.len(), 1);
-        assert_eq!((out[0].count, out[0].value, out[0].event_time), (2, 5, 99));
+        assert_eq!((out[0].count, out[0].value, out[0].time), (2, 5, 99));
     }
 
     #[test]
     fn upsert_sink_keeps_the_latest_update() {
-        let mut table = SinkTable::default();
+        let mut table = SinkTable::new(SinkMode::Upsert, None);
         let mut later = rec(1, 10, 0);
         later.count = 3;
         let mut earlier = rec(1, 4, 0);
         earlier.count = 2;
         table.apply(SinkMode::Upsert, &later);
         table.apply(SinkMode::Upsert, &earlier);
-        assert_eq!(table.rows[&(1, 0)], CountSum { count: 3, sum: 10 });
+        assert_eq!(table.sorted()[&(1, 0)], CountSum { count: 3, sum: 10 });
     }
 }

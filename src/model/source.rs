@@ -121,8 +121,11 @@ impl PartitionLog {
     /// When the record at `offset` is appended.
     #[inline]
     pub fn append_time(&self, offset: u64) -> Nanos {
-        let global = u128::from(offset) * u128::from(self.partitions) + u128::from(self.partition);
-        (global * 1_000_000_000 / u128::from(self.rate_per_s)) as Nanos
+        let global = offset * u64::from(self.partitions) + u64::from(self.partition);
+        match global.checked_mul(1_000_000_000) {
+            Some(scaled) => scaled / self.rate_per_s,
+            None => (u128::from(global) * 1_000_000_000 / u128::from(self.rate_per_s)) as Nanos,
+        }
     }
 
     /// How many records the partition holds once the source stops.
@@ -161,10 +164,7 @@ impl PartitionLog {
             key: self.keys.sample(a, b),
             value: self.value_min + below(c, self.value_span) as i64,
             count: 1,
-            event_time: t,
-            ingest_time: t,
-            partition: self.partition,
-            offset,
+            time: t,
         }
     }
 
@@ -175,6 +175,7 @@ impl PartitionLog {
             let record = self.record_at(offset);
             out.push(record);
         }
+        debug_assert!(out.last().is_none_or(|r| r.time <= now));
         let n = until.saturating_sub(self.next_offset);
         self.next_offset = self.next_offset.max(until);
         n

@@ -7,7 +7,7 @@
 //! order of the queue.
 
 use super::channel::{Channel, ChannelId, Gate, Item};
-use super::operator::{OperatorLogic, SinkMode, SinkTable};
+use super::operator::{DenseKeyedState, KeySlots, OperatorLogic, SinkMode};
 use super::record::Record;
 use super::source::{KeySampler, PartitionLog};
 use super::taskmanager::{Cpu, Disk, Link, TaskManager};
@@ -137,11 +137,47 @@ pub struct World {
     /// Emptied record vectors, reused for new buffers.
     pool: Vec<Vec<Record>>,
     scratch: Vec<Record>,
+    /// Buffers that filled up during the current routing, in order.
+    full_buffers: Vec<(ChannelId, Vec<Record>)>,
+    /// Target channel of each record being routed.
+    targets: Vec<ChannelId>,
     pub latency: Histogram,
     pub samples: Vec<Sample>,
     sample_interval: Nanos,
     unfinished: usize,
     emit_watermarks: bool,
+}
+
+/// Hints the CPU to load the cache line at `address`; no effect on results.
+#[inline]
+fn prefetch<T>(address: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint and never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(address.cast())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = address;
+}
+
+/// For each operator, `Some(p)` when its subtask i receives exactly the keys that
+/// subtask i of a keyed operator with parallelism p owns.
+fn key_partitioning(s: &Scenario) -> Vec<Option<u32>> {
+    let mut layout: Vec<Option<u32>> = vec![None; s.operators.len()];
+    for op in s.topological_order() {
+        let own = s.operators[op].parallelism;
+        let mut inputs = s.inputs_of(op).peekable();
+        if inputs.peek().is_none() {
+            continue;
+        }
+        let consistent = inputs.all(|e| match e.partitioning {
+            Partitioning::Hash => true,
+            Partitioning::Forward => layout[e.from] == Some(own),
+            _ => false,
+        });
+        layout[op] = consistent.then_some(own);
+    }
+    layout
 }
 
 /// How a sink folds its input, from the operators upstream of it.
@@ -154,12 +190,13 @@ fn sink_modes(s: &Scenario) -> Vec<SinkMode> {
             .max_by_key(|m| match m {
                 SinkMode::Append => 0,
                 SinkMode::Upsert => 1,
-                SinkMode::UpsertTotals => 2,
+                SinkMode::UpsertWindows => 2,
+                SinkMode::UpsertTotals => 3,
             })
             .unwrap_or(SinkMode::Append);
         modes[op] = match s.operators[op].logic {
             OperatorLogicSpec::Aggregate => SinkMode::Upsert,
-            OperatorLogicSpec::Window { time: TimeCharacteristic::Event, .. } => SinkMode::Upsert,
+            OperatorLogicSpec::Window { time: TimeCharacteristic::Event, .. } => SinkMode::UpsertWindows,
             OperatorLogicSpec::Window { time: TimeCharacteristic::Processing, .. } => SinkMode::UpsertTotals,
             _ => inherited,
         };
@@ -189,8 +226,30 @@ impl World {
         let mut subtasks = Vec::new();
         let mut first_subtask = Vec::new();
         let mut partition_id = 0u64;
+        // Keys never change along the job, so every key is below the largest source key count.
+        let key_count = s
+            .operators
+            .iter()
+            .filter_map(|o| match &o.logic {
+                OperatorLogicSpec::Source(src) => Some(src.keys.count()),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(1);
+        let key_partitioned = key_partitioning(s);
+        let mut slot_layouts: Vec<(u32, KeySlots)> = Vec::new();
         for (op_index, op) in s.operators.iter().enumerate() {
             first_subtask.push(subtasks.len());
+            // Keyed operators, and sinks that receive only the keys they own, keep
+            // dense per-key state; operators of equal parallelism share the layout.
+            let key_slots = key_partitioned[op_index].filter(|_| op.logic.is_keyed() || matches!(op.logic, OperatorLogicSpec::Sink)).map(|p| {
+                if let Some((_, layout)) = slot_layouts.iter().find(|(q, _)| *q == p) {
+                    return layout.clone();
+                }
+                let layout = KeySlots::new(key_count, s.max_parallelism, p);
+                slot_layouts.push((p, layout.clone()));
+                layout
+            });
             let keys = match &op.logic {
                 OperatorLogicSpec::Source(src) => Some(KeySampler::new(&src.keys)),
                 _ => None,
@@ -219,7 +278,7 @@ impl World {
                     op: op_index,
                     index,
                     tm: op.placement[index as usize] as usize,
-                    logic: OperatorLogic::new(&op.logic, modes[op_index]),
+                    logic: OperatorLogic::new(&op.logic, modes[op_index], key_slots.as_ref().map(|k| DenseKeyedState::new(k, index))),
                     cpu_per_record: op.cpu_per_record_ns[index as usize],
                     inputs: Vec::new(),
                     input_watermarks: Vec::new(),
@@ -306,6 +365,8 @@ impl World {
             wake: Vec::new(),
             pool: Vec::new(),
             scratch: Vec::new(),
+            full_buffers: Vec::new(),
+            targets: Vec::new(),
             latency: Histogram::default(),
             samples: Vec::new(),
             sample_interval,
@@ -498,15 +559,11 @@ impl World {
         s.metrics.records_in += batch.len() as u64;
         if matches!(s.logic, OperatorLogic::Sink { .. }) {
             for record in &batch {
-                self.latency.record(now.saturating_sub(record.ingest_time));
+                self.latency.record(now.saturating_sub(record.time));
             }
         }
         let mut timers = Vec::new();
-        for record in &batch {
-            if let Some(t) = s.logic.process(now, record, &mut out) {
-                timers.push(t);
-            }
-        }
+        s.logic.process_batch(now, &batch, &mut out, &mut timers);
         for t in timers {
             self.queue.push(t, Event::Timer(st));
         }
@@ -561,33 +618,45 @@ impl World {
         let s = &mut self.subtasks[st];
         s.metrics.records_out += records.len() as u64 * s.outputs.iter().map(|o| if o.partitioning == Partitioning::Broadcast { o.channels.len() as u64 } else { 1 }).sum::<u64>();
         let Subtask { outputs, dirty, .. } = s;
-        let (channels, pool) = (&mut self.channels, &mut self.pool);
+        let (channels, pool, full, targets) = (&mut self.channels, &mut self.pool, &mut self.full_buffers, &mut self.targets);
         for edge in outputs.iter_mut() {
             let width = edge.channels.len() as u32;
             match edge.partitioning {
                 Partitioning::Forward => {
                     let ch = edge.channels[0];
                     for record in records {
-                        Self::write(channels, dirty, pool, ch, record);
+                        Self::write(channels, dirty, full, pool, ch, record);
                     }
                 }
                 Partitioning::Hash => {
-                    for record in records {
-                        let target = super::keygroups::subtask_for_key(record.key, max_parallelism, width);
-                        Self::write(channels, dirty, pool, edge.channels[target as usize], record);
+                    // Records scatter over many channels: find every target first and
+                    // touch each channel's open buffer ahead of the write, so that the
+                    // cache misses overlap instead of queueing one after another.
+                    targets.clear();
+                    targets.extend(records.iter().map(|r| {
+                        let ch = edge.channels[super::keygroups::subtask_for_key(r.key, max_parallelism, width) as usize];
+                        prefetch(&channels[ch]);
+                        ch
+                    }));
+                    const AHEAD: usize = 4;
+                    for (i, record) in records.iter().enumerate() {
+                        if let Some(&next) = targets.get(i + AHEAD) {
+                            prefetch(channels[next].pending.as_ptr_range().end);
+                        }
+                        Self::write(channels, dirty, full, pool, targets[i], record);
                     }
                 }
                 Partitioning::Rebalance => {
                     for record in records {
                         let ch = edge.channels[edge.next_rebalance];
                         edge.next_rebalance = (edge.next_rebalance + 1) % edge.channels.len();
-                        Self::write(channels, dirty, pool, ch, record);
+                        Self::write(channels, dirty, full, pool, ch, record);
                     }
                 }
                 Partitioning::Broadcast => {
                     for record in records {
                         for &ch in &edge.channels {
-                            Self::write(channels, dirty, pool, ch, record);
+                            Self::write(channels, dirty, full, pool, ch, record);
                         }
                     }
                 }
@@ -596,50 +665,34 @@ impl World {
         self.finish_full_buffers(st);
     }
 
-    /// Appends a record to a channel's open buffer.
+    /// Appends a record to a channel's open buffer; a buffer that fills up is
+    /// staged in `full`, to be enqueued once routing is done.
     #[inline]
-    fn write(channels: &mut [Channel], dirty: &mut Vec<ChannelId>, pool: &mut Vec<Vec<Record>>, ch: ChannelId, record: &Record) {
+    fn write(channels: &mut [Channel], dirty: &mut Vec<ChannelId>, full: &mut Vec<(ChannelId, Vec<Record>)>, pool: &mut Vec<Vec<Record>>, ch: ChannelId, record: &Record) {
         let channel = &mut channels[ch];
-        if channel.pending.is_empty() {
-            if channel.pending.capacity() == 0 {
-                channel.pending = pool.pop().unwrap_or_default();
-            }
+        if !channel.dirty {
+            channel.dirty = true;
             dirty.push(ch);
         }
+        if channel.pending.capacity() == 0 {
+            channel.pending = pool.pop().unwrap_or_default();
+        }
         channel.pending.push(*record);
+        if channel.pending.len() >= channel.capacity {
+            let buffer = std::mem::replace(&mut channel.pending, pool.pop().unwrap_or_default());
+            full.push((ch, buffer));
+        }
     }
 
-    /// Finishes every full open buffer of `st` (and, on the way, arms the flush timer).
+    /// Enqueues the buffers that filled up while routing, and arms the flush timer
+    /// if a partly filled buffer remains.
     fn finish_full_buffers(&mut self, st: usize) {
-        let mut dirty = std::mem::take(&mut self.subtasks[st].dirty);
-        let mut i = 0;
-        while i < dirty.len() {
-            let ch = dirty[i];
-            let channel = &mut self.channels[ch];
-            if channel.pending.len() >= channel.capacity {
-                // Split into full buffers; a remainder stays open.
-                while self.channels[ch].pending.len() >= self.channels[ch].capacity {
-                    let channel = &mut self.channels[ch];
-                    let rest = if channel.pending.len() > channel.capacity {
-                        let mut rest = self.pool.pop().unwrap_or_default();
-                        rest.extend_from_slice(&channel.pending[channel.capacity..]);
-                        channel.pending.truncate(channel.capacity);
-                        rest
-                    } else {
-                        Vec::new()
-                    };
-                    let full = std::mem::replace(&mut channel.pending, rest);
-                    self.enqueue(ch, Item::Data(full));
-                }
-                if self.channels[ch].pending.is_empty() {
-                    dirty.swap_remove(i);
-                    continue;
-                }
-            }
-            i += 1;
+        let mut full = std::mem::take(&mut self.full_buffers);
+        for (ch, buffer) in full.drain(..) {
+            self.enqueue(ch, Item::Data(buffer));
         }
-        let arm = !dirty.is_empty() && !self.subtasks[st].flush_armed;
-        self.subtasks[st].dirty = dirty;
+        self.full_buffers = full;
+        let arm = !self.subtasks[st].dirty.is_empty() && !self.subtasks[st].flush_armed;
         if arm && let Some(timeout) = self.scenario.network.buffer_timeout_ns && timeout > 0 {
             self.subtasks[st].flush_armed = true;
             self.queue.push(self.now + timeout, Event::Flush(st));
@@ -655,6 +708,7 @@ impl World {
     fn flush_all(&mut self, st: usize) {
         let dirty = std::mem::take(&mut self.subtasks[st].dirty);
         for &ch in &dirty {
+            self.channels[ch].dirty = false;
             if !self.channels[ch].pending.is_empty() {
                 let records = std::mem::take(&mut self.channels[ch].pending);
                 self.enqueue(ch, Item::Data(records));
@@ -813,7 +867,7 @@ impl World {
         }
         s.watermark = combined;
         let mut out = std::mem::take(&mut self.scratch);
-        s.logic.on_watermark(self.now, combined, &mut out);
+        s.logic.on_watermark(combined, &mut out);
         self.route(st, &out);
         out.clear();
         self.scratch = out;
@@ -838,7 +892,7 @@ impl World {
     /// All input of `st` has ended: fire what is left, flush, and end its outputs.
     fn end_of_input(&mut self, st: usize) {
         let mut out = std::mem::take(&mut self.scratch);
-        self.subtasks[st].logic.on_end_of_input(self.now, &mut out);
+        self.subtasks[st].logic.on_end_of_input(&mut out);
         self.route(st, &out);
         out.clear();
         self.scratch = out;
@@ -882,24 +936,39 @@ impl World {
         }
     }
 
-    /// The output of every sink operator, by operator index.
-    pub fn sink_tables(&self) -> Vec<(usize, SinkTable)> {
-        let mut tables: Vec<(usize, SinkTable)> = Vec::new();
+    /// The output of every sink operator, by operator index: the union of its
+    /// subtasks' tables, folded as the sink folds.
+    pub fn sink_outputs(&self) -> Vec<(usize, SinkOutput)> {
+        let mut outputs: Vec<(usize, SinkOutput)> = Vec::new();
         for s in &self.subtasks {
-            if let OperatorLogic::Sink { table, .. } = &s.logic {
-                match tables.iter_mut().find(|(op, _)| *op == s.op) {
-                    Some((_, merged)) => {
-                        merged.records += table.records;
-                        for (k, v) in &table.rows {
-                            let row = merged.rows.entry(*k).or_default();
-                            merge_rows(row, v, &s.logic);
+            let OperatorLogic::Sink { table, mode } = &s.logic else {
+                continue;
+            };
+            let index = match outputs.iter().position(|(op, _)| *op == s.op) {
+                Some(i) => i,
+                None => {
+                    outputs.push((s.op, SinkOutput::default()));
+                    outputs.len() - 1
+                }
+            };
+            let merged = &mut outputs[index].1;
+            merged.records += table.records;
+            for (key, row) in table.rows() {
+                let into = merged.rows.entry(key).or_default();
+                match mode {
+                    SinkMode::Upsert | SinkMode::UpsertWindows => {
+                        if row.count > into.count {
+                            *into = row;
                         }
                     }
-                    None => tables.push((s.op, table.clone())),
+                    SinkMode::Append | SinkMode::UpsertTotals => {
+                        into.count += row.count;
+                        into.sum += row.sum;
+                    }
                 }
             }
         }
-        tables
+        outputs
     }
 
     /// How far each source partition was read, by (source operator, partition).
@@ -915,17 +984,9 @@ impl World {
     }
 }
 
-/// Merges one sink subtask's row into the operator's table, as the sink mode folds.
-fn merge_rows(into: &mut super::operator::CountSum, row: &super::operator::CountSum, logic: &OperatorLogic) {
-    match logic {
-        OperatorLogic::Sink { mode: SinkMode::Upsert, .. } => {
-            if row.count > into.count {
-                *into = *row;
-            }
-        }
-        _ => {
-            into.count += row.count;
-            into.sum += row.sum;
-        }
-    }
+/// What one sink operator holds at the end of a run.
+#[derive(Clone, Debug, Default)]
+pub struct SinkOutput {
+    pub rows: std::collections::BTreeMap<super::operator::OutputKey, super::operator::CountSum>,
+    pub records: u64,
 }

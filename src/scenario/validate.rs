@@ -13,8 +13,8 @@ use std::path::Path;
 pub const MAX_PARALLELISM: u64 = 32_768;
 /// Most channels a job may have; each costs memory for its buffers.
 pub const MAX_CHANNELS: u64 = 4_000_000;
-/// Most distinct keys of a source; keyed state grows with them.
-pub const MAX_KEYS: u64 = 100_000_000;
+/// Most distinct keys of a source; keyed state and its key index grow with them.
+pub const MAX_KEYS: u64 = 10_000_000;
 pub const MAX_PARTITIONS: u64 = 1_000_000;
 pub const MAX_TASKMANAGERS: u64 = 100_000;
 /// Records per second a source may append: keeps per-record timing in integer nanoseconds.

@@ -5,7 +5,7 @@ pub mod reference;
 
 use crate::model::operator::{CountSum, OutputKey};
 use crate::model::World;
-use reference::expected_sinks;
+use reference::{expected_sinks, ExpectedSink};
 use serde::Serialize;
 
 /// The kind of a difference between what a sink holds and what it should.
@@ -62,8 +62,13 @@ const KEPT_ANOMALIES: usize = 20;
 
 /// Compares every sink of a drained world with the reference output.
 pub fn check_exactly_once(world: &World) -> Verdict {
+    let expected = expected_sinks(&world.scenario, &world.source_offsets());
+    check_against(world, &expected)
+}
+
+/// Compares every sink of a drained world with the given expected outputs.
+pub fn check_against(world: &World, expected: &[(usize, ExpectedSink)]) -> Verdict {
     let scenario = &world.scenario;
-    let expected = expected_sinks(scenario, &world.source_offsets());
     let actual = world.sink_outputs();
     let mut verdict = Verdict { held: true, ..Verdict::default() };
     let note = |verdict: &mut Verdict, anomaly: Anomaly| {
@@ -73,7 +78,7 @@ pub fn check_exactly_once(world: &World) -> Verdict {
             verdict.anomalies.push(anomaly);
         }
     };
-    for (op, want) in &expected {
+    for (op, want) in expected {
         let name = scenario.operators[*op].name.clone();
         let empty = Default::default();
         let output = actual.iter().find(|(o, _)| o == op).map_or(&empty, |(_, t)| t);

@@ -128,13 +128,16 @@ fn print_summary(s: &RunSummary, verdict: &Verdict, wall_s: f64) {
     println!("(busy: mean over subtasks; backpressured: the most backpressured subtask)");
     println!();
     println!(
-        "throughput: {:.0} records/s in over {} of input; {} records reached the sinks",
+        "throughput: {} records read in {} ({:.0} records/s; offered {:.0}/s for {}); {} records reached the sinks",
+        s.source_records,
+        format_duration(s.sources_done_ns),
         s.input_rate_per_s,
+        s.offered_rate_per_s,
         format_duration(s.input_duration_ns),
         s.sink_records
     );
     println!(
-        "record latency, source append to sink: p50 {}  p99 {}  max {}",
+        "record latency, event time to sink: p50 {}  p99 {}  max {}",
         format_duration(s.latency.p50_ns),
         format_duration(s.latency.p99_ns),
         format_duration(s.latency.max_ns)

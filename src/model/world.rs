@@ -146,6 +146,8 @@ pub struct World {
     sample_interval: Nanos,
     unfinished: usize,
     emit_watermarks: bool,
+    /// When the last source read its last record.
+    pub sources_done_at: Nanos,
 }
 
 /// Hints the CPU to load the cache line at `address`; no effect on results.
@@ -372,6 +374,7 @@ impl World {
             sample_interval,
             unfinished,
             emit_watermarks,
+            sources_done_at: 0,
         };
         for st in 0..world.subtasks.len() {
             if world.subtasks[st].source.is_some() {
@@ -554,6 +557,8 @@ impl World {
         let s = &mut self.subtasks[st];
         s.state = TaskState::Idle;
         let batch = std::mem::take(&mut s.batch);
+        // The digest covers what was processed, not only when.
+        self.digest.word(batch.len() as u64);
         let from = s.batch_from.take();
         let mut out = std::mem::take(&mut self.scratch);
         s.metrics.records_in += batch.len() as u64;
@@ -897,6 +902,9 @@ impl World {
         out.clear();
         self.scratch = out;
         self.broadcast(st, || Item::EndOfPartition);
+        if self.subtasks[st].source.is_some() {
+            self.sources_done_at = self.now;
+        }
         self.subtasks[st].finished = true;
         self.unfinished -= 1;
     }

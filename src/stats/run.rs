@@ -51,7 +51,12 @@ pub struct RunSummary {
     pub trace_digest: String,
     pub source_records: u64,
     pub sink_records: u64,
-    /// Source records per second of input time.
+    /// Records per second appended to the source partitions (the offered load).
+    pub offered_rate_per_s: f64,
+    /// When the sources had read everything: later than the input duration when
+    /// backpressure made them fall behind.
+    pub sources_done_ns: Nanos,
+    /// Records per second the sources actually read, start to `sources_done_ns`.
     pub input_rate_per_s: f64,
     /// Latency from a record's append to its source partition to its arrival at a sink.
     pub latency: LatencySummary,
@@ -103,7 +108,9 @@ impl RunSummary {
             trace_digest: world.digest.hex(),
             source_records,
             sink_records,
-            input_rate_per_s: source_records as f64 / as_secs_f64(s.duration_ns),
+            offered_rate_per_s: source_records as f64 / as_secs_f64(s.duration_ns),
+            sources_done_ns: world.sources_done_at,
+            input_rate_per_s: source_records as f64 / as_secs_f64(world.sources_done_at.max(1)),
             latency: LatencySummary {
                 records: world.latency.count(),
                 p50_ns: world.latency.quantile(0.5),

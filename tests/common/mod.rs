@@ -1,0 +1,24 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use ckptsim::scenario::{self, Scenario};
+use std::path::PathBuf;
+
+/// Every shipped scenario file, in name order.
+pub fn shipped_scenarios() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
+        .expect("scenarios/ exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+pub fn load(path: &std::path::Path) -> Scenario {
+    scenario::load_file(path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn parse(text: &str) -> Scenario {
+    scenario::parse_str(text, "test.yaml").unwrap_or_else(|e| panic!("{e}"))
+}

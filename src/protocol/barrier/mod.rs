@@ -1,1 +1,328 @@
-//! Barrier handling at a subtask input.
+//! Barrier handling at a subtask's input: when to snapshot, which channels wait, which
+//! in-flight input becomes channel state. One entry type, [`BarrierHandler`], dispatches to
+//! the mode's state machine:
+//!
+//! - exactly-once aligned, unaligned, and aligned with a timeout that switches to unaligned
+//!   (`single.rs`, Flink's `SingleCheckpointBarrierHandler`),
+//! - at-least-once (`tracker.rs`, Flink's `CheckpointBarrierTracker`),
+//! - a source, which has no input channels and snapshots when triggered.
+//!
+//! Sans-IO: the driver calls an input method with the current time, then drains
+//! [`BarrierHandler::poll_action`] until it returns `None`, and arms a timer for
+//! [`BarrierHandler::poll_timeout`]. Buffers never change the handler's state, so there is
+//! no `on_buffer`: the driver asks [`BarrierHandler::is_blocked`] before taking a buffer
+//! and [`BarrierHandler::should_persist`] when one is received.
+//!
+//! # The driver's contract
+//!
+//! Each input channel is a FIFO of items received from the network and not yet processed.
+//!
+//! 1. **Taking data.** Before taking the next item from a channel's queue, ask
+//!    `is_blocked(channel)`; a blocked channel's items stay queued, in order, until an
+//!    `UnblockChannel` (or `is_blocked` turns false). An in-order barrier, a cancellation
+//!    marker and EndOfPartition are handed over (`on_barrier`, `on_cancellation_marker`,
+//!    `on_end_of_partition`) when they reach the head of their queue and are taken.
+//! 2. **Priority barriers.** A barrier that was sent unaligned (the upstream's
+//!    [`SnapshotTrigger::forward_as_priority`]) is handed over with `on_priority_barrier` as
+//!    soon as it is received, ahead of the buffers queued on its channel; those buffers stay
+//!    queued and are processed later.
+//! 3. **Snapshot.** On `TriggerSnapshot` the operator state is snapshotted before any further
+//!    item is processed, and the barrier is forwarded downstream (as a priority event when
+//!    unaligned).
+//! 4. **Channel state** (unaligned snapshots only). On `PersistQueuedInput{c, n}` copy every
+//!    buffer queued on `c` now into the channel state of `n`. On `StartPersisting{c, n}` copy
+//!    every buffer queued on `c` ahead of barrier `n` (all of them if `n` is not queued); then,
+//!    until `StopPersisting{c, n}`, copy every buffer received on `c` (`should_persist(c)`
+//!    answers the same). While `c` is persisting, hand its barrier `n` over with
+//!    `on_priority_barrier` as soon as it is received, and at once if it is already queued.
+//!    A restore replays the copies, then the data after them. The snapshot's state plus its
+//!    channel state is then exactly what precedes barrier `n` on every channel.
+//! 5. **Time.** Call `handle_timeout(now)` when `now` reaches `poll_timeout()`; inputs given
+//!    after the deadline also notice it, so a late timer only delays the switch.
+//!
+//! # The alignment timeout
+//!
+//! Following Flink, `execution.checkpointing.aligned-checkpoint-timeout` only has an effect
+//! with unaligned checkpoints enabled ([`CheckpointingMode::ExactlyOnceUnaligned`]): a
+//! positive timeout makes checkpoints start aligned and switch to unaligned when alignment
+//! lasts the timeout; no timeout (or zero) makes them unaligned from the first barrier.
+//! With [`CheckpointingMode::ExactlyOnceAligned`] the timeout is ignored. Savepoints are
+//! always aligned. By default the timeout counts from the first barrier's arrival at this
+//! input ([`AlignmentTimeoutStart::FirstBarrier`]), so it bounds this subtask's own
+//! alignment; Flink counts from the checkpoint's start, which also charges the time the
+//! barrier spent travelling ([`AlignmentTimeoutStart::CheckpointStart`]).
+
+mod action;
+mod channels;
+mod single;
+mod tracker;
+
+use std::collections::VecDeque;
+
+pub use action::{Action, ChannelIndex, SnapshotTrigger};
+
+use crate::protocol::types::{Barrier, CheckpointId, CheckpointingMode, Nanos, SnapshotKind};
+use channels::InputChannels;
+use single::{Delivery, ExactlyOnceSettings, SingleCheckpointHandler};
+use tracker::BarrierTracker;
+
+/// From when the aligned-checkpoint timeout is counted: the choice decides whether barrier
+/// travel time upstream (start delay) eats into the alignment budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum AlignmentTimeoutStart {
+    /// From the first barrier's arrival at this input: bounds this input's alignment.
+    #[default]
+    FirstBarrier,
+    /// From the barrier's `trigger_timestamp`, as Flink does: a barrier that arrives late
+    /// may switch to unaligned at once.
+    CheckpointStart,
+}
+
+/// Everything that shapes a barrier handler, with Flink's defaults from [`Self::new`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BarrierHandlerConfig {
+    /// `execution.checkpointing.mode` and `execution.checkpointing.unaligned.enabled`.
+    pub mode: CheckpointingMode,
+    /// Input channels of the subtask; zero for a source.
+    pub num_channels: usize,
+    /// `execution.checkpointing.aligned-checkpoint-timeout` (see the module docs).
+    pub aligned_checkpoint_timeout: Option<Nanos>,
+    /// From when that timeout counts.
+    pub timeout_start: AlignmentTimeoutStart,
+    /// `execution.checkpointing.checkpoints-after-tasks-finish.enabled` (Flink default true):
+    /// an ended channel counts as aligned instead of declining the pending checkpoint.
+    pub checkpoints_after_tasks_finish: bool,
+}
+
+impl BarrierHandlerConfig {
+    /// A configuration with Flink's defaults for everything not given.
+    pub fn new(
+        mode: CheckpointingMode,
+        num_channels: usize,
+        aligned_checkpoint_timeout: Option<Nanos>,
+    ) -> Self {
+        BarrierHandlerConfig {
+            mode,
+            num_channels,
+            aligned_checkpoint_timeout,
+            timeout_start: AlignmentTimeoutStart::default(),
+            checkpoints_after_tasks_finish: true,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Inner {
+    ExactlyOnce(SingleCheckpointHandler),
+    AtLeastOnce(BarrierTracker),
+}
+
+/// The barrier handler of one subtask's input, for any checkpointing mode.
+#[derive(Clone, Debug)]
+pub struct BarrierHandler {
+    config: BarrierHandlerConfig,
+    inner: Inner,
+    actions: VecDeque<Action>,
+}
+
+impl BarrierHandler {
+    /// A handler for `num_channels` input channels with Flink's defaults otherwise.
+    pub fn new(
+        mode: CheckpointingMode,
+        num_channels: usize,
+        aligned_checkpoint_timeout: Option<Nanos>,
+    ) -> Self {
+        Self::with_config(BarrierHandlerConfig::new(
+            mode,
+            num_channels,
+            aligned_checkpoint_timeout,
+        ))
+    }
+
+    /// A handler for a source: no input channels; snapshots happen on [`Self::trigger`].
+    pub fn for_source(mode: CheckpointingMode, aligned_checkpoint_timeout: Option<Nanos>) -> Self {
+        Self::new(mode, 0, aligned_checkpoint_timeout)
+    }
+
+    /// A handler with every knob given.
+    pub fn with_config(config: BarrierHandlerConfig) -> Self {
+        let inner = match config.mode {
+            CheckpointingMode::AtLeastOnce => Inner::AtLeastOnce(BarrierTracker::new(
+                config.num_channels,
+                config.checkpoints_after_tasks_finish,
+            )),
+            CheckpointingMode::ExactlyOnceAligned | CheckpointingMode::ExactlyOnceUnaligned => {
+                let unaligned_enabled = config.mode == CheckpointingMode::ExactlyOnceUnaligned;
+                Inner::ExactlyOnce(SingleCheckpointHandler::new(
+                    config.num_channels,
+                    ExactlyOnceSettings {
+                        unaligned_enabled,
+                        aligned_checkpoint_timeout: config
+                            .aligned_checkpoint_timeout
+                            .filter(|_| unaligned_enabled),
+                        timeout_start: config.timeout_start,
+                        checkpoints_after_tasks_finish: config.checkpoints_after_tasks_finish,
+                    },
+                ))
+            }
+        };
+        BarrierHandler {
+            config,
+            inner,
+            actions: VecDeque::new(),
+        }
+    }
+
+    /// The configuration the handler was built with.
+    pub fn config(&self) -> &BarrierHandlerConfig {
+        &self.config
+    }
+
+    // ----- inputs -------------------------------------------------------------------
+
+    /// A barrier taken from the head of `channel`'s queue, in data order.
+    pub fn on_barrier(&mut self, now: Nanos, channel: ChannelIndex, barrier: Barrier) {
+        self.barrier(now, channel, barrier, Delivery::InOrder);
+    }
+
+    /// A barrier that overtook the buffers queued on `channel` (sent unaligned upstream, or
+    /// converted because the channel is persisting). In exactly-once modes it makes its
+    /// checkpoint unaligned if it is not already. At-least-once never sends priority
+    /// barriers; there it is treated as in order.
+    pub fn on_priority_barrier(&mut self, now: Nanos, channel: ChannelIndex, barrier: Barrier) {
+        self.barrier(now, channel, barrier, Delivery::Priority);
+    }
+
+    fn barrier(&mut self, now: Nanos, channel: ChannelIndex, barrier: Barrier, d: Delivery) {
+        match &mut self.inner {
+            Inner::ExactlyOnce(h) => h.on_barrier(now, channel, barrier, d, &mut self.actions),
+            Inner::AtLeastOnce(t) => t.on_barrier(now, channel, barrier, &mut self.actions),
+        }
+    }
+
+    /// A `CancelCheckpointMarker` taken from `channel`: aborts that checkpoint here.
+    pub fn on_cancellation_marker(
+        &mut self,
+        now: Nanos,
+        channel: ChannelIndex,
+        checkpoint_id: CheckpointId,
+    ) {
+        // Time plays no part in a cancellation; kept for the uniform input shape.
+        let _ = now;
+        match &mut self.inner {
+            Inner::ExactlyOnce(h) => {
+                h.on_cancellation_marker(channel, checkpoint_id, &mut self.actions)
+            }
+            Inner::AtLeastOnce(t) => {
+                t.on_cancellation_marker(channel, checkpoint_id, &mut self.actions)
+            }
+        }
+    }
+
+    /// `EndOfPartition` taken from `channel`: it will deliver nothing more.
+    pub fn on_end_of_partition(&mut self, now: Nanos, channel: ChannelIndex) {
+        match &mut self.inner {
+            Inner::ExactlyOnce(h) => h.on_end_of_partition(now, channel, &mut self.actions),
+            Inner::AtLeastOnce(t) => t.on_end_of_partition(now, channel, &mut self.actions),
+        }
+    }
+
+    /// A source's checkpoint trigger (from the coordinator): snapshot now and emit the
+    /// barrier. Panics on a subtask with input channels, whose snapshots follow barriers.
+    pub fn trigger(&mut self, now: Nanos, barrier: Barrier) {
+        assert_eq!(
+            self.config.num_channels, 0,
+            "trigger() is for sources; subtasks with inputs snapshot on barriers"
+        );
+        let unaligned = self.config.mode == CheckpointingMode::ExactlyOnceUnaligned
+            && barrier.kind == SnapshotKind::Checkpoint
+            && self.config.aligned_checkpoint_timeout.unwrap_or(0) == 0;
+        self.actions
+            .push_back(Action::TriggerSnapshot(SnapshotTrigger {
+                barrier,
+                unaligned,
+                first_barrier_at: now,
+                alignment_duration: 0,
+            }));
+        self.actions.push_back(Action::AllBarriersReceived {
+            checkpoint_id: barrier.checkpoint_id,
+            first_barrier_at: now,
+            alignment_duration: 0,
+        });
+    }
+
+    /// Time has reached [`Self::poll_timeout`]: an alignment past its deadline switches to
+    /// unaligned. Calling it early or twice does nothing.
+    pub fn handle_timeout(&mut self, now: Nanos) {
+        if let Inner::ExactlyOnce(h) = &mut self.inner {
+            h.handle_timeout(now, &mut self.actions);
+        }
+    }
+
+    // ----- outputs ------------------------------------------------------------------
+
+    /// The next thing the driver must do, in order; `None` when all are drained.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// When the handler next needs [`Self::handle_timeout`]: the alignment deadline.
+    pub fn poll_timeout(&self) -> Option<Nanos> {
+        match &self.inner {
+            Inner::ExactlyOnce(h) => h.poll_timeout(),
+            Inner::AtLeastOnce(_) => None,
+        }
+    }
+
+    // ----- queries ------------------------------------------------------------------
+
+    fn channels(&self) -> &InputChannels {
+        match &self.inner {
+            Inner::ExactlyOnce(h) => h.channels(),
+            Inner::AtLeastOnce(t) => t.channels(),
+        }
+    }
+
+    /// Whether the driver must leave `channel`'s queued data alone for now.
+    pub fn is_blocked(&self, channel: ChannelIndex) -> bool {
+        self.channels().is_blocked(channel)
+    }
+
+    /// For a buffer received on `channel` now: the checkpoint whose channel state it is
+    /// part of, if any (between `StartPersisting` and `StopPersisting`).
+    pub fn should_persist(&self, channel: ChannelIndex) -> Option<CheckpointId> {
+        self.channels().persisting(channel)
+    }
+
+    /// Whether `channel` delivered its EndOfPartition.
+    pub fn is_finished(&self, channel: ChannelIndex) -> bool {
+        self.channels().is_finished(channel)
+    }
+
+    /// Input channels of the subtask, ended or not.
+    pub fn num_channels(&self) -> usize {
+        self.channels().len()
+    }
+
+    /// Input channels that have not ended; when zero, no barrier can arrive any more.
+    pub fn num_open_channels(&self) -> usize {
+        self.channels().num_open()
+    }
+
+    /// The checkpoint collecting barriers now (the newest, for at-least-once).
+    pub fn pending_checkpoint(&self) -> Option<CheckpointId> {
+        match &self.inner {
+            Inner::ExactlyOnce(h) => h.pending_checkpoint(),
+            Inner::AtLeastOnce(t) => t.pending_checkpoint(),
+        }
+    }
+
+    /// The newest checkpoint seen through a barrier or cancellation marker; older barriers
+    /// are ignored.
+    pub fn latest_checkpoint_id(&self) -> Option<CheckpointId> {
+        match &self.inner {
+            Inner::ExactlyOnce(h) => h.latest_checkpoint_id(),
+            Inner::AtLeastOnce(t) => t.latest_checkpoint_id(),
+        }
+    }
+}

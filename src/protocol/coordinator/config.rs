@@ -1,0 +1,184 @@
+//! The coordinator's knobs, one field per Flink configuration key, so a scenario file
+//! can pass Flink's keys through verbatim.
+
+use std::fmt;
+
+use crate::protocol::types::{CheckpointingMode, Nanos};
+
+/// Flink's `UNLIMITED_TOLERABLE_FAILURE_NUMBER`: with this value failed checkpoints
+/// never fail the job.
+pub const UNLIMITED_TOLERABLE_FAILURES: u32 = u32::MAX;
+
+/// Flink's `CheckpointRequestDecider.DEFAULT_MAX_QUEUED_REQUESTS`.
+pub const DEFAULT_MAX_QUEUED_REQUESTS: usize = 1000;
+
+/// What happens to retained checkpoints when the job terminates
+/// (`execution.checkpointing.externalized-checkpoint-retention`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExternalizedCheckpointRetention {
+    /// `DELETE_ON_CANCELLATION`: kept if the job fails, deleted when it is cancelled or
+    /// finishes (Flink's `RETAIN_ON_FAILURE` retention policy).
+    DeleteOnCancellation,
+    /// `RETAIN_ON_CANCELLATION`: kept when the job fails or is cancelled, deleted only
+    /// when it finishes.
+    RetainOnCancellation,
+    /// `NO_EXTERNALIZED_CHECKPOINTS`: deleted whenever the job reaches a globally
+    /// terminal state (finished, cancelled or failed).
+    NoExternalizedCheckpoints,
+}
+
+impl ExternalizedCheckpointRetention {
+    /// The option value as Flink spells it.
+    pub fn flink_name(self) -> &'static str {
+        match self {
+            Self::DeleteOnCancellation => "DELETE_ON_CANCELLATION",
+            Self::RetainOnCancellation => "RETAIN_ON_CANCELLATION",
+            Self::NoExternalizedCheckpoints => "NO_EXTERNALIZED_CHECKPOINTS",
+        }
+    }
+
+    /// Whether a retained checkpoint is deleted when the job ends this way (Flink's
+    /// `CompletedCheckpoint.shouldBeDiscardedOnShutdown`, applied only to globally
+    /// terminal job states).
+    pub fn discards_on(self, termination: JobTermination) -> bool {
+        use JobTermination::*;
+        match (self, termination) {
+            (_, Suspended) => false,
+            (_, Finished) => true,
+            (Self::NoExternalizedCheckpoints, Canceled | Failed) => true,
+            (Self::DeleteOnCancellation, Canceled) => true,
+            (Self::DeleteOnCancellation, Failed) => false,
+            (Self::RetainOnCancellation, Canceled | Failed) => false,
+        }
+    }
+}
+
+/// How the job ended when the coordinator shuts down (the `JobStatus` Flink passes to
+/// `CompletedCheckpointStore.shutdown`); decides which retained checkpoints survive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobTermination {
+    /// `FINISHED`: all sources reached their end.
+    Finished,
+    /// `CANCELED`: the user cancelled the job.
+    Canceled,
+    /// `FAILED`: the restart strategy gave up.
+    Failed,
+    /// `SUSPENDED`: the JobManager lost leadership; the job continues elsewhere, so
+    /// nothing is deleted.
+    Suspended,
+}
+
+/// All checkpointing knobs of one job. Defaults are Flink's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoordinatorConfig {
+    /// `execution.checkpointing.interval`: time between periodic triggers; `None`
+    /// disables periodic checkpoints (manual checkpoints and savepoints still work).
+    /// Raised to `min_pause` if smaller, as Flink does.
+    pub interval: Option<Nanos>,
+    /// Delay of the first periodic trigger after `start_scheduler`. Flink draws it at
+    /// random from `[min-pause, interval]`; to stay deterministic the caller draws it
+    /// from its own seeded stream and passes it here. `None` means one interval.
+    pub initial_delay: Option<Nanos>,
+    /// `execution.checkpointing.min-pause`: minimum time from the completion of the
+    /// last checkpoint to the trigger of the next periodic one.
+    pub min_pause: Nanos,
+    /// `execution.checkpointing.max-concurrent-checkpoints`: checkpoints that may be
+    /// pending at once; forced savepoints may exceed it.
+    pub max_concurrent_checkpoints: usize,
+    /// `execution.checkpointing.timeout`: a pending checkpoint older than this expires
+    /// with `CHECKPOINT_EXPIRED`.
+    pub timeout: Nanos,
+    /// `execution.checkpointing.tolerable-failed-checkpoints`: consecutive counted
+    /// failures tolerated before the job is failed.
+    pub tolerable_failed_checkpoints: u32,
+    /// `state.checkpoints.num-retained`: completed checkpoints kept; older ones are
+    /// discarded. Savepoints are never counted.
+    pub num_retained: usize,
+    /// `execution.checkpointing.externalized-checkpoint-retention`.
+    pub externalized_retention: ExternalizedCheckpointRetention,
+    /// `execution.checkpointing.mode` and `execution.checkpointing.unaligned.enabled`.
+    /// Flink forces savepoints (they ignore max-concurrent) unless unaligned
+    /// checkpoints are enabled; then they queue like manual checkpoints.
+    pub mode: CheckpointingMode,
+    /// Bound of the trigger-request queue (not configurable in Flink: 1000).
+    pub max_queued_requests: usize,
+    /// Fixed part of the `_metadata` file in bytes; every acknowledgement adds its
+    /// `SubtaskAck::metadata_bytes`.
+    pub metadata_base_bytes: u64,
+}
+
+impl Default for CoordinatorConfig {
+    fn default() -> Self {
+        Self {
+            interval: None,
+            initial_delay: None,
+            min_pause: 0,
+            max_concurrent_checkpoints: 1,
+            timeout: 10 * 60 * 1_000_000_000,
+            tolerable_failed_checkpoints: 0,
+            num_retained: 1,
+            externalized_retention: ExternalizedCheckpointRetention::NoExternalizedCheckpoints,
+            mode: CheckpointingMode::ExactlyOnceAligned,
+            max_queued_requests: DEFAULT_MAX_QUEUED_REQUESTS,
+            metadata_base_bytes: 0,
+        }
+    }
+}
+
+impl CoordinatorConfig {
+    /// Rejects values Flink rejects, so a bad scenario fails before the run starts.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.interval == Some(0) {
+            return Err(ConfigError::ZeroInterval);
+        }
+        if self.timeout == 0 {
+            return Err(ConfigError::ZeroTimeout);
+        }
+        if self.max_concurrent_checkpoints == 0 {
+            return Err(ConfigError::ZeroMaxConcurrent);
+        }
+        if self.num_retained == 0 {
+            return Err(ConfigError::ZeroNumRetained);
+        }
+        if self.max_queued_requests == 0 {
+            return Err(ConfigError::ZeroMaxQueuedRequests);
+        }
+        Ok(())
+    }
+
+    /// The interval actually used: never below min-pause, as in Flink.
+    pub fn effective_interval(&self) -> Option<Nanos> {
+        self.interval.map(|interval| interval.max(self.min_pause))
+    }
+}
+
+/// A configuration the coordinator cannot run with, naming the Flink key at fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    ZeroInterval,
+    ZeroTimeout,
+    ZeroMaxConcurrent,
+    ZeroNumRetained,
+    ZeroMaxQueuedRequests,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (key, rule) = match self {
+            Self::ZeroInterval => (
+                "execution.checkpointing.interval",
+                "must be positive (omit it to disable periodic checkpoints)",
+            ),
+            Self::ZeroTimeout => ("execution.checkpointing.timeout", "must be positive"),
+            Self::ZeroMaxConcurrent => (
+                "execution.checkpointing.max-concurrent-checkpoints",
+                "must be at least 1",
+            ),
+            Self::ZeroNumRetained => ("state.checkpoints.num-retained", "must be at least 1"),
+            Self::ZeroMaxQueuedRequests => ("max queued trigger requests", "must be at least 1"),
+        };
+        write!(f, "{key} {rule}")
+    }
+}
+
+impl std::error::Error for ConfigError {}

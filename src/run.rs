@@ -7,7 +7,7 @@
 //! println!("digest {}", outcome.summary.trace_digest);
 //! ```
 
-use crate::check::{check_exactly_once, Verdict};
+use crate::check::{Verdict, check_exactly_once};
 use crate::model::World;
 use crate::scenario::Scenario;
 use crate::sim::Nanos;
@@ -30,7 +30,11 @@ pub fn run_with_progress(scenario: Scenario, progress: impl FnMut(Nanos)) -> Out
     let world = simulate(scenario, progress);
     let verdict = check_exactly_once(&world);
     let summary = RunSummary::from_world(&world);
-    Outcome { world, summary, verdict }
+    Outcome {
+        world,
+        summary,
+        verdict,
+    }
 }
 
 /// Simulates without checking: for benchmarks and callers that check themselves.

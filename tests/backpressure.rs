@@ -31,13 +31,27 @@ fn input_rate_settles_at_the_slow_subtask_capacity_over_its_share() {
     let capacity = 10_000.0;
     let expected = capacity / share;
     // After warm-up, while the sources are still behind their log.
-    let measured = s.input_rate_between(5 * SECOND, 18 * SECOND).expect("samples cover the window");
+    let measured = s
+        .input_rate_between(5 * SECOND, 18 * SECOND)
+        .expect("samples cover the window");
     let error = (measured - expected).abs() / expected;
-    assert!(error < 0.05, "input {measured:.0}/s, expected {expected:.0}/s (share {share:.3}), off by {:.1}%", error * 100.0);
-    assert!(expected < 60_000.0 * 0.9, "the test needs the slow subtask to be the bottleneck");
+    assert!(
+        error < 0.05,
+        "input {measured:.0}/s, expected {expected:.0}/s (share {share:.3}), off by {:.1}%",
+        error * 100.0
+    );
+    assert!(
+        expected < 60_000.0 * 0.9,
+        "the test needs the slow subtask to be the bottleneck"
+    );
     // The sources know it: each spends most of its time backpressured.
     for source in s.subtasks.iter().filter(|t| t.operator == "source") {
-        assert!(source.backpressured_ratio > 0.5, "source#{} backpressured {:.2}", source.subtask, source.backpressured_ratio);
+        assert!(
+            source.backpressured_ratio > 0.5,
+            "source#{} backpressured {:.2}",
+            source.subtask,
+            source.backpressured_ratio
+        );
     }
     // The slow subtask itself is busy, not backpressured.
     assert!(aggregate[0].busy_ratio > 0.9 && aggregate[0].backpressured_ratio < 0.01);

@@ -206,17 +206,11 @@ impl Run {
             match a {
                 Action::TriggerSnapshot(t) => {
                     let kind = if t.unaligned { " (unaligned)" } else { "" };
-                    self.out
-                        .push(format!("snapshot {}{kind}", t.checkpoint_id()));
+                    self.out.push(format!("snapshot {}{kind}", t.checkpoint_id()));
                     self.triggers.push(t);
                 }
-                Action::ForwardCancellation { checkpoint_id } => {
-                    self.out.push(format!("cancel {checkpoint_id}"))
-                }
-                Action::PersistQueuedInput {
-                    channel,
-                    checkpoint_id,
-                } => {
+                Action::ForwardCancellation { checkpoint_id } => self.out.push(format!("cancel {checkpoint_id}")),
+                Action::PersistQueuedInput { channel, checkpoint_id } => {
                     let names: Vec<_> = self.queues[channel]
                         .iter()
                         .filter_map(|&(_, i)| if let Buf(n) = i { Some(n) } else { None })
@@ -224,10 +218,7 @@ impl Run {
                     let entry = self.persisted.entry((checkpoint_id, channel)).or_default();
                     entry.extend(names);
                 }
-                Action::StartPersisting {
-                    channel,
-                    checkpoint_id,
-                } => {
+                Action::StartPersisting { channel, checkpoint_id } => {
                     self.persisting[channel] = Some(checkpoint_id);
                     let entry = self.persisted.entry((checkpoint_id, channel)).or_default();
                     let queue = &mut self.queues[channel];
@@ -269,27 +260,15 @@ fn describe(a: &Action) -> String {
             t.first_barrier_at,
             t.alignment_duration
         ),
-        Action::PersistQueuedInput {
-            channel,
-            checkpoint_id,
-        } => format!("persist-queued ch{channel} #{checkpoint_id}"),
-        Action::StartPersisting {
-            channel,
-            checkpoint_id,
-        } => format!("start-persisting ch{channel} #{checkpoint_id}"),
-        Action::StopPersisting {
-            channel,
-            checkpoint_id,
-        } => format!("stop-persisting ch{channel} #{checkpoint_id}"),
+        Action::PersistQueuedInput { channel, checkpoint_id } => format!("persist-queued ch{channel} #{checkpoint_id}"),
+        Action::StartPersisting { channel, checkpoint_id } => format!("start-persisting ch{channel} #{checkpoint_id}"),
+        Action::StopPersisting { channel, checkpoint_id } => format!("stop-persisting ch{channel} #{checkpoint_id}"),
         Action::AllBarriersReceived {
             checkpoint_id,
             alignment_duration,
             ..
         } => format!("all-barriers {checkpoint_id} align={alignment_duration}"),
-        Action::AbortCheckpoint {
-            checkpoint_id,
-            reason,
-        } => format!("abort {checkpoint_id} {}", reason.flink_name()),
+        Action::AbortCheckpoint { checkpoint_id, reason } => format!("abort {checkpoint_id} {}", reason.flink_name()),
         Action::ForwardCancellation { checkpoint_id } => format!("forward-cancel {checkpoint_id}"),
     }
 }
@@ -320,10 +299,7 @@ fn drain_all(h: &mut BarrierHandler) -> Vec<Action> {
 
 #[test]
 fn aligned_data_behind_a_barrier_waits_for_the_last_barrier() {
-    let r = Run::new(
-        aligned(3),
-        vec![vec![B(1), Buf("b")], vec![Buf("a"), B(1)], vec![B(1)]],
-    );
+    let r = Run::new(aligned(3), vec![vec![B(1), Buf("b")], vec![Buf("a"), B(1)], vec![B(1)]]);
     let r = r.steps(&[D(1, 0), D(2, 1), D(3, 0)]);
     assert!(r.h.is_blocked(0), "ch0 delivered its barrier and waits");
     assert_eq!(r.out, ["buf(a)"], "buf(b) is held back behind the barrier");
@@ -348,44 +324,17 @@ fn aligned_single_channel_snapshots_at_once_without_blocking() {
     let r = Run::new(aligned(1), vec![vec![Buf("a"), B(1), Buf("b")]]);
     let r = r.steps(&[D(1, 0), D(2, 0), D(3, 0)]);
     assert_eq!(r.out, ["buf(a)", "snapshot 1", "buf(b)"]);
-    assert_eq!(
-        r.notes,
-        [
-            "trigger 1 aligned first=2 align=0",
-            "all-barriers 1 align=0"
-        ]
-    );
+    assert_eq!(r.notes, ["trigger 1 aligned first=2 align=0", "all-barriers 1 align=0"]);
 }
 
 #[test]
 fn aligned_blocked_channel_releases_its_data_in_order() {
     let r = Run::new(
         aligned(2),
-        vec![
-            vec![B(1), Buf("x"), Buf("y"), Buf("z")],
-            vec![Buf("a"), Buf("b"), B(1)],
-        ],
+        vec![vec![B(1), Buf("x"), Buf("y"), Buf("z")], vec![Buf("a"), Buf("b"), B(1)]],
     );
-    let r = r.steps(&[
-        D(1, 0),
-        D(2, 0),
-        D(3, 1),
-        D(4, 0),
-        D(5, 1),
-        D(6, 0),
-        D(7, 1),
-    ]);
-    assert_eq!(
-        r.out,
-        [
-            "buf(a)",
-            "buf(b)",
-            "snapshot 1",
-            "buf(x)",
-            "buf(y)",
-            "buf(z)"
-        ]
-    );
+    let r = r.steps(&[D(1, 0), D(2, 0), D(3, 1), D(4, 0), D(5, 1), D(6, 0), D(7, 1)]);
+    assert_eq!(r.out, ["buf(a)", "buf(b)", "snapshot 1", "buf(x)", "buf(y)", "buf(z)"]);
 }
 
 #[test]
@@ -397,26 +346,10 @@ fn aligned_checkpoints_follow_one_another() {
             vec![B(1), Buf("d"), B(2)],
         ],
     );
-    let r = r.steps(&[
-        D(1, 0),
-        D(2, 0),
-        D(3, 0),
-        D(4, 1),
-        D(5, 1),
-        D(6, 0),
-        D(7, 0),
-        D(9, 1),
-    ]);
+    let r = r.steps(&[D(1, 0), D(2, 0), D(3, 0), D(4, 1), D(5, 1), D(6, 0), D(7, 0), D(9, 1)]);
     assert_eq!(
         r.out,
-        [
-            "buf(a)",
-            "snapshot 1",
-            "buf(b)",
-            "buf(d)",
-            "snapshot 2",
-            "buf(c)"
-        ]
+        ["buf(a)", "snapshot 1", "buf(b)", "buf(d)", "snapshot 2", "buf(c)"]
     );
     assert_eq!(
         r.notes,
@@ -466,10 +399,7 @@ fn aligned_trigger_carries_barrier_alignment_and_start_delay() {
 #[test]
 fn aligned_ignores_a_barrier_older_than_the_newest_seen() {
     // ch0's upstream skipped checkpoint 1; ch1's late barrier 1 is obsolete and blocks nothing.
-    let r = Run::new(
-        aligned(2),
-        vec![vec![B(2), Buf("x")], vec![B(1), Buf("a"), B(2)]],
-    );
+    let r = Run::new(aligned(2), vec![vec![B(2), Buf("x")], vec![B(1), Buf("a"), B(2)]]);
     let r = r.steps(&[D(1, 0), D(2, 0), D(3, 1), D(4, 1)]);
     assert!(!r.h.is_blocked(1));
     assert_eq!(r.out, ["buf(a)"]);
@@ -497,10 +427,7 @@ fn aligned_ignores_a_repeated_barrier_of_a_completed_checkpoint() {
 
 #[test]
 fn newer_barrier_subsumes_the_pending_alignment() {
-    let r = Run::new(
-        aligned(2),
-        vec![vec![B(1), Buf("a"), B(2)], vec![B(2), Buf("b")]],
-    );
+    let r = Run::new(aligned(2), vec![vec![B(1), Buf("a"), B(2)], vec![B(2), Buf("b")]]);
     let r = r.steps(&[D(1, 0), D(2, 0), D(3, 1), D(4, 1), D(5, 0)]);
     assert_eq!(r.out, ["cancel 1", "buf(a)", "snapshot 2", "buf(b)"]);
     assert_eq!(
@@ -520,10 +447,7 @@ fn newer_barrier_subsumes_the_pending_alignment() {
 
 #[test]
 fn late_barrier_of_a_subsumed_checkpoint_is_ignored() {
-    let r = Run::new(
-        aligned(3),
-        vec![vec![B(1)], vec![B(2)], vec![B(1), Buf("c")]],
-    );
+    let r = Run::new(aligned(3), vec![vec![B(1)], vec![B(2)], vec![B(1), Buf("c")]]);
     let r = r.steps(&[D(1, 0), D(2, 1), D(3, 2), D(4, 2)]);
     assert!(!r.h.is_blocked(2), "barrier 1 is obsolete once 2 started");
     assert_eq!(r.out, ["cancel 1", "buf(c)"]);
@@ -532,10 +456,7 @@ fn late_barrier_of_a_subsumed_checkpoint_is_ignored() {
 
 #[test]
 fn cancellation_marker_aborts_alignment_and_unblocks() {
-    let r = Run::new(
-        aligned(2),
-        vec![vec![B(1), Buf("a")], vec![Cancel(1), Buf("b")]],
-    );
+    let r = Run::new(aligned(2), vec![vec![B(1), Buf("a")], vec![Cancel(1), Buf("b")]]);
     let r = r.steps(&[D(1, 0), D(2, 0), D(3, 1), D(4, 1)]);
     assert_eq!(r.out, ["cancel 1", "buf(a)", "buf(b)"]);
     assert_eq!(
@@ -709,19 +630,12 @@ fn unaligned_never_blocks_a_channel() {
     );
     let r = r.steps(&[D(1, 0), D(2, 0), D(3, 1), D(4, 2)]);
     assert!((0..3).all(|c| !r.h.is_blocked(c)));
-    assert_eq!(
-        r.out,
-        ["snapshot 1 (unaligned)", "buf(a)", "buf(b)", "buf(c)"]
-    );
+    assert_eq!(r.out, ["snapshot 1 (unaligned)", "buf(a)", "buf(b)", "buf(c)"]);
     // Nothing was queued at the barrier; b and c arrived before their channels' barriers.
     assert_eq!(r.persisted(1, 0), Vec::<&str>::new());
     assert_eq!(r.persisted(1, 1), ["b"]);
     assert_eq!(r.persisted(1, 2), ["c"]);
-    assert_eq!(
-        r.h.pending_checkpoint(),
-        Some(1),
-        "ch1's barrier is still to come"
-    );
+    assert_eq!(r.h.pending_checkpoint(), Some(1), "ch1's barrier is still to come");
 }
 
 #[test]
@@ -742,10 +656,7 @@ fn unaligned_single_channel_persists_queue_and_completes_at_once() {
 
 #[test]
 fn unaligned_mode_aligns_savepoints() {
-    let r = Run::new(
-        unaligned(2),
-        vec![vec![Sp(1), Buf("a")], vec![Buf("b"), Sp(1)]],
-    );
+    let r = Run::new(unaligned(2), vec![vec![Sp(1), Buf("a")], vec![Buf("b"), Sp(1)]]);
     let r = r.steps(&[D(1, 0), D(2, 0), D(3, 1), D(4, 1)]);
     assert_eq!(r.out, ["buf(b)", "snapshot 1", "buf(a)"]);
     assert_eq!(r.notes[0], "block ch0");
@@ -754,10 +665,7 @@ fn unaligned_mode_aligns_savepoints() {
 
 #[test]
 fn unaligned_newer_barrier_subsumes_and_restarts_persistence() {
-    let r = Run::new(
-        unaligned(2),
-        vec![vec![P(1), Buf("a")], vec![Buf("b"), P(2)]],
-    );
+    let r = Run::new(unaligned(2), vec![vec![P(1), Buf("a")], vec![Buf("b"), P(2)]]);
     let r = r.steps(&[Hold(0), D(1, 0), D(2, 0), D(3, 1), D(4, 1), Go(5)]);
     assert_eq!(
         r.notes,
@@ -780,15 +688,9 @@ fn unaligned_newer_barrier_subsumes_and_restarts_persistence() {
 
 #[test]
 fn unaligned_cancellation_stops_persisting() {
-    let r = Run::new(
-        unaligned(2),
-        vec![vec![P(1)], vec![Buf("a"), Cancel(1), Buf("b")]],
-    );
+    let r = Run::new(unaligned(2), vec![vec![P(1)], vec![Buf("a"), Cancel(1), Buf("b")]]);
     let r = r.steps(&[D(1, 0), D(2, 1), D(3, 1), D(4, 1)]);
-    assert_eq!(
-        r.out,
-        ["snapshot 1 (unaligned)", "buf(a)", "cancel 1", "buf(b)"]
-    );
+    assert_eq!(r.out, ["snapshot 1 (unaligned)", "buf(a)", "cancel 1", "buf(b)"]);
     assert_eq!(r.persisted(1, 1), ["a"], "b came after the abort");
     assert_eq!(
         r.notes,
@@ -857,13 +759,7 @@ fn alignment_timeout_switches_to_unaligned() {
     ]);
     assert_eq!(
         r.out,
-        [
-            "snapshot 1 (unaligned)",
-            "buf(a)",
-            "buf(x)",
-            "buf(b)",
-            "buf(c)"
-        ]
+        ["snapshot 1 (unaligned)", "buf(a)", "buf(x)", "buf(b)", "buf(c)"]
     );
     assert_eq!(
         r.notes,
@@ -885,19 +781,8 @@ fn alignment_timeout_switches_to_unaligned() {
 
 #[test]
 fn alignment_timeout_hands_over_a_barrier_already_queued() {
-    let r = Run::new(
-        alternating(2, 50),
-        vec![vec![B(1)], vec![Buf("a"), B(1), Buf("b")]],
-    );
-    let r = r.steps(&[
-        D(0, 0),
-        Hold(1),
-        D(10, 1),
-        D(20, 1),
-        D(30, 1),
-        Tick(50),
-        Go(60),
-    ]);
+    let r = Run::new(alternating(2, 50), vec![vec![B(1)], vec![Buf("a"), B(1), Buf("b")]]);
+    let r = r.steps(&[D(0, 0), Hold(1), D(10, 1), D(20, 1), D(30, 1), Tick(50), Go(60)]);
     assert_eq!(r.persisted(1, 1), ["a"], "b is behind the barrier");
     assert_eq!(
         r.notes,
@@ -964,10 +849,7 @@ fn timeout_from_checkpoint_start_switches_a_late_first_barrier_at_once() {
 
 #[test]
 fn priority_barrier_from_a_timed_out_upstream_switches_at_once() {
-    let r = Run::new(
-        alternating(2, 1_000),
-        vec![vec![B(1), Buf("x")], vec![Buf("a"), P(1)]],
-    );
+    let r = Run::new(alternating(2, 1_000), vec![vec![B(1), Buf("x")], vec![Buf("a"), P(1)]]);
     let r = r.steps(&[D(1, 0), D(2, 0), Hold(3), D(4, 1), D(5, 1), Go(6)]);
     assert_eq!(
         r.notes,
@@ -1004,21 +886,12 @@ fn next_checkpoint_after_a_switch_starts_aligned_again() {
 
 #[test]
 fn at_least_once_never_blocks_and_snapshots_on_the_last_barrier() {
-    let r = Run::new(
-        at_least_once(2),
-        vec![vec![B(1), Buf("b")], vec![Buf("a"), B(1)]],
-    );
+    let r = Run::new(at_least_once(2), vec![vec![B(1), Buf("b")], vec![Buf("a"), B(1)]]);
     let r = r.steps(&[D(1, 0), D(2, 0), D(3, 1), D(4, 1)]);
     // b follows barrier 1 yet is in snapshot 1: replayed again on restore (at least once).
     assert_eq!(r.out, ["buf(b)", "buf(a)", "snapshot 1"]);
     assert!(!r.notes.iter().any(|n| n.starts_with("block")));
-    assert_eq!(
-        r.notes,
-        [
-            "trigger 1 aligned first=1 align=3",
-            "all-barriers 1 align=3"
-        ]
-    );
+    assert_eq!(r.notes, ["trigger 1 aligned first=1 align=3", "all-barriers 1 align=3"]);
 }
 
 #[test]
@@ -1046,10 +919,7 @@ fn at_least_once_completion_drops_older_pending_checkpoints() {
 
 #[test]
 fn at_least_once_cancellation_marker_aborts_and_forwards() {
-    let r = Run::new(
-        at_least_once(2),
-        vec![vec![B(1), B(2)], vec![Cancel(1), B(2)]],
-    );
+    let r = Run::new(at_least_once(2), vec![vec![B(1), B(2)], vec![Cancel(1), B(2)]]);
     let r = r.steps(&[D(1, 0), D(2, 1), D(3, 0), D(4, 1)]);
     assert_eq!(r.out, ["cancel 1", "snapshot 2"]);
     assert_eq!(
@@ -1065,10 +935,7 @@ fn at_least_once_cancellation_marker_aborts_and_forwards() {
 
 #[test]
 fn at_least_once_end_of_partition_completes_pending_checkpoint() {
-    let r = Run::new(
-        at_least_once(3),
-        vec![vec![B(1)], vec![B(1)], vec![Buf("a"), End]],
-    );
+    let r = Run::new(at_least_once(3), vec![vec![B(1)], vec![B(1)], vec![Buf("a"), End]]);
     let r = r.steps(&[D(1, 0), D(2, 1), D(3, 2), D(9, 2)]);
     assert_eq!(r.out, ["buf(a)", "snapshot 1"]);
     assert_eq!(r.notes[0], "trigger 1 aligned first=1 align=8");
@@ -1081,10 +948,7 @@ fn at_least_once_end_of_partition_declines_without_checkpoints_after_tasks_finis
     let r = r.steps(&[D(1, 0), D(2, 1)]);
     assert_eq!(
         r.notes,
-        [
-            "abort 1 CHECKPOINT_DECLINED_INPUT_END_OF_STREAM",
-            "forward-cancel 1"
-        ]
+        ["abort 1 CHECKPOINT_DECLINED_INPUT_END_OF_STREAM", "forward-cancel 1"]
     );
     assert_eq!(r.h.pending_checkpoint(), None);
 }

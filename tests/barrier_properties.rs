@@ -8,9 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use ckptsim::protocol::barrier::{
-    Action, AlignmentTimeoutStart, BarrierHandler, BarrierHandlerConfig,
-};
+use ckptsim::protocol::barrier::{Action, AlignmentTimeoutStart, BarrierHandler, BarrierHandlerConfig};
 use ckptsim::protocol::{Barrier, CheckpointingMode, Nanos, SnapshotKind};
 use proptest::prelude::*;
 
@@ -292,14 +290,9 @@ impl Driver {
                 Action::TriggerSnapshot(t) => {
                     let mut ids = self.processed.clone();
                     ids.sort();
-                    self.out
-                        .snapshots
-                        .insert(t.checkpoint_id(), (self.sum, ids));
+                    self.out.snapshots.insert(t.checkpoint_id(), (self.sum, ids));
                 }
-                Action::PersistQueuedInput {
-                    channel,
-                    checkpoint_id,
-                } if !self.faults.skip_persist_queued => {
+                Action::PersistQueuedInput { channel, checkpoint_id } if !self.faults.skip_persist_queued => {
                     let entry = self.out.persisted.entry(checkpoint_id).or_default();
                     for &(_, item) in &self.queues[channel] {
                         if let Item::Rec { id, value } = item {
@@ -307,10 +300,7 @@ impl Driver {
                         }
                     }
                 }
-                Action::StartPersisting {
-                    channel,
-                    checkpoint_id,
-                } => {
+                Action::StartPersisting { channel, checkpoint_id } => {
                     let entry = self.out.persisted.entry(checkpoint_id).or_default();
                     let queue = &mut self.queues[channel];
                     for pos in 0..queue.len() {
@@ -565,10 +555,7 @@ fn replay_check_catches_a_driver_that_drops_overtaken_input() {
         let h = BarrierHandler::new(CheckpointingMode::ExactlyOnceUnaligned, 2, None);
         Driver::run(&case, h, Barriers::Priority, faults)
     };
-    assert_eq!(
-        check_unaligned_replay(&case, &run(Faults::default())),
-        Ok(())
-    );
+    assert_eq!(check_unaligned_replay(&case, &run(Faults::default())), Ok(()));
     let broken = run(Faults {
         skip_persist_queued: true,
         ..Faults::default()

@@ -4,7 +4,7 @@
 mod common;
 
 use ckptsim::check::reference::expected_sinks;
-use ckptsim::check::{check_against, AnomalyKind};
+use ckptsim::check::{AnomalyKind, check_against};
 use ckptsim::sim::time::SECOND;
 
 #[test]
@@ -13,7 +13,12 @@ fn every_shipped_scenario_matches_the_reference() {
         let mut scenario = common::load(&path);
         scenario.duration_ns = scenario.duration_ns.min(SECOND);
         let outcome = ckptsim::run::run(scenario);
-        assert!(outcome.verdict.held, "{}: {:?}", path.display(), outcome.verdict.anomalies);
+        assert!(
+            outcome.verdict.held,
+            "{}: {:?}",
+            path.display(),
+            outcome.verdict.anomalies
+        );
         for channel in &outcome.world.channels {
             assert_eq!(channel.records_sent, channel.records_consumed, "{}", path.display());
         }
@@ -24,9 +29,10 @@ fn every_shipped_scenario_matches_the_reference() {
             .operators
             .iter()
             .filter_map(|o| match &o.logic {
-                ckptsim::scenario::OperatorLogicSpec::Source(s) => {
-                    Some((u128::from(outcome.world.scenario.duration_ns) * u128::from(s.rate_per_s)).div_ceil(1_000_000_000) as u64)
-                }
+                ckptsim::scenario::OperatorLogicSpec::Source(s) => Some(
+                    (u128::from(outcome.world.scenario.duration_ns) * u128::from(s.rate_per_s)).div_ceil(1_000_000_000)
+                        as u64,
+                ),
                 _ => None,
             })
             .sum();
@@ -70,7 +76,15 @@ job:
 fn every_operator_kind_and_partitioning_matches_the_reference() {
     let outcome = ckptsim::run::run(common::parse(ALL_KINDS));
     assert!(outcome.verdict.held, "{:?}", outcome.verdict.anomalies);
-    let records = |name: &str| outcome.verdict.sinks.iter().find(|s| s.operator == name).unwrap().records;
+    let records = |name: &str| {
+        outcome
+            .verdict
+            .sinks
+            .iter()
+            .find(|s| s.operator == name)
+            .unwrap()
+            .records
+    };
     // Broadcast: each of the 2 sink subtasks gets every record of source b.
     assert_eq!(records("copies"), 2 * 1500);
     assert!(records("updates") > 0 && records("windows") > 0 && records("totals") > 0);
@@ -86,7 +100,14 @@ fn the_check_reports_a_lost_record() {
     let expected = expected_sinks(&outcome.world.scenario, &offsets);
     let verdict = check_against(&outcome.world, &expected);
     assert!(!verdict.held);
-    assert!(verdict.anomalies.iter().any(|a| matches!(a.kind, AnomalyKind::Missing | AnomalyKind::Lost | AnomalyKind::RecordCount)), "{:?}", verdict.anomalies);
+    assert!(
+        verdict.anomalies.iter().any(|a| matches!(
+            a.kind,
+            AnomalyKind::Missing | AnomalyKind::Lost | AnomalyKind::RecordCount
+        )),
+        "{:?}",
+        verdict.anomalies
+    );
 }
 
 #[test]

@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ckptsim::protocol::coordinator::{
-    CheckpointCoordinator, CheckpointCounts, CheckpointStatus, ConfigError, CoordinatorAction,
-    CoordinatorConfig, DiscardCause, ExternalizedCheckpointRetention, JobTermination,
-    MessageOutcome, SubtaskAck, counts_toward_tolerable_failures,
+    CheckpointCoordinator, CheckpointCounts, CheckpointStatus, ConfigError, CoordinatorAction, CoordinatorConfig,
+    DiscardCause, ExternalizedCheckpointRetention, JobTermination, MessageOutcome, SubtaskAck,
+    counts_toward_tolerable_failures,
 };
 use ckptsim::protocol::types::{
     Barrier, CheckpointFailureReason, CheckpointId, CheckpointingMode, Nanos, SnapshotKind,
@@ -34,12 +34,7 @@ fn drain(c: &mut CheckpointCoordinator) -> Vec<CoordinatorAction> {
     std::iter::from_fn(|| c.poll_action()).collect()
 }
 
-fn triggered(
-    checkpoint_id: CheckpointId,
-    at: Nanos,
-    kind: SnapshotKind,
-    request_id: u64,
-) -> CoordinatorAction {
+fn triggered(checkpoint_id: CheckpointId, at: Nanos, kind: SnapshotKind, request_id: u64) -> CoordinatorAction {
     A::TriggerCheckpoint {
         barrier: Barrier {
             checkpoint_id,
@@ -52,10 +47,7 @@ fn triggered(
 
 fn aborted(checkpoint_id: CheckpointId, reason: Reason) -> [CoordinatorAction; 2] {
     [
-        A::NotifyCheckpointAborted {
-            checkpoint_id,
-            reason,
-        },
+        A::NotifyCheckpointAborted { checkpoint_id, reason },
         A::DiscardCheckpoint {
             checkpoint_id,
             cause: DiscardCause::Aborted,
@@ -63,12 +55,7 @@ fn aborted(checkpoint_id: CheckpointId, reason: Reason) -> [CoordinatorAction; 2
     ]
 }
 
-fn dropped(
-    request_id: u64,
-    kind: SnapshotKind,
-    periodic: bool,
-    reason: Reason,
-) -> CoordinatorAction {
+fn dropped(request_id: u64, kind: SnapshotKind, periodic: bool, reason: Reason) -> CoordinatorAction {
     A::TriggerRequestDropped {
         request_id,
         kind,
@@ -114,10 +101,7 @@ fn periodic_trigger_fires_every_interval() {
     assert_eq!(drain(&mut c), vec![]);
 
     c.handle_timeout(100 * MS);
-    assert_eq!(
-        drain(&mut c),
-        vec![triggered(1, 100 * MS, SnapshotKind::Checkpoint, 0)]
-    );
+    assert_eq!(drain(&mut c), vec![triggered(1, 100 * MS, SnapshotKind::Checkpoint, 0)]);
     assert_eq!(c.poll_timeout(), Some(200 * MS));
 
     c.acknowledge(130 * MS, 1, 0, SubtaskAck::default());
@@ -134,10 +118,7 @@ fn periodic_trigger_fires_every_interval() {
     assert_eq!(drain(&mut c), vec![complete(1, None)]);
 
     c.handle_timeout(200 * MS);
-    assert_eq!(
-        drain(&mut c),
-        vec![triggered(2, 200 * MS, SnapshotKind::Checkpoint, 1)]
-    );
+    assert_eq!(drain(&mut c), vec![triggered(2, 200 * MS, SnapshotKind::Checkpoint, 1)]);
     assert_eq!(c.poll_timeout(), Some(300 * MS));
 }
 
@@ -154,10 +135,7 @@ fn initial_delay_sets_first_trigger_then_interval_counts_from_it() {
     c.start_scheduler(5 * MS);
     assert_eq!(c.poll_timeout(), Some(35 * MS));
     c.handle_timeout(35 * MS);
-    assert_eq!(
-        drain(&mut c),
-        vec![triggered(1, 35 * MS, SnapshotKind::Checkpoint, 0)]
-    );
+    assert_eq!(drain(&mut c), vec![triggered(1, 35 * MS, SnapshotKind::Checkpoint, 0)]);
     assert_eq!(c.poll_timeout(), Some(135 * MS));
 }
 
@@ -203,10 +181,7 @@ fn min_pause_delays_next_periodic_trigger_after_completion() {
     );
     assert_eq!(c.poll_timeout(), Some(230 * MS));
     c.handle_timeout(230 * MS);
-    assert_eq!(
-        drain(&mut c),
-        vec![triggered(2, 230 * MS, SnapshotKind::Checkpoint, 2)]
-    );
+    assert_eq!(drain(&mut c), vec![triggered(2, 230 * MS, SnapshotKind::Checkpoint, 2)]);
     assert_eq!(c.poll_timeout(), Some(330 * MS));
 }
 
@@ -247,11 +222,7 @@ fn periodic_request_waits_at_max_concurrent_and_runs_when_slot_frees() {
     drain(&mut c);
 
     c.handle_timeout(200 * MS);
-    assert_eq!(
-        drain(&mut c),
-        vec![],
-        "no second checkpoint while one is pending"
-    );
+    assert_eq!(drain(&mut c), vec![], "no second checkpoint while one is pending");
     assert_eq!(c.num_queued_requests(), 1);
     assert_eq!(c.pending_checkpoints(), vec![1]);
 
@@ -295,21 +266,13 @@ fn periodic_request_queued_at_max_concurrent_is_dropped_when_min_pause_applies()
                 bytes: 0
             },
             complete(1, None),
-            dropped(
-                1,
-                SnapshotKind::Checkpoint,
-                true,
-                Reason::MinimumTimeBetweenCheckpoints
-            ),
+            dropped(1, SnapshotKind::Checkpoint, true, Reason::MinimumTimeBetweenCheckpoints),
         ]
     );
     // The periodic trigger moves from 300 ms to the end of the pause.
     assert_eq!(c.poll_timeout(), Some(310 * MS));
     c.handle_timeout(310 * MS);
-    assert_eq!(
-        drain(&mut c),
-        vec![triggered(2, 310 * MS, SnapshotKind::Checkpoint, 2)]
-    );
+    assert_eq!(drain(&mut c), vec![triggered(2, 310 * MS, SnapshotKind::Checkpoint, 2)]);
 }
 
 #[test]
@@ -468,10 +431,7 @@ fn pending_checkpoint_expires_after_timeout() {
     assert_eq!(drain(&mut c), vec![]);
 
     c.handle_timeout(60 * MS);
-    assert_eq!(
-        drain(&mut c),
-        aborted(1, Reason::CheckpointExpired).to_vec()
-    );
+    assert_eq!(drain(&mut c), aborted(1, Reason::CheckpointExpired).to_vec());
     assert_eq!(c.poll_timeout(), None);
     assert_eq!(
         c.acknowledge(70 * MS, 1, 1, SubtaskAck::default()),
@@ -501,10 +461,7 @@ fn finalizing_checkpoint_still_expires() {
     c.acknowledge(40 * MS, 1, 0, SubtaskAck::default());
     drain(&mut c);
     c.handle_timeout(50 * MS);
-    assert_eq!(
-        drain(&mut c),
-        aborted(1, Reason::CheckpointExpired).to_vec()
-    );
+    assert_eq!(drain(&mut c), aborted(1, Reason::CheckpointExpired).to_vec());
     assert_eq!(c.finalize_complete(60 * MS, 1), MessageOutcome::NotPending);
     assert_eq!(drain(&mut c), vec![]);
 }
@@ -522,12 +479,7 @@ fn decline_aborts_the_checkpoint() {
     c.acknowledge(20 * MS, 1, 0, SubtaskAck::default());
     drain(&mut c);
     assert_eq!(
-        c.decline(
-            30 * MS,
-            1,
-            2,
-            Reason::CheckpointDeclinedAlignmentSizeLimitExceeded
-        ),
+        c.decline(30 * MS, 1, 2, Reason::CheckpointDeclinedAlignmentSizeLimitExceeded),
         MessageOutcome::Accepted
     );
     assert_eq!(
@@ -556,14 +508,8 @@ fn duplicate_and_unknown_acknowledgements_change_nothing() {
     let mut c = coordinator(config(), 2);
     c.trigger_checkpoint(0, SnapshotKind::Checkpoint);
     drain(&mut c);
-    assert_eq!(
-        c.acknowledge(1, 1, 0, SubtaskAck::default()),
-        MessageOutcome::Accepted
-    );
-    assert_eq!(
-        c.acknowledge(2, 1, 0, SubtaskAck::default()),
-        MessageOutcome::Duplicate
-    );
+    assert_eq!(c.acknowledge(1, 1, 0, SubtaskAck::default()), MessageOutcome::Accepted);
+    assert_eq!(c.acknowledge(2, 1, 0, SubtaskAck::default()), MessageOutcome::Duplicate);
     assert_eq!(
         c.acknowledge(3, 1, 7, SubtaskAck::default()),
         MessageOutcome::UnknownSubtask
@@ -598,16 +544,8 @@ fn tolerable_failed_checkpoints_fails_job_on_the_one_past_the_limit() {
         },
         1,
     );
-    assert!(!has_fail_job(&fail_one(
-        &mut c,
-        MS,
-        Reason::CheckpointDeclined
-    )));
-    assert!(!has_fail_job(&fail_one(
-        &mut c,
-        2 * MS,
-        Reason::CheckpointDeclined
-    )));
+    assert!(!has_fail_job(&fail_one(&mut c, MS, Reason::CheckpointDeclined)));
+    assert!(!has_fail_job(&fail_one(&mut c, 2 * MS, Reason::CheckpointDeclined)));
     assert_eq!(c.consecutive_failures(), 2);
     let third = fail_one(&mut c, 3 * MS, Reason::CheckpointDeclined);
     let [notify, discard] = aborted(3, Reason::CheckpointDeclined);
@@ -640,21 +578,13 @@ fn success_resets_the_failure_count() {
     c.trigger_checkpoint(3 * MS, SnapshotKind::Checkpoint);
     ack_and_finalize(&mut c, 4 * MS, 3, 1);
     assert_eq!(c.consecutive_failures(), 0);
-    assert!(!has_fail_job(&fail_one(
-        &mut c,
-        5 * MS,
-        Reason::IoException
-    )));
+    assert!(!has_fail_job(&fail_one(&mut c, 5 * MS, Reason::IoException)));
     assert!(!has_fail_job(&fail_one(
         &mut c,
         6 * MS,
         Reason::CheckpointAsyncException
     )));
-    assert!(has_fail_job(&fail_one(
-        &mut c,
-        7 * MS,
-        Reason::CheckpointDeclined
-    )));
+    assert!(has_fail_job(&fail_one(&mut c, 7 * MS, Reason::CheckpointDeclined)));
 }
 
 #[test]
@@ -686,15 +616,9 @@ fn reasons_flink_does_not_count_never_fail_the_job() {
     );
 
     assert!(counts_toward_tolerable_failures(Reason::CheckpointExpired));
-    assert!(!counts_toward_tolerable_failures(
-        Reason::CheckpointSubsumed
-    ));
-    assert!(!counts_toward_tolerable_failures(
-        Reason::TooManyCheckpointRequests
-    ));
-    assert!(!counts_toward_tolerable_failures(
-        Reason::MinimumTimeBetweenCheckpoints
-    ));
+    assert!(!counts_toward_tolerable_failures(Reason::CheckpointSubsumed));
+    assert!(!counts_toward_tolerable_failures(Reason::TooManyCheckpointRequests));
+    assert!(!counts_toward_tolerable_failures(Reason::MinimumTimeBetweenCheckpoints));
 }
 
 #[test]
@@ -728,11 +652,7 @@ fn failure_of_a_checkpoint_older_than_the_last_success_does_not_count() {
     c.trigger_checkpoint(MS, SnapshotKind::Checkpoint); // id 2
     ack_and_finalize(&mut c, 2 * MS, 2, 1);
     drain(&mut c);
-    assert_eq!(
-        c.pending_checkpoints(),
-        vec![1],
-        "savepoints are not subsumed"
-    );
+    assert_eq!(c.pending_checkpoints(), vec![1], "savepoints are not subsumed");
     c.decline(3 * MS, 1, 0, Reason::CheckpointDeclined);
     assert!(!has_fail_job(&drain(&mut c)));
 }
@@ -942,10 +862,7 @@ fn stats_sum_subtasks_and_time_every_phase_exactly() {
     assert_eq!(s.metadata_size, Some(140));
     assert_eq!(s.failure_timestamp, None);
     assert_eq!(s.failure_message(), None);
-    assert_eq!(
-        s.subtasks.keys().copied().collect::<Vec<_>>(),
-        vec![0, 1, 2]
-    );
+    assert_eq!(s.subtasks.keys().copied().collect::<Vec<_>>(), vec![0, 1, 2]);
     assert_eq!(s.subtasks[&2].ack_timestamp, 1_500);
     assert_eq!(s.subtasks[&2].ack, ack2);
     assert_eq!(
@@ -1087,10 +1004,7 @@ fn retained_after_shutdown(
     drain(&mut c);
     c.shutdown(3 * MS, termination);
     let actions = drain(&mut c);
-    assert_eq!(
-        actions[..2],
-        aborted(2, Reason::CheckpointCoordinatorShutdown)
-    );
+    assert_eq!(actions[..2], aborted(2, Reason::CheckpointCoordinatorShutdown));
     actions[2..].to_vec()
 }
 
@@ -1234,19 +1148,9 @@ const SUBTASKS: usize = 3;
 #[derive(Clone, Debug)]
 enum Op {
     Advance(Nanos),
-    Ack {
-        pick: usize,
-        subtask: usize,
-    },
-    Decline {
-        pick: usize,
-        subtask: usize,
-        counted: bool,
-    },
-    Finalize {
-        pick: usize,
-        ok: bool,
-    },
+    Ack { pick: usize, subtask: usize },
+    Decline { pick: usize, subtask: usize, counted: bool },
+    Finalize { pick: usize, ok: bool },
     Manual,
     Savepoint,
 }
@@ -1264,32 +1168,22 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn random_config() -> impl Strategy<Value = CoordinatorConfig> {
-    (
-        0..120u64,
-        1..4usize,
-        100..400u64,
-        0..3u32,
-        1..4usize,
-        any::<bool>(),
-    )
-        .prop_map(
-            |(min_pause_ms, max_concurrent, timeout_ms, tolerable, num_retained, unaligned)| {
-                CoordinatorConfig {
-                    interval: Some(100 * MS),
-                    min_pause: min_pause_ms * MS,
-                    max_concurrent_checkpoints: max_concurrent,
-                    timeout: timeout_ms * MS,
-                    tolerable_failed_checkpoints: tolerable,
-                    num_retained,
-                    mode: if unaligned {
-                        CheckpointingMode::ExactlyOnceUnaligned
-                    } else {
-                        CheckpointingMode::ExactlyOnceAligned
-                    },
-                    ..CoordinatorConfig::default()
-                }
+    (0..120u64, 1..4usize, 100..400u64, 0..3u32, 1..4usize, any::<bool>()).prop_map(
+        |(min_pause_ms, max_concurrent, timeout_ms, tolerable, num_retained, unaligned)| CoordinatorConfig {
+            interval: Some(100 * MS),
+            min_pause: min_pause_ms * MS,
+            max_concurrent_checkpoints: max_concurrent,
+            timeout: timeout_ms * MS,
+            tolerable_failed_checkpoints: tolerable,
+            num_retained,
+            mode: if unaligned {
+                CheckpointingMode::ExactlyOnceUnaligned
+            } else {
+                CheckpointingMode::ExactlyOnceAligned
             },
-        )
+            ..CoordinatorConfig::default()
+        },
+    )
 }
 
 /// What the actions said so far, rebuilt independently of the coordinator.
@@ -1314,9 +1208,7 @@ fn run(config: CoordinatorConfig, ops: &[Op]) -> (CheckpointCoordinator, Observe
     let mut now: Nanos = 0;
     c.start_scheduler(0);
 
-    let observe = |c: &mut CheckpointCoordinator,
-                   seen: &mut Observed,
-                   finalize_called: Option<CheckpointId>| {
+    let observe = |c: &mut CheckpointCoordinator, seen: &mut Observed, finalize_called: Option<CheckpointId>| {
         while let Some(action) = c.poll_action() {
             seen.log.push(action);
             match action {
@@ -1331,10 +1223,7 @@ fn run(config: CoordinatorConfig, ops: &[Op]) -> (CheckpointCoordinator, Observe
                         .iter()
                         .filter(|p| unaligned || seen.kinds[*p] == SnapshotKind::Checkpoint)
                         .count();
-                    assert!(
-                        limited <= max_concurrent,
-                        "{limited} pending > {max_concurrent}"
-                    );
+                    assert!(limited <= max_concurrent, "{limited} pending > {max_concurrent}");
                 }
                 A::WriteMetadata { checkpoint_id, .. } => {
                     assert!(seen.pending.contains(&checkpoint_id));
@@ -1345,20 +1234,14 @@ fn run(config: CoordinatorConfig, ops: &[Op]) -> (CheckpointCoordinator, Observe
                     );
                     assert!(seen.finalizing.insert(checkpoint_id));
                 }
-                A::NotifyCheckpointComplete { checkpoint_id, .. }
-                | A::SavepointCompleted { checkpoint_id } => {
+                A::NotifyCheckpointComplete { checkpoint_id, .. } | A::SavepointCompleted { checkpoint_id } => {
                     assert_eq!(finalize_called, Some(checkpoint_id));
                     assert!(seen.finalizing.contains(&checkpoint_id));
-                    assert!(
-                        seen.pending.remove(&checkpoint_id),
-                        "completed at most once"
-                    );
+                    assert!(seen.pending.remove(&checkpoint_id), "completed at most once");
                     if matches!(action, A::NotifyCheckpointComplete { .. }) {
                         assert_eq!(seen.kinds[&checkpoint_id], SnapshotKind::Checkpoint);
                         assert!(
-                            seen.completed
-                                .last()
-                                .is_none_or(|&last| last < checkpoint_id),
+                            seen.completed.last().is_none_or(|&last| last < checkpoint_id),
                             "checkpoints complete in id order"
                         );
                         seen.completed.push(checkpoint_id);
@@ -1367,10 +1250,7 @@ fn run(config: CoordinatorConfig, ops: &[Op]) -> (CheckpointCoordinator, Observe
                 A::NotifyCheckpointAborted { checkpoint_id, .. } => {
                     assert!(seen.pending.remove(&checkpoint_id), "aborted at most once");
                 }
-                A::DiscardCheckpoint {
-                    checkpoint_id,
-                    cause,
-                } => {
+                A::DiscardCheckpoint { checkpoint_id, cause } => {
                     assert!(seen.discarded.insert(checkpoint_id), "discarded once");
                     if cause == DiscardCause::Subsumed {
                         assert!(seen.completed.contains(&checkpoint_id));
@@ -1400,8 +1280,7 @@ fn run(config: CoordinatorConfig, ops: &[Op]) -> (CheckpointCoordinator, Observe
             }
             Op::Ack { pick: i, subtask } => {
                 if let Some(id) = pick(i)
-                    && c.acknowledge(now, id, subtask, SubtaskAck::default())
-                        == MessageOutcome::Accepted
+                    && c.acknowledge(now, id, subtask, SubtaskAck::default()) == MessageOutcome::Accepted
                 {
                     seen.acked.entry(id).or_default().insert(subtask);
                 }
@@ -1421,11 +1300,7 @@ fn run(config: CoordinatorConfig, ops: &[Op]) -> (CheckpointCoordinator, Observe
                 }
             }
             Op::Finalize { pick: i, ok } => {
-                let finalizing: Vec<CheckpointId> = seen
-                    .finalizing
-                    .intersection(&seen.pending)
-                    .copied()
-                    .collect();
+                let finalizing: Vec<CheckpointId> = seen.finalizing.intersection(&seen.pending).copied().collect();
                 if !finalizing.is_empty() {
                     let id = finalizing[i % finalizing.len()];
                     finalize_called = Some(id);

@@ -16,9 +16,18 @@ fn every_scenario_gives_the_same_digest_twice() {
     for path in common::shipped_scenarios() {
         let first = ckptsim::run::run(capped(&path));
         let second = ckptsim::run::run(capped(&path));
-        assert_eq!(first.summary.trace_digest, second.summary.trace_digest, "{}", path.display());
+        assert_eq!(
+            first.summary.trace_digest,
+            second.summary.trace_digest,
+            "{}",
+            path.display()
+        );
         assert_eq!(first.summary.events, second.summary.events, "{}", path.display());
-        assert!(first.summary.events > 100, "{} processed almost nothing", path.display());
+        assert!(
+            first.summary.events > 100,
+            "{} processed almost nothing",
+            path.display()
+        );
     }
 }
 

@@ -3,9 +3,9 @@
 
 pub mod reference;
 
-use crate::model::operator::{CountSum, OutputKey};
 use crate::model::World;
-use reference::{expected_sinks, ExpectedSink};
+use crate::model::operator::{CountSum, OutputKey};
+use reference::{ExpectedSink, expected_sinks};
 use serde::Serialize;
 
 /// The kind of a difference between what a sink holds and what it should.
@@ -70,7 +70,10 @@ pub fn check_exactly_once(world: &World) -> Verdict {
 pub fn check_against(world: &World, expected: &[(usize, ExpectedSink)]) -> Verdict {
     let scenario = &world.scenario;
     let actual = world.sink_outputs();
-    let mut verdict = Verdict { held: true, ..Verdict::default() };
+    let mut verdict = Verdict {
+        held: true,
+        ..Verdict::default()
+    };
     let note = |verdict: &mut Verdict, anomaly: Anomaly| {
         verdict.held = false;
         verdict.anomaly_count += 1;
@@ -83,10 +86,22 @@ pub fn check_against(world: &World, expected: &[(usize, ExpectedSink)]) -> Verdi
         let empty = Default::default();
         let output = actual.iter().find(|(o, _)| o == op).map_or(&empty, |(_, t)| t);
         let (got, records) = (&output.rows, output.records);
-        verdict.sinks.push(SinkCheck { operator: name.clone(), keys: got.len(), records, expected_records: want.records });
+        verdict.sinks.push(SinkCheck {
+            operator: name.clone(),
+            keys: got.len(),
+            records,
+            expected_records: want.records,
+        });
         if want.records_are_exact && records != want.records {
             let count = |n| Some(CountSum { count: n, sum: 0 });
-            let anomaly = Anomaly { kind: AnomalyKind::RecordCount, operator: name.clone(), key: 0, window: 0, expected: count(want.records), actual: count(records) };
+            let anomaly = Anomaly {
+                kind: AnomalyKind::RecordCount,
+                operator: name.clone(),
+                key: 0,
+                window: 0,
+                expected: count(want.records),
+                actual: count(records),
+            };
             note(&mut verdict, anomaly);
         }
         let keys: std::collections::BTreeSet<OutputKey> = want.rows.keys().chain(got.keys()).copied().collect();
@@ -100,7 +115,17 @@ pub fn check_against(world: &World, expected: &[(usize, ExpectedSink)]) -> Verdi
                 (Some(e), Some(a)) if a.count < e.count => AnomalyKind::Missing,
                 _ => AnomalyKind::WrongValue,
             };
-            note(&mut verdict, Anomaly { kind, operator: name.clone(), key: key.0, window: key.1, expected: e, actual: a });
+            note(
+                &mut verdict,
+                Anomaly {
+                    kind,
+                    operator: name.clone(),
+                    key: key.0,
+                    window: key.1,
+                    expected: e,
+                    actual: a,
+                },
+            );
         }
     }
     for channel in &world.channels {
@@ -111,8 +136,14 @@ pub fn check_against(world: &World, expected: &[(usize, ExpectedSink)]) -> Verdi
                 operator: scenario.operators[producer.op].name.clone(),
                 key: 0,
                 window: 0,
-                expected: Some(CountSum { count: channel.records_sent, sum: 0 }),
-                actual: Some(CountSum { count: channel.records_consumed, sum: 0 }),
+                expected: Some(CountSum {
+                    count: channel.records_sent,
+                    sum: 0,
+                }),
+                actual: Some(CountSum {
+                    count: channel.records_consumed,
+                    sum: 0,
+                }),
             };
             note(&mut verdict, anomaly);
         }

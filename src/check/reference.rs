@@ -2,7 +2,7 @@
 //! sources produced, processed exactly once, in offset order, by a plain walk over
 //! the job graph. No channels, no time, no TaskManagers.
 
-use crate::model::operator::{filter_keeps, map_value, window_end, CountSum, OutputKey};
+use crate::model::operator::{CountSum, OutputKey, filter_keeps, map_value, window_end};
 use crate::model::source::{KeySampler, PartitionLog};
 use crate::scenario::{OperatorLogicSpec, Partitioning, Scenario, TimeCharacteristic};
 use rustc_hash::FxHashMap;
@@ -24,7 +24,11 @@ enum Reference {
     Aggregate(FxHashMap<u64, CountSum>),
     /// Per key, per window end: count and sum. Processing-time windows are kept
     /// under window 0: only per-key totals can be known without timing.
-    Window { size: u64, event_time: bool, windows: FxHashMap<(u64, u64), CountSum> },
+    Window {
+        size: u64,
+        event_time: bool,
+        windows: FxHashMap<(u64, u64), CountSum>,
+    },
     Sink(ExpectedSink, FxHashMap<OutputKey, CountSum>, SinkFold),
 }
 
@@ -51,11 +55,21 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
     let mut states: Vec<Reference> = Vec::with_capacity(ops.len());
     let mut fold = vec![SinkFold::Append; ops.len()];
     for op in scenario.topological_order() {
-        let inherited = scenario.inputs_of(op).map(|e| fold[e.from]).find(|f| *f != SinkFold::Append).unwrap_or(SinkFold::Append);
+        let inherited = scenario
+            .inputs_of(op)
+            .map(|e| fold[e.from])
+            .find(|f| *f != SinkFold::Append)
+            .unwrap_or(SinkFold::Append);
         fold[op] = match ops[op].logic {
             OperatorLogicSpec::Aggregate => SinkFold::Upsert,
-            OperatorLogicSpec::Window { time: TimeCharacteristic::Event, .. } => SinkFold::Upsert,
-            OperatorLogicSpec::Window { time: TimeCharacteristic::Processing, .. } => SinkFold::Totals,
+            OperatorLogicSpec::Window {
+                time: TimeCharacteristic::Event,
+                ..
+            } => SinkFold::Upsert,
+            OperatorLogicSpec::Window {
+                time: TimeCharacteristic::Processing,
+                ..
+            } => SinkFold::Totals,
             _ => inherited,
         };
     }
@@ -68,7 +82,10 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
                 windows: FxHashMap::default(),
             },
             OperatorLogicSpec::Sink => {
-                let sink = ExpectedSink { records_are_exact: fold[i] != SinkFold::Totals, ..ExpectedSink::default() };
+                let sink = ExpectedSink {
+                    records_are_exact: fold[i] != SinkFold::Totals,
+                    ..ExpectedSink::default()
+                };
                 Reference::Sink(sink, FxHashMap::default(), fold[i])
             }
             _ => Reference::Pass,
@@ -86,10 +103,22 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
                 .iter()
                 .find(|(o, p, _)| *o == op_index && *p == partition)
                 .map_or(0, |(_, _, end)| *end);
-            let mut log = PartitionLog::new(spec, sampler.clone(), scenario.seed, partition, partition_id + u64::from(partition), scenario.duration_ns);
+            let mut log = PartitionLog::new(
+                spec,
+                sampler.clone(),
+                scenario.seed,
+                partition,
+                partition_id + u64::from(partition),
+                scenario.duration_ns,
+            );
             for offset in 0..end {
                 let r = log.record_at(offset);
-                let row = Row { key: r.key, value: r.value, count: 1, window: r.time };
+                let row = Row {
+                    key: r.key,
+                    value: r.value,
+                    count: 1,
+                    window: r.time,
+                };
                 emit(&graph, &mut states, op_index, row, 1);
             }
         }
@@ -101,7 +130,12 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
             let mut fired: Vec<((u64, u64), CountSum)> = windows.drain().collect();
             fired.sort_unstable_by_key(|(k, _)| *k);
             for ((key, window), acc) in fired {
-                let row = Row { key, value: acc.sum, count: acc.count, window };
+                let row = Row {
+                    key,
+                    value: acc.sum,
+                    count: acc.count,
+                    window,
+                };
                 emit(&graph, &mut states, op, row, 1);
             }
         }
@@ -141,13 +175,20 @@ impl<'a> Graph<'a> {
                 scenario
                     .outputs_of(op)
                     .map(|e| {
-                        let fan_out = if e.partitioning == Partitioning::Broadcast { u64::from(scenario.operators[e.to].parallelism) } else { 1 };
+                        let fan_out = if e.partitioning == Partitioning::Broadcast {
+                            u64::from(scenario.operators[e.to].parallelism)
+                        } else {
+                            1
+                        };
                         (e.to, fan_out)
                     })
                     .collect()
             })
             .collect();
-        Self { logic: scenario.operators.iter().map(|o| &o.logic).collect(), outputs }
+        Self {
+            logic: scenario.operators.iter().map(|o| &o.logic).collect(),
+            outputs,
+        }
     }
 }
 
@@ -155,7 +196,10 @@ fn process(graph: &Graph, states: &mut [Reference], op: usize, row: Row, copies:
     match *graph.logic[op] {
         OperatorLogicSpec::Source(_) => unreachable!("sources have no inputs"),
         OperatorLogicSpec::Map { multiply, add } => {
-            let mapped = Row { value: map_value(row.value, multiply, add), ..row };
+            let mapped = Row {
+                value: map_value(row.value, multiply, add),
+                ..row
+            };
             emit(graph, states, op, mapped, copies);
         }
         OperatorLogicSpec::Filter { modulus, remainder } => {
@@ -166,23 +210,43 @@ fn process(graph: &Graph, states: &mut [Reference], op: usize, row: Row, copies:
         OperatorLogicSpec::Aggregate => {
             // Each copy is a separate record for the aggregate.
             for _ in 0..copies {
-                let Reference::Aggregate(state) = &mut states[op] else { unreachable!() };
+                let Reference::Aggregate(state) = &mut states[op] else {
+                    unreachable!()
+                };
                 let acc = state.entry(row.key).or_default();
                 acc.count += 1;
                 acc.sum += row.value;
-                let update = Row { key: row.key, value: acc.sum, count: acc.count, window: 0 };
+                let update = Row {
+                    key: row.key,
+                    value: acc.sum,
+                    count: acc.count,
+                    window: 0,
+                };
                 emit(graph, states, op, update, 1);
             }
         }
         OperatorLogicSpec::Window { .. } => {
-            let Reference::Window { size, event_time, windows } = &mut states[op] else { unreachable!() };
-            let window = if *event_time { window_end(row.window, *size) - 1 } else { 0 };
+            let Reference::Window {
+                size,
+                event_time,
+                windows,
+            } = &mut states[op]
+            else {
+                unreachable!()
+            };
+            let window = if *event_time {
+                window_end(row.window, *size) - 1
+            } else {
+                0
+            };
             let acc = windows.entry((row.key, window)).or_default();
             acc.count += copies;
             acc.sum += row.value * copies as i64;
         }
         OperatorLogicSpec::Sink => {
-            let Reference::Sink(sink, rows, fold) = &mut states[op] else { unreachable!() };
+            let Reference::Sink(sink, rows, fold) = &mut states[op] else {
+                unreachable!()
+            };
             sink.records += copies;
             match fold {
                 SinkFold::Append => {
@@ -193,7 +257,10 @@ fn process(graph: &Graph, states: &mut [Reference], op: usize, row: Row, copies:
                 SinkFold::Upsert => {
                     let r = rows.entry((row.key, row.window)).or_default();
                     if row.count > r.count {
-                        *r = CountSum { count: row.count, sum: row.value };
+                        *r = CountSum {
+                            count: row.count,
+                            sum: row.value,
+                        };
                     }
                 }
                 SinkFold::Totals => {

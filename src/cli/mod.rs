@@ -13,7 +13,11 @@ use std::process::ExitCode;
 pub const QUICKSTART: &str = include_str!("../../scenarios/quickstart.yaml");
 
 #[derive(Parser)]
-#[command(name = "ckptsim", version, about = "Deterministic simulation testbed for stream-processing checkpoint protocols")]
+#[command(
+    name = "ckptsim",
+    version,
+    about = "Deterministic simulation testbed for stream-processing checkpoint protocols"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -17,11 +17,18 @@ impl RunProgress {
     pub fn new(total_ms: u64) -> Self {
         let bar = ProgressBar::with_draw_target(Some(total_ms), ProgressDrawTarget::hidden());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} simulating [{bar:30}] {pos}/{len} ms virtual, {elapsed} wall, eta {eta}")
-                .expect("static template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} simulating [{bar:30}] {pos}/{len} ms virtual, {elapsed} wall, eta {eta}",
+            )
+            .expect("static template")
+            .progress_chars("=> "),
         );
-        Self { bar, started: Instant::now(), shown: false, enabled: std::io::stderr().is_terminal() }
+        Self {
+            bar,
+            started: Instant::now(),
+            shown: false,
+            enabled: std::io::stderr().is_terminal(),
+        }
     }
 
     pub fn update(&mut self, virtual_ms: u64) {
@@ -32,7 +39,8 @@ impl RunProgress {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
             self.shown = true;
         }
-        self.bar.set_position(virtual_ms.min(self.bar.length().unwrap_or(u64::MAX)));
+        self.bar
+            .set_position(virtual_ms.min(self.bar.length().unwrap_or(u64::MAX)));
     }
 
     pub fn finish(self) {

@@ -2,10 +2,10 @@
 
 use super::output::write_atomically;
 use super::progress::RunProgress;
-use super::{UsageError, QUICKSTART};
+use super::{QUICKSTART, UsageError};
 use crate::check::Verdict;
-use crate::scenario::{self, units::parse_duration, Scenario};
-use crate::sim::time::{as_secs_f64, format_duration, MILLISECOND};
+use crate::scenario::{self, Scenario, units::parse_duration};
+use crate::sim::time::{MILLISECOND, as_secs_f64, format_duration};
 use crate::stats::run::RunSummary;
 use clap::Args;
 use serde::Serialize;
@@ -60,7 +60,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
         scenario.duration_ns = duration;
     }
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).map_err(|e| UsageError(format!("cannot create output folder {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| UsageError(format!("cannot create output folder {}: {e}", dir.display())))?;
     }
     if !args.json {
         println!(
@@ -96,7 +97,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
             println!("wrote {}", dir.join("summary.json").display());
         }
     }
-    Ok(if outcome.verdict.held { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if outcome.verdict.held {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn percent(ratio: f64) -> String {
@@ -113,7 +118,10 @@ fn print_summary(s: &RunSummary, verdict: &Verdict, wall_s: f64) {
         s.events
     );
     println!();
-    println!("{:<16} {:>5} {:>12} {:>12} {:>8} {:>14}", "operator", "par", "records in", "records out", "busy", "backpressured");
+    println!(
+        "{:<16} {:>5} {:>12} {:>12} {:>8} {:>14}",
+        "operator", "par", "records in", "records out", "busy", "backpressured"
+    );
     for o in &s.operators {
         println!(
             "{:<16} {:>5} {:>12} {:>12} {:>8} {:>14}",
@@ -152,15 +160,36 @@ fn print_summary(s: &RunSummary, verdict: &Verdict, wall_s: f64) {
             .take(6)
             .map(|t| format!("{}#{} {}", t.operator, t.subtask, percent(t.backpressured_ratio)))
             .collect();
-        println!("backpressured share of time: {}{}", top.join(", "), if pressured.len() > 6 { format!(" (+{} more)", pressured.len() - 6) } else { String::new() });
+        println!(
+            "backpressured share of time: {}{}",
+            top.join(", "),
+            if pressured.len() > 6 {
+                format!(" (+{} more)", pressured.len() - 6)
+            } else {
+                String::new()
+            }
+        );
     }
     if verdict.held {
-        let sinks: Vec<String> = verdict.sinks.iter().map(|k| format!("`{}` {} keys, {} records", k.operator, k.keys, k.records)).collect();
-        println!("exactly-once: held — sink output equals the reference ({})", sinks.join("; "));
+        let sinks: Vec<String> = verdict
+            .sinks
+            .iter()
+            .map(|k| format!("`{}` {} keys, {} records", k.operator, k.keys, k.records))
+            .collect();
+        println!(
+            "exactly-once: held — sink output equals the reference ({})",
+            sinks.join("; ")
+        );
     } else {
-        println!("exactly-once: VIOLATED — {} differences from the reference; first ones:", verdict.anomaly_count);
+        println!(
+            "exactly-once: VIOLATED — {} differences from the reference; first ones:",
+            verdict.anomaly_count
+        );
         for a in &verdict.anomalies {
-            println!("  {:?} at `{}` key {} window {}: expected {:?}, got {:?}", a.kind, a.operator, a.key, a.window, a.expected, a.actual);
+            println!(
+                "  {:?} at `{}` key {} window {}: expected {:?}, got {:?}",
+                a.kind, a.operator, a.key, a.window, a.expected, a.actual
+            );
         }
     }
     println!("trace digest {}", s.trace_digest);

@@ -19,6 +19,10 @@ pub enum Item {
     Data(Vec<Record>),
     Watermark(u64),
     EndOfPartition,
+    /// A checkpoint barrier; `priority` when sent unaligned, overtaking queued data.
+    Barrier { id: u64, priority: bool },
+    /// Flink's CancelCheckpointMarker: checkpoint `id` was aborted upstream.
+    Cancel(u64),
 }
 
 #[derive(Debug)]
@@ -59,13 +63,24 @@ pub struct Channel {
     pub enqueued_for_consumer: bool,
     pub ended: bool,
 
+    /// Data received while this is set is persisted as channel state of that checkpoint.
+    pub persisting: Option<u64>,
+
     /// Records put on this channel by the producer and taken off by the consumer.
     pub records_sent: u64,
     pub records_consumed: u64,
 }
 
 impl Channel {
-    pub fn new(producer: usize, consumer: usize, consumer_input: usize, gate: usize, local: bool, record_size: u64, buffer_size: u64) -> Self {
+    pub fn new(
+        producer: usize,
+        consumer: usize,
+        consumer_input: usize,
+        gate: usize,
+        local: bool,
+        record_size: u64,
+        buffer_size: u64,
+    ) -> Self {
         Self {
             producer,
             consumer,
@@ -84,6 +99,7 @@ impl Channel {
             floating_in_use: 0,
             enqueued_for_consumer: false,
             ended: false,
+            persisting: None,
             records_sent: 0,
             records_consumed: 0,
         }

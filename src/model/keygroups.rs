@@ -11,7 +11,11 @@ pub fn key_group(key: u64, max_parallelism: u32) -> u32 {
     let java_hash = (key ^ (key >> 32)) as u32 as i32;
     let hash = murmur_hash(java_hash) as u32;
     // Flink's default max parallelism is a power of two: a mask, not a division.
-    if max_parallelism.is_power_of_two() { hash & (max_parallelism - 1) } else { hash % max_parallelism }
+    if max_parallelism.is_power_of_two() {
+        hash & (max_parallelism - 1)
+    } else {
+        hash % max_parallelism
+    }
 }
 
 /// The subtask of an operator with `parallelism` subtasks that owns `key_group`.

@@ -82,10 +82,17 @@ impl SinkTable {
                 row.sum += record.value;
             }
             SinkMode::Upsert | SinkMode::UpsertWindows => {
-                let window = if mode == SinkMode::UpsertWindows { record.time } else { 0 };
+                let window = if mode == SinkMode::UpsertWindows {
+                    record.time
+                } else {
+                    0
+                };
                 let row = self.row(record.key, window);
                 if record.count > row.count {
-                    *row = CountSum { count: record.count, sum: record.value };
+                    *row = CountSum {
+                        count: record.count,
+                        sum: record.value,
+                    };
                 }
             }
             SinkMode::UpsertTotals => {
@@ -134,7 +141,10 @@ impl KeySlots {
                 (keys[owner].len() - 1) as u32
             })
             .collect();
-        Self { slot: std::sync::Arc::new(slot), keys: std::sync::Arc::new(keys) }
+        Self {
+            slot: std::sync::Arc::new(slot),
+            keys: std::sync::Arc::new(keys),
+        }
     }
 }
 
@@ -145,17 +155,64 @@ pub struct DenseKeyedState {
     keys: std::sync::Arc<Vec<Vec<u32>>>,
     subtask: usize,
     values: Vec<CountSum>,
+    /// Keys with state.
+    live: usize,
+    /// Slots changed since the last snapshot, when an incremental backend asks.
+    changed: Option<ChangeSet>,
+}
+
+/// Which slots changed since the last snapshot: a bitset and its population.
+#[derive(Clone, Debug, Default)]
+struct ChangeSet {
+    bits: Vec<u64>,
+    count: usize,
 }
 
 impl DenseKeyedState {
     pub fn new(slots: &KeySlots, subtask: u32) -> Self {
         let owned = slots.keys[subtask as usize].len();
-        Self { slots: slots.slot.clone(), keys: slots.keys.clone(), subtask: subtask as usize, values: vec![CountSum::default(); owned] }
+        Self {
+            slots: slots.slot.clone(),
+            keys: slots.keys.clone(),
+            subtask: subtask as usize,
+            values: vec![CountSum::default(); owned],
+            live: 0,
+            changed: None,
+        }
+    }
+
+    /// Starts tracking changed keys, for incremental snapshots.
+    pub fn track_changes(&mut self) {
+        self.changed = Some(ChangeSet { bits: vec![0; self.values.len().div_ceil(64)], count: 0 });
+    }
+
+    /// How many keys changed since the last call, forgetting them; every live key
+    /// when changes are not tracked.
+    pub fn take_changes(&mut self) -> usize {
+        match &mut self.changed {
+            Some(set) => {
+                set.bits.iter_mut().for_each(|w| *w = 0);
+                std::mem::take(&mut set.count)
+            }
+            None => self.live,
+        }
     }
 
     #[inline]
     pub fn get_mut(&mut self, key: u64) -> &mut CountSum {
-        &mut self.values[self.slots[key as usize] as usize]
+        let slot = self.slots[key as usize] as usize;
+        if let Some(set) = &mut self.changed {
+            let (word, bit) = (slot / 64, 1u64 << (slot % 64));
+            if set.bits[word] & bit == 0 {
+                set.bits[word] |= bit;
+                set.count += 1;
+            }
+        }
+        let value = &mut self.values[slot];
+        if value.count == 0 {
+            self.live += 1;
+        }
+        value
     }
 
     /// Hints the CPU to load `key`'s entry; no effect on results.
@@ -174,32 +231,61 @@ impl DenseKeyedState {
 
     /// (key, value) of every key seen at least once, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (u64, CountSum)> + '_ {
-        self.keys[self.subtask].iter().zip(&self.values).filter(|(_, v)| v.count > 0).map(|(k, v)| (u64::from(*k), *v))
+        self.keys[self.subtask]
+            .iter()
+            .zip(&self.values)
+            .filter(|(_, v)| v.count > 0)
+            .map(|(k, v)| (u64::from(*k), *v))
     }
 
     /// Keys with state: those seen at least once.
     pub fn len(&self) -> usize {
-        self.values.iter().filter(|v| v.count > 0).count()
+        self.live
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.live == 0
     }
+}
+
+/// A two-phase-commit sink's transactions: records go into the open transaction;
+/// a checkpoint's barrier pre-commits it; the checkpoint's completion commits every
+/// pre-committed transaction up to it (as Flink's committer does, so a transaction of
+/// an aborted checkpoint is committed by the next completed one).
+#[derive(Debug, Default)]
+pub struct Transactions {
+    pub open: Vec<Record>,
+    pub precommitted: Vec<(u64, Vec<Record>)>,
+    pub committed_records: u64,
 }
 
 /// The code and state of one subtask.
 pub enum OperatorLogic {
     Source,
-    Map { multiply: i64, add: i64 },
-    Filter { modulus: i64, remainder: i64 },
-    Aggregate { state: DenseKeyedState },
+    Map {
+        multiply: i64,
+        add: i64,
+    },
+    Filter {
+        modulus: i64,
+        remainder: i64,
+    },
+    Aggregate {
+        state: DenseKeyedState,
+    },
     Window {
         size: Nanos,
         time: TimeCharacteristic,
         /// Open windows by their end (exclusive), each with per-key count and sum.
         windows: BTreeMap<Nanos, KeyedCountSum>,
     },
-    Sink { mode: SinkMode, table: SinkTable },
+    Sink {
+        mode: SinkMode,
+        /// What is committed: the job's visible output.
+        table: SinkTable,
+        /// Present when checkpoints make the sink transactional.
+        transactions: Option<Transactions>,
+    },
 }
 
 impl OperatorLogic {
@@ -210,9 +296,19 @@ impl OperatorLogic {
             OperatorLogicSpec::Source(_) => OperatorLogic::Source,
             OperatorLogicSpec::Map { multiply, add } => OperatorLogic::Map { multiply, add },
             OperatorLogicSpec::Filter { modulus, remainder } => OperatorLogic::Filter { modulus, remainder },
-            OperatorLogicSpec::Aggregate => OperatorLogic::Aggregate { state: keys.take().expect("an aggregate has key slots") },
-            OperatorLogicSpec::Window { size_ns, time } => OperatorLogic::Window { size: size_ns, time, windows: BTreeMap::new() },
-            OperatorLogicSpec::Sink => OperatorLogic::Sink { mode: sink_mode, table: SinkTable::new(sink_mode, keys.take()) },
+            OperatorLogicSpec::Aggregate => OperatorLogic::Aggregate {
+                state: keys.take().expect("an aggregate has key slots"),
+            },
+            OperatorLogicSpec::Window { size_ns, time } => OperatorLogic::Window {
+                size: size_ns,
+                time,
+                windows: BTreeMap::new(),
+            },
+            OperatorLogicSpec::Sink => OperatorLogic::Sink {
+                mode: sink_mode,
+                table: SinkTable::new(sink_mode, keys.take()),
+                transactions: None,
+            },
         }
     }
 
@@ -255,7 +351,10 @@ impl OperatorLogic {
                     return Some(end);
                 }
             }
-            OperatorLogic::Sink { mode, table } => table.apply(*mode, record),
+            OperatorLogic::Sink { mode, table, transactions } => match transactions {
+                Some(t) => t.open.push(*record),
+                None => table.apply(*mode, record),
+            },
         }
         None
     }
@@ -278,14 +377,24 @@ impl OperatorLogic {
 
     /// Event time advanced to `watermark`: fires every event-time window it closes.
     pub fn on_watermark(&mut self, watermark: Nanos, out: &mut Vec<Record>) {
-        if let OperatorLogic::Window { time: TimeCharacteristic::Event, windows, .. } = self {
+        if let OperatorLogic::Window {
+            time: TimeCharacteristic::Event,
+            windows,
+            ..
+        } = self
+        {
             fire_windows(windows, |end| end <= watermark.saturating_add(1), out);
         }
     }
 
     /// A processing-time timer at `now`: fires the windows that ended.
     pub fn on_timer(&mut self, now: Nanos, out: &mut Vec<Record>) {
-        if let OperatorLogic::Window { time: TimeCharacteristic::Processing, windows, .. } = self {
+        if let OperatorLogic::Window {
+            time: TimeCharacteristic::Processing,
+            windows,
+            ..
+        } = self
+        {
             fire_windows(windows, |end| end <= now, out);
         }
     }
@@ -294,6 +403,66 @@ impl OperatorLogic {
     pub fn on_end_of_input(&mut self, out: &mut Vec<Record>) {
         if let OperatorLogic::Window { windows, .. } = self {
             fire_windows(windows, |_| true, out);
+        }
+    }
+
+    /// Pre-commits the open transaction for checkpoint `id` (at its barrier).
+    pub fn precommit(&mut self, id: u64) {
+        if let OperatorLogic::Sink { transactions: Some(t), .. } = self {
+            let open = std::mem::take(&mut t.open);
+            t.precommitted.push((id, open));
+        }
+    }
+
+    /// Commits every pre-committed transaction up to checkpoint `id`; with `None`,
+    /// everything including the open transaction (the end of input).
+    pub fn commit(&mut self, id: Option<u64>) {
+        if let OperatorLogic::Sink { mode, table, transactions: Some(t) } = self {
+            let upto = id.unwrap_or(u64::MAX);
+            let ready = t.precommitted.iter().take_while(|(c, _)| *c <= upto).count();
+            let mut batches: Vec<Vec<Record>> = t.precommitted.drain(..ready).map(|(_, r)| r).collect();
+            if id.is_none() {
+                batches.push(std::mem::take(&mut t.open));
+            }
+            for batch in batches {
+                t.committed_records += batch.len() as u64;
+                batch.iter().for_each(|r| table.prefetch(r.key));
+                for record in &batch {
+                    table.apply(*mode, record);
+                }
+            }
+        }
+    }
+
+    /// Makes a sink transactional (two-phase commit) and keyed state track changes
+    /// for incremental snapshots, as the checkpoint configuration asks.
+    pub fn configure_checkpointing(&mut self, transactional: bool, incremental: bool) {
+        match self {
+            OperatorLogic::Sink { transactions, .. } if transactional => *transactions = Some(Transactions::default()),
+            OperatorLogic::Aggregate { state } if incremental => state.track_changes(),
+            _ => {}
+        }
+    }
+
+    /// Keyed state entries changed since the last call (all entries for a
+    /// non-incremental backend), for the size of an incremental upload.
+    pub fn take_changed_entries(&mut self) -> usize {
+        match self {
+            OperatorLogic::Aggregate { state } => state.take_changes(),
+            _ => self.state_entries(),
+        }
+    }
+
+    /// Bytes a full snapshot of this subtask's state takes, as serialised.
+    pub fn state_bytes(&self) -> u64 {
+        match self {
+            // key + count + sum
+            OperatorLogic::Aggregate { state } => state.len() as u64 * 24,
+            // window end + key + count + sum
+            OperatorLogic::Window { windows, .. } => windows.values().map(|w| w.len() as u64).sum::<u64>() * 32,
+            // a handle per pending transaction
+            OperatorLogic::Sink { transactions: Some(t), .. } => 64 * (t.precommitted.len() as u64 + 1),
+            _ => 0,
         }
     }
 
@@ -346,13 +515,22 @@ mod tests {
     use super::*;
 
     fn rec(key: u64, value: i64, t: Nanos) -> Record {
-        Record { key, value, count: 1, time: t }
+        Record {
+            key,
+            value,
+            count: 1,
+            time: t,
+        }
     }
 
     #[test]
     fn aggregate_emits_running_count_and_sum() {
         let slots = KeySlots::new(10, 128, 1);
-        let mut op = OperatorLogic::new(&OperatorLogicSpec::Aggregate, SinkMode::Append, Some(DenseKeyedState::new(&slots, 0)));
+        let mut op = OperatorLogic::new(
+            &OperatorLogicSpec::Aggregate,
+            SinkMode::Append,
+            Some(DenseKeyedState::new(&slots, 0)),
+        );
         let mut out = Vec::new();
         op.process(0, &rec(7, 5, 0), &mut out);
         op.process(0, &rec(7, 3, 0), &mut out);
@@ -361,7 +539,10 @@ mod tests {
 
     #[test]
     fn event_time_window_fires_on_watermark_past_its_end() {
-        let spec = OperatorLogicSpec::Window { size_ns: 100, time: TimeCharacteristic::Event };
+        let spec = OperatorLogicSpec::Window {
+            size_ns: 100,
+            time: TimeCharacteristic::Event,
+        };
         let mut op = OperatorLogic::new(&spec, SinkMode::Append, None);
         let mut out = Vec::new();
         op.process(0, &rec(1, 2, 10), &mut out);

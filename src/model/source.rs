@@ -9,22 +9,30 @@
 use super::detmath;
 use super::record::Record;
 use crate::scenario::{KeySpec, SourceSpec};
-use crate::sim::rng::{self, Domain};
 use crate::sim::Nanos;
+use crate::sim::rng::{self, Domain};
 use rand::RngCore;
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
 
-/// ChaCha words consumed per record: three u64 draws.
-const WORDS_PER_RECORD: u128 = 6;
+/// ChaCha words consumed per record: two u64 draws.
+const WORDS_PER_RECORD: u128 = 4;
 
 /// Draws keys from a distribution with integer arithmetic only.
 #[derive(Clone, Debug)]
 pub enum KeySampler {
-    Uniform { count: u64 },
+    Uniform {
+        count: u64,
+    },
     /// Cumulative thresholds over u64: key k is drawn when the draw is below cdf[k].
-    Zipf { cdf: Arc<Vec<u64>> },
-    HotKey { count: u64, hot_keys: u64, hot_threshold: u64 },
+    Zipf {
+        cdf: Arc<Vec<u64>>,
+    },
+    HotKey {
+        count: u64,
+        hot_keys: u64,
+        hot_threshold: u64,
+    },
 }
 
 /// A uniform integer in [0, n) from a u64 draw (multiply-shift, no modulo bias worth noting).
@@ -46,7 +54,11 @@ impl KeySampler {
                     .map(|w| {
                         running += w;
                         let share = running / total;
-                        if share >= 1.0 { u64::MAX } else { (share * 18_446_744_073_709_551_616.0) as u64 }
+                        if share >= 1.0 {
+                            u64::MAX
+                        } else {
+                            (share * 18_446_744_073_709_551_616.0) as u64
+                        }
                     })
                     .collect();
                 if let Some(last) = cdf.last_mut() {
@@ -54,7 +66,11 @@ impl KeySampler {
                 }
                 KeySampler::Zipf { cdf: Arc::new(cdf) }
             }
-            KeySpec::HotKey { count, hot_keys, hot_fraction } => KeySampler::HotKey {
+            KeySpec::HotKey {
+                count,
+                hot_keys,
+                hot_fraction,
+            } => KeySampler::HotKey {
                 count,
                 hot_keys,
                 hot_threshold: if hot_fraction >= 1.0 {
@@ -66,16 +82,21 @@ impl KeySampler {
         }
     }
 
+    /// A key from draw `a`; for hot keys, the 32-bit draw `b` picks which one.
     #[inline]
     pub fn sample(&self, a: u64, b: u64) -> u64 {
         match self {
             KeySampler::Uniform { count } => below(a, *count),
             KeySampler::Zipf { cdf } => cdf.partition_point(|&t| t < a) as u64,
-            KeySampler::HotKey { count, hot_keys, hot_threshold } => {
+            KeySampler::HotKey {
+                count,
+                hot_keys,
+                hot_threshold,
+            } => {
                 if a < *hot_threshold {
-                    below(b, *hot_keys)
+                    below(b << 32, *hot_keys)
                 } else {
-                    below(b, *count)
+                    below(b << 32, *count)
                 }
             }
         }
@@ -102,7 +123,14 @@ pub struct PartitionLog {
 
 impl PartitionLog {
     /// `partition_id` numbers partitions across all sources, for the random stream.
-    pub fn new(spec: &SourceSpec, keys: KeySampler, seed: u64, partition: u32, partition_id: u64, duration: Nanos) -> Self {
+    pub fn new(
+        spec: &SourceSpec,
+        keys: KeySampler,
+        seed: u64,
+        partition: u32,
+        partition_id: u64,
+        duration: Nanos,
+    ) -> Self {
         let global_end = (u128::from(duration) * u128::from(spec.rate_per_s)).div_ceil(1_000_000_000) as u64;
         Self {
             partition,
@@ -131,14 +159,22 @@ impl PartitionLog {
     /// How many records the partition holds once the source stops.
     pub fn end_offset(&self) -> u64 {
         let (p, n) = (u64::from(self.partition), u64::from(self.partitions));
-        if self.global_end > p { (self.global_end - p).div_ceil(n) } else { 0 }
+        if self.global_end > p {
+            (self.global_end - p).div_ceil(n)
+        } else {
+            0
+        }
     }
 
     /// The number of records appended at or before `now`.
     pub fn available_at(&self, now: Nanos) -> u64 {
         let appended_global = (u128::from(now) * u128::from(self.rate_per_s) / 1_000_000_000) as u64 + 1;
         let (p, n) = (u64::from(self.partition), u64::from(self.partitions));
-        let appended = if appended_global > p { (appended_global - p).div_ceil(n) } else { 0 };
+        let appended = if appended_global > p {
+            (appended_global - p).div_ceil(n)
+        } else {
+            0
+        };
         appended.min(self.end_offset())
     }
 
@@ -157,12 +193,14 @@ impl PartitionLog {
             self.rng.set_word_pos(u128::from(offset) * WORDS_PER_RECORD);
             self.rng_offset = offset;
         }
-        let (a, b, c) = (self.rng.next_u64(), self.rng.next_u64(), self.rng.next_u64());
+        let (a, b) = (self.rng.next_u64(), self.rng.next_u64());
         self.rng_offset += 1;
         let t = self.append_time(offset);
+        // Draw a picks the key (and, for hot keys, whether it is hot); b's high half
+        // picks which hot key, its low half the value.
         Record {
-            key: self.keys.sample(a, b),
-            value: self.value_min + below(c, self.value_span) as i64,
+            key: self.keys.sample(a, b >> 32),
+            value: self.value_min + below(b << 32, self.value_span) as i64,
             count: 1,
             time: t,
         }
@@ -187,13 +225,22 @@ mod tests {
     use super::*;
 
     fn spec(rate: u64, partitions: u32, keys: KeySpec) -> SourceSpec {
-        SourceSpec { partitions, rate_per_s: rate, keys, value_min: 0, value_max: 9, poll_interval_ns: 1_000_000 }
+        SourceSpec {
+            partitions,
+            rate_per_s: rate,
+            keys,
+            value_min: 0,
+            value_max: 9,
+            poll_interval_ns: 1_000_000,
+        }
     }
 
     #[test]
     fn partitions_together_append_the_rate() {
         let s = spec(1000, 3, KeySpec::Uniform { count: 10 });
-        let logs: Vec<_> = (0..3).map(|p| PartitionLog::new(&s, KeySampler::new(&s.keys), 1, p, u64::from(p), 2_000_000_000)).collect();
+        let logs: Vec<_> = (0..3)
+            .map(|p| PartitionLog::new(&s, KeySampler::new(&s.keys), 1, p, u64::from(p), 2_000_000_000))
+            .collect();
         let total: u64 = logs.iter().map(|l| l.end_offset()).sum();
         assert_eq!(total, 2000);
         let by_one_second: u64 = logs.iter().map(|l| l.available_at(999_999_999)).sum();
@@ -204,7 +251,15 @@ mod tests {
 
     #[test]
     fn a_rewound_partition_replays_the_same_records() {
-        let s = spec(1000, 2, KeySpec::HotKey { count: 100, hot_keys: 2, hot_fraction: 0.5 });
+        let s = spec(
+            1000,
+            2,
+            KeySpec::HotKey {
+                count: 100,
+                hot_keys: 2,
+                hot_fraction: 0.5,
+            },
+        );
         let mut log = PartitionLog::new(&s, KeySampler::new(&s.keys), 9, 1, 1, 1_000_000_000);
         let mut first = Vec::new();
         log.read(1_000_000_000, 50, &mut first);
@@ -216,7 +271,14 @@ mod tests {
 
     #[test]
     fn zipf_favours_small_keys() {
-        let s = spec(1000, 1, KeySpec::Zipf { count: 100, exponent: 1.2 });
+        let s = spec(
+            1000,
+            1,
+            KeySpec::Zipf {
+                count: 100,
+                exponent: 1.2,
+            },
+        );
         let mut log = PartitionLog::new(&s, KeySampler::new(&s.keys), 3, 0, 0, 10_000_000_000);
         let mut out = Vec::new();
         log.read(10_000_000_000, 10_000, &mut out);

@@ -49,7 +49,11 @@ mod tests {
 
     #[test]
     fn requests_beyond_the_limit_wait_for_a_slot() {
-        let spec = StorageSpec { latency_ns: 10, bandwidth_bytes_per_s: 2_000, max_concurrent_requests: 2 };
+        let spec = StorageSpec {
+            latency_ns: 10,
+            bandwidth_bytes_per_s: 2_000,
+            max_concurrent_requests: 2,
+        };
         let mut storage = CheckpointStorage::new(&spec);
         // Each slot gets 1000 B/s: 1000 bytes take 1 s plus latency.
         assert_eq!(storage.put(0, 1000), 1_000_000_010);

@@ -91,7 +91,12 @@ mod tests {
 
     #[test]
     fn disk_queues_writes_and_fills_up() {
-        let mut disk = Disk { write_bandwidth: 1_000, capacity: 1_500, used: 0, free_at: 0 };
+        let mut disk = Disk {
+            write_bandwidth: 1_000,
+            capacity: 1_500,
+            used: 0,
+            free_at: 0,
+        };
         assert_eq!(disk.write(0, 1000), DiskWrite::Done(1_000_000_000));
         assert_eq!(disk.write(0, 1000), DiskWrite::Full);
         disk.delete(1000);

@@ -6,7 +6,13 @@
 //! subtask's step directly, so there is no re-entrancy and the order of work is the
 //! order of the queue.
 
+mod checkpointing;
+
+pub use checkpointing::{CheckpointRuntime, SubtaskBreakdown};
+
 use super::channel::{Channel, ChannelId, Gate, Item};
+use super::storage::CheckpointStorage;
+use crate::protocol::barrier::BarrierHandler;
 use super::operator::{DenseKeyedState, KeySlots, OperatorLogic, SinkMode};
 use super::record::Record;
 use super::source::{KeySampler, PartitionLog};
@@ -33,6 +39,28 @@ enum Event {
     Timer(usize),
     /// Periodic metrics sample.
     Sample,
+    /// A checkpoint (false) or savepoint (true) requested at a fixed time.
+    ManualTrigger(bool),
+    /// The checkpoint coordinator's timer.
+    CoordinatorTimer,
+    /// The coordinator's trigger reaches a source subtask.
+    SourceTrigger(usize, u64),
+    /// A barrier handler's alignment timer.
+    BarrierTimer(usize),
+    /// A snapshot's local disk write finished.
+    DiskDone(usize, u64),
+    /// A snapshot's upload to checkpoint storage finished.
+    UploadDone(usize, u64),
+    /// A snapshot's channel state upload finished.
+    ChannelUploadDone(usize, u64),
+    /// A subtask's acknowledgement reaches the coordinator.
+    Ack(usize, u64),
+    /// A subtask's decline reaches the coordinator.
+    Decline(usize, u64),
+    /// A checkpoint's metadata is in storage.
+    MetadataWritten(u64),
+    /// The completion notice reaches a subtask.
+    NotifyComplete(usize, u64),
 }
 
 impl Event {
@@ -45,6 +73,17 @@ impl Event {
             Event::Flush(s) => (5, s as u64),
             Event::Timer(s) => (6, s as u64),
             Event::Sample => (7, 0),
+            Event::ManualTrigger(savepoint) => (8, savepoint as u64),
+            Event::CoordinatorTimer => (9, 0),
+            Event::SourceTrigger(s, c) => (10, (s as u64) << 32 | c),
+            Event::BarrierTimer(s) => (11, s as u64),
+            Event::DiskDone(s, c) => (12, (s as u64) << 32 | c),
+            Event::UploadDone(s, c) => (13, (s as u64) << 32 | c),
+            Event::ChannelUploadDone(s, c) => (14, (s as u64) << 32 | c),
+            Event::Ack(s, c) => (15, (s as u64) << 32 | c),
+            Event::Decline(s, c) => (16, (s as u64) << 32 | c),
+            Event::MetadataWritten(c) => (17, c),
+            Event::NotifyComplete(s, c) => (18, (s as u64) << 32 | c),
         }
     }
 }
@@ -109,6 +148,17 @@ pub struct Subtask {
     pub finished: bool,
     source: Option<SourceReader>,
     pub metrics: SubtaskMetrics,
+    /// The barrier handler of this subtask's input, when checkpointing is on.
+    barriers: Option<BarrierHandler>,
+    /// Snapshots decided and waiting for the subtask to be between batches.
+    pending_snapshots: VecDeque<u64>,
+    /// Checkpoint triggers that reached this source, not yet injected.
+    source_triggers: VecDeque<u64>,
+    barrier_timer_at: Option<Nanos>,
+    /// The CPU work in progress is a snapshot's synchronous phase: (checkpoint, cost).
+    sync_work: Option<(u64, Nanos)>,
+    /// Input bytes processed while a checkpoint was aligning (Flink's processed data).
+    processed_during_alignment: u64,
 }
 
 /// One point of the metrics time series.
@@ -148,6 +198,9 @@ pub struct World {
     emit_watermarks: bool,
     /// When the last source read its last record.
     pub sources_done_at: Nanos,
+    pub storage: CheckpointStorage,
+    /// The checkpointing side, when the scenario checkpoints.
+    pub ckpt: Option<CheckpointRuntime>,
 }
 
 /// Hints the CPU to load the cache line at `address`; no effect on results.
@@ -198,8 +251,14 @@ fn sink_modes(s: &Scenario) -> Vec<SinkMode> {
             .unwrap_or(SinkMode::Append);
         modes[op] = match s.operators[op].logic {
             OperatorLogicSpec::Aggregate => SinkMode::Upsert,
-            OperatorLogicSpec::Window { time: TimeCharacteristic::Event, .. } => SinkMode::UpsertWindows,
-            OperatorLogicSpec::Window { time: TimeCharacteristic::Processing, .. } => SinkMode::UpsertTotals,
+            OperatorLogicSpec::Window {
+                time: TimeCharacteristic::Event,
+                ..
+            } => SinkMode::UpsertWindows,
+            OperatorLogicSpec::Window {
+                time: TimeCharacteristic::Processing,
+                ..
+            } => SinkMode::UpsertTotals,
             _ => inherited,
         };
     }
@@ -213,7 +272,10 @@ impl World {
         let modes = sink_modes(s);
         let taskmanagers = (0..s.cluster.taskmanagers)
             .map(|_| TaskManager {
-                cpu: Cpu { free_cores: s.cluster.cpu_cores_per_taskmanager, run_queue: VecDeque::new() },
+                cpu: Cpu {
+                    free_cores: s.cluster.cpu_cores_per_taskmanager,
+                    run_queue: VecDeque::new(),
+                },
                 link: Link::default(),
                 disk: Disk {
                     write_bandwidth: s.cluster.disk.write_bandwidth_bytes_per_s,
@@ -244,14 +306,16 @@ impl World {
             first_subtask.push(subtasks.len());
             // Keyed operators, and sinks that receive only the keys they own, keep
             // dense per-key state; operators of equal parallelism share the layout.
-            let key_slots = key_partitioned[op_index].filter(|_| op.logic.is_keyed() || matches!(op.logic, OperatorLogicSpec::Sink)).map(|p| {
-                if let Some((_, layout)) = slot_layouts.iter().find(|(q, _)| *q == p) {
-                    return layout.clone();
-                }
-                let layout = KeySlots::new(key_count, s.max_parallelism, p);
-                slot_layouts.push((p, layout.clone()));
-                layout
-            });
+            let key_slots = key_partitioned[op_index]
+                .filter(|_| op.logic.is_keyed() || matches!(op.logic, OperatorLogicSpec::Sink))
+                .map(|p| {
+                    if let Some((_, layout)) = slot_layouts.iter().find(|(q, _)| *q == p) {
+                        return layout.clone();
+                    }
+                    let layout = KeySlots::new(key_count, s.max_parallelism, p);
+                    slot_layouts.push((p, layout.clone()));
+                    layout
+                });
             let keys = match &op.logic {
                 OperatorLogicSpec::Source(src) => Some(KeySampler::new(&src.keys)),
                 _ => None,
@@ -262,7 +326,16 @@ impl World {
                         // Partitions are assigned round-robin, as Kafka's source does.
                         let partitions = (0..src.partitions)
                             .filter(|p| p % op.parallelism == index)
-                            .map(|p| PartitionLog::new(src, sampler.clone(), s.seed, p, partition_id + u64::from(p), s.duration_ns))
+                            .map(|p| {
+                                PartitionLog::new(
+                                    src,
+                                    sampler.clone(),
+                                    s.seed,
+                                    p,
+                                    partition_id + u64::from(p),
+                                    s.duration_ns,
+                                )
+                            })
                             .collect();
                         Some(SourceReader {
                             partitions,
@@ -280,7 +353,11 @@ impl World {
                     op: op_index,
                     index,
                     tm: op.placement[index as usize] as usize,
-                    logic: OperatorLogic::new(&op.logic, modes[op_index], key_slots.as_ref().map(|k| DenseKeyedState::new(k, index))),
+                    logic: OperatorLogic::new(
+                        &op.logic,
+                        modes[op_index],
+                        key_slots.as_ref().map(|k| DenseKeyedState::new(k, index)),
+                    ),
                     cpu_per_record: op.cpu_per_record_ns[index as usize],
                     inputs: Vec::new(),
                     input_watermarks: Vec::new(),
@@ -298,6 +375,12 @@ impl World {
                     finished: false,
                     source,
                     metrics: SubtaskMetrics::default(),
+                    barriers: None,
+                    pending_snapshots: VecDeque::new(),
+                    source_triggers: VecDeque::new(),
+                    barrier_timer_at: None,
+                    sync_work: None,
+                    processed_during_alignment: 0,
                 });
             }
             if let OperatorLogicSpec::Source(src) = &op.logic {
@@ -312,7 +395,10 @@ impl World {
             let (from, to) = (&s.operators[edge.from], &s.operators[edge.to]);
             let first_gate = gates.len();
             for c in 0..to.parallelism {
-                gates.push(Gate { floating_free: net.floating_buffers_per_gate, waiting: VecDeque::new() });
+                gates.push(Gate {
+                    floating_free: net.floating_buffers_per_gate,
+                    waiting: VecDeque::new(),
+                });
                 let _ = c;
             }
             for p in 0..from.parallelism {
@@ -349,12 +435,18 @@ impl World {
             }
         }
 
-        let emit_watermarks = s
-            .operators
-            .iter()
-            .any(|o| matches!(o.logic, OperatorLogicSpec::Window { time: TimeCharacteristic::Event, .. }));
+        let emit_watermarks = s.operators.iter().any(|o| {
+            matches!(
+                o.logic,
+                OperatorLogicSpec::Window {
+                    time: TimeCharacteristic::Event,
+                    ..
+                }
+            )
+        });
         let sample_interval = (s.duration_ns / 200).max(1_000_000);
         let unfinished = subtasks.len();
+        let storage = CheckpointStorage::new(&s.cluster.checkpoint_storage);
         let mut world = World {
             scenario,
             now: 0,
@@ -375,6 +467,8 @@ impl World {
             unfinished,
             emit_watermarks,
             sources_done_at: 0,
+            storage,
+            ckpt: None,
         };
         for st in 0..world.subtasks.len() {
             if world.subtasks[st].source.is_some() {
@@ -382,6 +476,7 @@ impl World {
             }
         }
         world.queue.push(0, Event::Sample);
+        world.start_checkpointing();
         world
     }
 
@@ -407,6 +502,17 @@ impl World {
                 Event::Flush(st) => self.flush_timeout(st),
                 Event::Timer(st) => self.timer(st),
                 Event::Sample => self.sample(),
+                Event::ManualTrigger(savepoint) => self.manual_trigger(savepoint),
+                Event::CoordinatorTimer => self.coordinator_timer(),
+                Event::SourceTrigger(st, id) => self.source_trigger(st, id),
+                Event::BarrierTimer(st) => self.barrier_timer(st),
+                Event::DiskDone(st, id) => self.disk_done(st, id),
+                Event::UploadDone(st, id) => self.upload_done(st, id),
+                Event::ChannelUploadDone(st, id) => self.channel_upload_done(st, id),
+                Event::Ack(st, id) => self.ack_arrived(st, id),
+                Event::Decline(st, id) => self.decline_arrived(st, id),
+                Event::MetadataWritten(id) => self.metadata_written(id),
+                Event::NotifyComplete(st, id) => self.notify_complete(st, id),
             }
             self.run_woken();
             handled += 1;
@@ -434,13 +540,30 @@ impl World {
             if s.finished || s.state != TaskState::Idle || s.full_outputs > 0 {
                 return;
             }
+            // A decided snapshot comes before any further input.
+            if let Some(id) = s.pending_snapshots.pop_front() {
+                self.start_sync(st, id);
+                return;
+            }
             if s.source.is_some() {
+                if !s.source_triggers.is_empty() {
+                    self.inject_source_barriers(st);
+                    continue;
+                }
                 self.source_step(st);
                 return;
             }
-            let Some(ch) = s.available.pop_front() else {
+            let Some(&ch) = s.available.front() else {
                 return;
             };
+            let input = self.channels[ch].consumer_input;
+            if s.barriers.as_ref().is_some_and(|h| h.is_blocked(input)) {
+                // Aligning: this channel's data waits until the handler unblocks it.
+                s.available.pop_front();
+                self.channels[ch].enqueued_for_consumer = false;
+                continue;
+            }
+            s.available.pop_front();
             let channel = &mut self.channels[ch];
             let item = channel.queue.pop_front().expect("an available channel has a queued item");
             if channel.queue.is_empty() {
@@ -448,14 +571,34 @@ impl World {
             } else {
                 s.available.push_back(ch);
             }
-            let input = channel.consumer_input;
+            let now = self.now;
             match item {
                 Item::Data(records) => {
                     self.start_batch(st, records, Some(ch));
                     return;
                 }
                 Item::Watermark(w) => self.input_watermark(st, input, w),
-                Item::EndOfPartition => self.input_ended(st, input),
+                Item::EndOfPartition => {
+                    if let Some(handler) = self.subtasks[st].barriers.as_mut() {
+                        handler.on_end_of_partition(now, input);
+                        self.drain_barrier_actions(st);
+                    }
+                    self.input_ended(st, input)
+                }
+                Item::Barrier { id, .. } => {
+                    if let Some(barrier) = self.barrier_of(id)
+                        && let Some(handler) = self.subtasks[st].barriers.as_mut()
+                    {
+                        handler.on_barrier(now, input, barrier);
+                        self.drain_barrier_actions(st);
+                    }
+                }
+                Item::Cancel(id) => {
+                    if let Some(handler) = self.subtasks[st].barriers.as_mut() {
+                        handler.on_cancellation_marker(now, input, id);
+                        self.drain_barrier_actions(st);
+                    }
+                }
             }
         }
     }
@@ -525,8 +668,20 @@ impl World {
     fn start_batch(&mut self, st: usize, records: Vec<Record>, from: Option<ChannelId>) {
         let s = &mut self.subtasks[st];
         let cost = records.len() as Nanos * s.cpu_per_record;
+        if s.barriers.as_ref().is_some_and(|h| h.pending_checkpoint().is_some())
+            && let Some(ch) = from
+        {
+            s.processed_during_alignment += records.len() as u64 * self.channels[ch].record_size;
+        }
         s.batch = records;
         s.batch_from = from;
+        self.start_work(st, cost);
+    }
+
+    /// CPU work of `cost` for a subtask: on a free core now, or in the TaskManager's
+    /// run queue until one frees.
+    fn start_work(&mut self, st: usize, cost: Nanos) {
+        let s = &mut self.subtasks[st];
         let cpu = &mut self.taskmanagers[s.tm].cpu;
         if cpu.free_cores > 0 {
             cpu.free_cores -= 1;
@@ -546,7 +701,10 @@ impl World {
         let cpu = &mut self.taskmanagers[tm].cpu;
         if let Some(next) = cpu.run_queue.pop_front() {
             let n = &mut self.subtasks[next];
-            let cost = n.batch.len() as Nanos * n.cpu_per_record;
+            let cost = match n.sync_work {
+                Some((_, cost)) => cost,
+                None => n.batch.len() as Nanos * n.cpu_per_record,
+            };
             n.state = TaskState::Busy;
             n.metrics.busy_ns += cost;
             self.queue.push(now + cost, Event::BatchDone(next));
@@ -556,6 +714,11 @@ impl World {
 
         let s = &mut self.subtasks[st];
         s.state = TaskState::Idle;
+        if let Some((id, _)) = s.sync_work.take() {
+            self.sync_done(st, id);
+            self.wake.push(st);
+            return;
+        }
         let batch = std::mem::take(&mut s.batch);
         // The digest covers what was processed, not only when.
         self.digest.word(batch.len() as u64);
@@ -568,11 +731,15 @@ impl World {
             }
         }
         let mut timers = Vec::new();
-        s.logic.process_batch(now, &batch, &mut out, &mut timers);
+        let is_source = matches!(s.logic, OperatorLogic::Source);
+        if !is_source {
+            s.logic.process_batch(now, &batch, &mut out, &mut timers);
+        }
         for t in timers {
             self.queue.push(t, Event::Timer(st));
         }
-        self.route(st, &out);
+        // A source's output is its batch as read: route it without a copy.
+        self.route(st, if is_source { &batch } else { &out });
         out.clear();
         self.scratch = out;
         let mut batch = batch;
@@ -597,7 +764,11 @@ impl World {
         let Some(reader) = self.subtasks[st].source.as_mut() else {
             return;
         };
-        if now < reader.next_watermark_at.saturating_sub(self.scenario.watermark_interval_ns) {
+        if now
+            < reader
+                .next_watermark_at
+                .saturating_sub(self.scenario.watermark_interval_ns)
+        {
             return;
         }
         let watermark = reader
@@ -621,9 +792,24 @@ impl World {
         }
         let max_parallelism = self.scenario.max_parallelism;
         let s = &mut self.subtasks[st];
-        s.metrics.records_out += records.len() as u64 * s.outputs.iter().map(|o| if o.partitioning == Partitioning::Broadcast { o.channels.len() as u64 } else { 1 }).sum::<u64>();
+        s.metrics.records_out += records.len() as u64
+            * s.outputs
+                .iter()
+                .map(|o| {
+                    if o.partitioning == Partitioning::Broadcast {
+                        o.channels.len() as u64
+                    } else {
+                        1
+                    }
+                })
+                .sum::<u64>();
         let Subtask { outputs, dirty, .. } = s;
-        let (channels, pool, full, targets) = (&mut self.channels, &mut self.pool, &mut self.full_buffers, &mut self.targets);
+        let (channels, pool, full, targets) = (
+            &mut self.channels,
+            &mut self.pool,
+            &mut self.full_buffers,
+            &mut self.targets,
+        );
         for edge in outputs.iter_mut() {
             let width = edge.channels.len() as u32;
             match edge.partitioning {
@@ -639,7 +825,8 @@ impl World {
                     // cache misses overlap instead of queueing one after another.
                     targets.clear();
                     targets.extend(records.iter().map(|r| {
-                        let ch = edge.channels[super::keygroups::subtask_for_key(r.key, max_parallelism, width) as usize];
+                        let ch =
+                            edge.channels[super::keygroups::subtask_for_key(r.key, max_parallelism, width) as usize];
                         prefetch(&channels[ch]);
                         ch
                     }));
@@ -673,7 +860,14 @@ impl World {
     /// Appends a record to a channel's open buffer; a buffer that fills up is
     /// staged in `full`, to be enqueued once routing is done.
     #[inline]
-    fn write(channels: &mut [Channel], dirty: &mut Vec<ChannelId>, full: &mut Vec<(ChannelId, Vec<Record>)>, pool: &mut Vec<Vec<Record>>, ch: ChannelId, record: &Record) {
+    fn write(
+        channels: &mut [Channel],
+        dirty: &mut Vec<ChannelId>,
+        full: &mut Vec<(ChannelId, Vec<Record>)>,
+        pool: &mut Vec<Vec<Record>>,
+        ch: ChannelId,
+        record: &Record,
+    ) {
         let channel = &mut channels[ch];
         if !channel.dirty {
             channel.dirty = true;
@@ -698,7 +892,10 @@ impl World {
         }
         self.full_buffers = full;
         let arm = !self.subtasks[st].dirty.is_empty() && !self.subtasks[st].flush_armed;
-        if arm && let Some(timeout) = self.scenario.network.buffer_timeout_ns && timeout > 0 {
+        if arm
+            && let Some(timeout) = self.scenario.network.buffer_timeout_ns
+            && timeout > 0
+        {
             self.subtasks[st].flush_armed = true;
             self.queue.push(self.now + timeout, Event::Flush(st));
         }
@@ -805,6 +1002,30 @@ impl World {
     fn deliver(&mut self, ch: ChannelId) {
         let channel = &mut self.channels[ch];
         let item = channel.in_flight.pop_front().expect("a delivery has an item in flight");
+        match &item {
+            // An unaligned barrier, or any barrier of a channel being persisted,
+            // goes to the handler at once, ahead of the queued data.
+            Item::Barrier { id, priority } if *priority || channel.persisting == Some(*id) => {
+                let (consumer, input, id) = (channel.consumer, channel.consumer_input, *id);
+                if let Some(barrier) = self.barrier_of(id)
+                    && let Some(handler) = self.subtasks[consumer].barriers.as_mut()
+                {
+                    handler.on_priority_barrier(self.now, input, barrier);
+                    self.drain_barrier_actions(consumer);
+                }
+                self.wake.push(consumer);
+                return;
+            }
+            Item::Data(records) => {
+                if let Some(id) = channel.persisting {
+                    let bytes = records.len() as u64 * channel.record_size;
+                    let consumer = channel.consumer;
+                    self.add_persisted(id, consumer, bytes);
+                }
+            }
+            _ => {}
+        }
+        let channel = &mut self.channels[ch];
         channel.queue.push_back(item);
         let consumer = channel.consumer;
         if !channel.enqueued_for_consumer {
@@ -823,14 +1044,22 @@ impl World {
         let notify = if channel.floating_in_use > 0 {
             channel.floating_in_use -= 1;
             gate.floating_free += 1;
-            if channel.awaiting_credit { Some(ch) } else { gate.waiting.front().copied() }
+            if channel.awaiting_credit {
+                Some(ch)
+            } else {
+                gate.waiting.front().copied()
+            }
         } else if channel.awaiting_credit {
             Some(ch)
         } else {
             None
         };
         if let Some(target) = notify {
-            let delay = if self.channels[target].local { 0 } else { self.scenario.network.latency_ns };
+            let delay = if self.channels[target].local {
+                0
+            } else {
+                self.scenario.network.latency_ns
+            };
             self.queue.push(self.now + delay, Event::Credit(target));
         }
     }
@@ -894,6 +1123,19 @@ impl World {
         }
     }
 
+    /// Puts an item at the front of a channel's output backlog: an unaligned barrier
+    /// overtaking the buffers waiting there.
+    fn enqueue_front(&mut self, ch: ChannelId, item: Item) {
+        let limit = self.scenario.network.max_buffers_per_channel as usize;
+        let channel = &mut self.channels[ch];
+        channel.backlog.push_front(item);
+        if channel.backlog.len() == limit {
+            let producer = channel.producer;
+            self.output_became_full(producer);
+        }
+        self.try_send(ch);
+    }
+
     /// All input of `st` has ended: fire what is left, flush, and end its outputs.
     fn end_of_input(&mut self, st: usize) {
         let mut out = std::mem::take(&mut self.scratch);
@@ -905,8 +1147,12 @@ impl World {
         if self.subtasks[st].source.is_some() {
             self.sources_done_at = self.now;
         }
+        // The end of input commits what the sink still holds, as Flink's final
+        // checkpoint would.
+        self.subtasks[st].logic.commit(None);
         self.subtasks[st].finished = true;
         self.unfinished -= 1;
+        self.checkpointing_subtask_finished(st);
     }
 
     fn timer(&mut self, st: usize) {
@@ -919,7 +1165,12 @@ impl World {
     }
 
     fn sample(&mut self) {
-        let mut sample = Sample { time: self.now, source_records: 0, sink_records: 0, backpressured_subtasks: 0 };
+        let mut sample = Sample {
+            time: self.now,
+            source_records: 0,
+            sink_records: 0,
+            backpressured_subtasks: 0,
+        };
         for s in &self.subtasks {
             match s.logic {
                 OperatorLogic::Source => sample.source_records += s.metrics.records_in,
@@ -949,7 +1200,7 @@ impl World {
     pub fn sink_outputs(&self) -> Vec<(usize, SinkOutput)> {
         let mut outputs: Vec<(usize, SinkOutput)> = Vec::new();
         for s in &self.subtasks {
-            let OperatorLogic::Sink { table, mode } = &s.logic else {
+            let OperatorLogic::Sink { table, mode, .. } = &s.logic else {
                 continue;
             };
             let index = match outputs.iter().position(|(op, _)| *op == s.op) {

@@ -69,14 +69,10 @@ impl CheckpointFailureReason {
             CheckpointExpired => "CHECKPOINT_EXPIRED",
             CheckpointDeclined => "CHECKPOINT_DECLINED",
             CheckpointDeclinedSubsumed => "CHECKPOINT_DECLINED_SUBSUMED",
-            CheckpointDeclinedOnCancellationBarrier => {
-                "CHECKPOINT_DECLINED_ON_CANCELLATION_BARRIER"
-            }
+            CheckpointDeclinedOnCancellationBarrier => "CHECKPOINT_DECLINED_ON_CANCELLATION_BARRIER",
             CheckpointDeclinedTaskNotReady => "CHECKPOINT_DECLINED_TASK_NOT_READY",
             CheckpointDeclinedInputEndOfStream => "CHECKPOINT_DECLINED_INPUT_END_OF_STREAM",
-            CheckpointDeclinedAlignmentSizeLimitExceeded => {
-                "CHECKPOINT_DECLINED_ALIGNMENT_LIMIT_EXCEEDED"
-            }
+            CheckpointDeclinedAlignmentSizeLimitExceeded => "CHECKPOINT_DECLINED_ALIGNMENT_LIMIT_EXCEEDED",
             CheckpointSubsumed => "CHECKPOINT_SUBSUMED",
             CheckpointAsyncException => "CHECKPOINT_ASYNC_EXCEPTION",
             CheckpointCoordinatorShutdown => "CHECKPOINT_COORDINATOR_SHUTDOWN",

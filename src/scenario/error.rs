@@ -63,7 +63,10 @@ mod tests {
     #[test]
     fn suggests_close_names_only() {
         assert_eq!(nearest("paralelism", ["name", "parallelism"]), Some("parallelism"));
-        assert_eq!(nearest("execution.bufer-timeout", ["execution.buffer-timeout"]), Some("execution.buffer-timeout"));
+        assert_eq!(
+            nearest("execution.bufer-timeout", ["execution.buffer-timeout"]),
+            Some("execution.buffer-timeout")
+        );
         assert_eq!(nearest("zzzz", ["parallelism", "name"]), None);
     }
 

@@ -17,6 +17,11 @@ pub struct Position {
 #[derive(Debug, Default)]
 pub struct PositionIndex {
     nodes: BTreeMap<String, Position>,
+    /// Keys written twice in one mapping, at their second occurrence: serde reports
+    /// a duplicate at the start of the mapping, which may be far from it.
+    duplicates: BTreeMap<String, Position>,
+    /// Whether the text is well-formed YAML.
+    well_formed: bool,
 }
 
 impl PositionIndex {
@@ -30,7 +35,19 @@ impl PositionIndex {
         }
         Self {
             nodes: builder.nodes,
+            duplicates: builder.duplicates,
+            well_formed: true,
         }
+    }
+
+    /// Whether the text parsed as YAML; when not, the index is empty.
+    pub fn is_well_formed(&self) -> bool {
+        self.well_formed
+    }
+
+    /// Where the key at `path` is written a second time in its mapping, if it is.
+    pub fn duplicate(&self, path: &str) -> Option<Position> {
+        self.duplicates.get(path).copied()
     }
 
     /// The position of the node at `path`, or of its nearest indexed ancestor.
@@ -57,6 +74,7 @@ enum Frame {
 struct Builder {
     stack: Vec<Frame>,
     nodes: BTreeMap<String, Position>,
+    duplicates: BTreeMap<String, Position>,
 }
 
 fn join(parent: &str, key: &str) -> String {
@@ -84,6 +102,11 @@ impl Builder {
                     // key is where a reader looks for it.
                     self.nodes.entry(path.clone()).or_insert(position);
                     if let Event::Scalar(text, ..) = event {
+                        // The first value of this key is indexed already if it is a repeat.
+                        let key_path = join(path, text);
+                        if self.nodes.contains_key(&key_path) {
+                            self.duplicates.entry(key_path).or_insert(position);
+                        }
                         *key = Some(text.clone());
                     } else {
                         *key = Some(String::from("?"));
@@ -129,10 +152,14 @@ mod tests {
 
     #[test]
     fn finds_nested_fields_and_list_items() {
-        let text = "name: x\njob:\n  operators:\n    - name: a\n      parallelism: 2\n    - name: b\n      parallelism: 3\n";
+        let text =
+            "name: x\njob:\n  operators:\n    - name: a\n      parallelism: 2\n    - name: b\n      parallelism: 3\n";
         let index = PositionIndex::build(text);
         assert_eq!(index.find("name"), Position { line: 1, column: 7 });
-        assert_eq!(index.find("job.operators[1].parallelism"), Position { line: 7, column: 20 });
+        assert_eq!(
+            index.find("job.operators[1].parallelism"),
+            Position { line: 7, column: 20 }
+        );
         assert_eq!(index.find("job.operators[1]"), Position { line: 6, column: 7 });
         // A missing field points at its nearest ancestor.
         assert_eq!(index.find("job.operators[1].rate"), Position { line: 6, column: 7 });

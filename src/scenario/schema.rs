@@ -5,7 +5,6 @@
 use super::units::{Bytes, BytesPerSecond, Duration};
 use serde::Deserialize;
 
-
 /// A whole scenario file.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -64,23 +63,49 @@ pub enum BufferTimeout {
 
 impl<'de> Deserialize<'de> for BufferTimeout {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Int(i64),
-            Text(String),
+        // A visitor rather than an untagged enum: serde_yaml then reports errors at
+        // the value with its field path, and a wrong type names what is expected.
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = BufferTimeout;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a duration like 100ms, 0 to flush after every record, or -1 to disable the timeout")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<BufferTimeout, E> {
+                // Through the unit parser, so that a huge number is an error, not an overflow.
+                super::units::parse_duration(&format!("{v}ms"))
+                    .map(BufferTimeout::After)
+                    .map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<BufferTimeout, E> {
+                match v {
+                    -1 => Ok(BufferTimeout::Disabled),
+                    v if v >= 0 => self.visit_u64(v as u64),
+                    v => Err(E::custom(format!("must be -1 (disabled) or a duration, got {v}"))),
+                }
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<BufferTimeout, E> {
+                if v == -1.0 {
+                    return Ok(BufferTimeout::Disabled);
+                }
+                if v < 0.0 {
+                    return Err(E::custom(format!("must be -1 (disabled) or a duration, got {v}")));
+                }
+                let number = super::units::float_text(v).map_err(E::custom)?;
+                super::units::parse_duration(&format!("{number}ms"))
+                    .map(BufferTimeout::After)
+                    .map_err(E::custom)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<BufferTimeout, E> {
+                if v.trim() == "-1" {
+                    return Ok(BufferTimeout::Disabled);
+                }
+                super::units::parse_duration(v)
+                    .map(BufferTimeout::After)
+                    .map_err(E::custom)
+            }
         }
-        match Raw::deserialize(deserializer)? {
-            Raw::Int(-1) => Ok(BufferTimeout::Disabled),
-            Raw::Int(v) if v >= 0 => Ok(BufferTimeout::After(v as u64 * 1_000_000)),
-            Raw::Int(v) => Err(serde::de::Error::custom(format!(
-                "must be -1 (disabled) or a duration, got {v}"
-            ))),
-            Raw::Text(t) if t.trim() == "-1" => Ok(BufferTimeout::Disabled),
-            Raw::Text(t) => super::units::parse_duration(&t)
-                .map(BufferTimeout::After)
-                .map_err(serde::de::Error::custom),
-        }
+        deserializer.deserialize_any(V)
     }
 }
 
@@ -244,4 +269,3 @@ pub struct EdgeFile {
     /// Default: hash into keyed operators, forward when parallelisms match, else rebalance.
     pub partitioning: Option<Partitioning>,
 }
-

@@ -24,6 +24,8 @@ pub struct Scenario {
     pub max_parallelism: u32,
     pub operators: Vec<OperatorSpec>,
     pub edges: Vec<EdgeSpec>,
+    /// How the job checkpoints.
+    pub checkpointing: super::checkpointing::CheckpointSpec,
 }
 
 /// Flink's network stack settings and the links between TaskManagers.
@@ -87,13 +89,22 @@ pub struct OperatorSpec {
 pub enum OperatorLogicSpec {
     Source(SourceSpec),
     /// value ← value × multiply + add
-    Map { multiply: i64, add: i64 },
+    Map {
+        multiply: i64,
+        add: i64,
+    },
     /// keep records whose value mod modulus (Euclidean) equals remainder
-    Filter { modulus: i64, remainder: i64 },
+    Filter {
+        modulus: i64,
+        remainder: i64,
+    },
     /// Keyed running count and sum; emits the updated pair for every record.
     Aggregate,
     /// Keyed tumbling window count and sum; emits one result per key and window.
-    Window { size_ns: Nanos, time: TimeCharacteristic },
+    Window {
+        size_ns: Nanos,
+        time: TimeCharacteristic,
+    },
     /// Collects the job's output.
     Sink,
 }
@@ -131,9 +142,18 @@ pub struct SourceSpec {
 
 #[derive(Clone, Debug, Serialize)]
 pub enum KeySpec {
-    Uniform { count: u64 },
-    Zipf { count: u64, exponent: f64 },
-    HotKey { count: u64, hot_keys: u64, hot_fraction: f64 },
+    Uniform {
+        count: u64,
+    },
+    Zipf {
+        count: u64,
+        exponent: f64,
+    },
+    HotKey {
+        count: u64,
+        hot_keys: u64,
+        hot_fraction: f64,
+    },
 }
 
 impl KeySpec {

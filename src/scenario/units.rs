@@ -3,8 +3,8 @@
 //! bandwidths (`125mb/s`).
 
 use crate::sim::Nanos;
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
 
 /// A duration in virtual nanoseconds. A plain number means milliseconds, as in Flink.
@@ -73,12 +73,32 @@ fn split_number(text: &str) -> Result<(&str, &str), String> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
         .unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(split);
-    if number.is_empty() {
+    if trimmed.starts_with('-') {
+        return Err(format!("must not be negative, got `{text}`"));
+    }
+    // Reject `.`, `_` and `1.2.3` here: scale_number would read them as 0 or as an
+    // overflow, and report them as such.
+    if !number.contains(|c: char| c.is_ascii_digit()) {
         return Err(format!(
             "invalid value `{text}`: expected a number with a unit, like 250ms or 32kb"
         ));
     }
+    if number.matches('.').count() > 1 {
+        return Err(format!("invalid value `{text}`: `{number}` is not a number"));
+    }
     Ok((number, unit.trim()))
+}
+
+/// A YAML float as text for the unit parsers. Rust prints floats without an exponent,
+/// so a huge one would become hundreds of digits in the error message.
+pub(super) fn float_text(v: f64) -> Result<String, String> {
+    if v < 0.0 || !v.is_finite() {
+        return Err(format!("must be a non-negative number, got {v}"));
+    }
+    if v >= u64::MAX as f64 {
+        return Err(format!("{v:e} is too large"));
+    }
+    Ok(v.to_string())
 }
 
 /// number × scale, exactly for integers and rounded to the nearest unit for decimals.
@@ -89,7 +109,11 @@ fn scale_number(number: &str, scale: u64) -> Option<u64> {
         Some((whole, fraction)) => {
             let whole: u64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
             let digits = fraction.len().min(18) as u32;
-            let fraction: u64 = if digits == 0 { 0 } else { fraction[..digits as usize].parse().ok()? };
+            let fraction: u64 = if digits == 0 {
+                0
+            } else {
+                fraction[..digits as usize].parse().ok()?
+            };
             let denominator = 10u128.pow(digits);
             let part = (fraction as u128 * scale as u128 + denominator / 2) / denominator;
             whole.checked_mul(scale)?.checked_add(u64::try_from(part).ok()?)
@@ -117,10 +141,8 @@ macro_rules! unit_type {
                         self.visit_u64(v as u64)
                     }
                     fn visit_f64<E: de::Error>(self, v: f64) -> Result<$ty, E> {
-                        if v < 0.0 || !v.is_finite() {
-                            return Err(E::custom(format!("must be a non-negative number, got {v}")));
-                        }
-                        $parse(&format!("{v}{}", $plain)).map($ty).map_err(E::custom)
+                        let number = float_text(v).map_err(E::custom)?;
+                        $parse(&format!("{number}{}", $plain)).map($ty).map_err(E::custom)
                     }
                     fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
                         $parse(v).map($ty).map_err(E::custom)
@@ -148,7 +170,11 @@ mod tests {
         assert_eq!(parse_duration("1.5s"), Ok(1_500_000_000));
         assert_eq!(parse_duration("100"), Ok(100_000_000));
         assert_eq!(parse_duration("7ns"), Ok(7));
-        assert!(parse_duration("5 parsecs").unwrap_err().contains("unknown unit `parsecs`"));
+        assert!(
+            parse_duration("5 parsecs")
+                .unwrap_err()
+                .contains("unknown unit `parsecs`")
+        );
         assert!(parse_duration("fast").unwrap_err().contains("expected a number"));
     }
 

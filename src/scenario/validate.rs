@@ -1,7 +1,7 @@
 //! From text to a [`Scenario`]: parse, then check everything a run relies on, with
 //! each error pointing at the field that caused it.
 
-use super::error::{nearest, ScenarioError};
+use super::error::{ScenarioError, nearest};
 use super::position::PositionIndex;
 use super::schema::*;
 use super::spec::*;
@@ -47,20 +47,16 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
 }
 
 fn parse_named(text: &str, file: &str, default_name: &str) -> Result<Scenario, ScenarioError> {
-    let raw: ScenarioFile = serde_yaml::from_str(text).map_err(|e| syntax_error(file, &e))?;
-    let checker = Checker {
-        file,
-        positions: PositionIndex::build(text),
-    };
+    let positions = PositionIndex::build(text);
+    let raw: ScenarioFile = serde_yaml::from_str(text).map_err(|e| syntax_error(file, &e, &positions))?;
+    let checker = Checker { file, positions };
     checker.resolve(raw, default_name)
 }
 
-/// Turns a serde_yaml error into one that names the field and suggests a spelling.
-fn syntax_error(file: &str, error: &serde_yaml::Error) -> ScenarioError {
-    let (line, column) = error
-        .location()
-        .map(|l| (l.line(), l.column()))
-        .unwrap_or((1, 1));
+/// Turns a serde_yaml error into one that names the field, suggests a spelling, and
+/// says what was expected in words rather than Rust types.
+fn syntax_error(file: &str, error: &serde_yaml::Error, positions: &PositionIndex) -> ScenarioError {
+    let (mut line, mut column) = error.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
     let text = error.to_string();
     // serde_yaml writes "path: message at line L column C".
     let text = match text.rfind(" at line ") {
@@ -74,10 +70,17 @@ fn syntax_error(file: &str, error: &serde_yaml::Error) -> ScenarioError {
     if path == "." {
         path.clear();
     }
+    let join = |path: &str, field: &str| {
+        if path.is_empty() {
+            field.to_string()
+        } else {
+            format!("{path}.{field}")
+        }
+    };
     if let Some(rest) = message.strip_prefix("unknown field `") {
         if let Some((field, expected)) = rest.split_once('`') {
             let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-            path = if path.is_empty() { field.to_string() } else { format!("{path}.{field}") };
+            path = join(&path, field);
             message = match nearest(field, candidates.iter().copied()) {
                 Some(best) => format!("unknown field `{field}` (did you mean `{best}`?)"),
                 None => format!("unknown field `{field}`; valid fields: {}", candidates.join(", ")),
@@ -91,6 +94,32 @@ fn syntax_error(file: &str, error: &serde_yaml::Error) -> ScenarioError {
                 None => format!("unknown value `{word}`; expected one of {}", candidates.join(", ")),
             };
         }
+    } else if let Some(field) = message.strip_prefix("missing field `").and_then(|r| r.strip_suffix('`')) {
+        // serde places this at the mapping that lacks the field; name the field itself.
+        path = join(&path, field);
+        message = format!("missing required field `{field}`");
+    } else if let Some(field) = message.strip_prefix("duplicate field `").and_then(|r| r.strip_suffix('`')) {
+        path = join(&path, field);
+        if let Some(second) = positions.duplicate(&path) {
+            (line, column) = (second.line, second.column);
+        }
+        message = format!("`{field}` is given twice");
+    } else if let Some(cut) = message.rfind(", expected ") {
+        let expected = &message[cut + ", expected ".len()..];
+        let plain = match expected {
+            "u64" => Some("a whole number, 0 or more".to_string()),
+            "u32" => Some(format!("a whole number from 0 to {}", u32::MAX)),
+            "i64" => Some("a whole number".to_string()),
+            "f64" => Some("a number".to_string()),
+            "a sequence" => Some("a list".to_string()),
+            e if e.starts_with("struct ") => Some("a mapping of fields".to_string()),
+            _ => None,
+        };
+        if let Some(plain) = plain {
+            message = format!("{}, expected {plain}", &message[..cut]);
+        }
+    } else if path.is_empty() && !positions.is_well_formed() {
+        message = format!("invalid YAML: {message}");
     }
     ScenarioError {
         file: file.to_string(),
@@ -123,7 +152,10 @@ impl Checker<'_> {
 
     fn at_most(&self, path: &str, what: &str, value: u64, limit: u64) -> Checked<()> {
         if value > limit {
-            return Err(self.error(path, format!("{what} {value} is too large: at most {limit} fit in memory")));
+            return Err(self.error(
+                path,
+                format!("{what} {value} is too large: at most {limit} fit in memory"),
+            ));
         }
         Ok(())
     }
@@ -142,10 +174,20 @@ impl Checker<'_> {
         let cfg = &raw.config;
         let slots = u64::from(cfg.task_slots.unwrap_or(1));
         self.positive("config.taskmanager.numberOfTaskSlots", slots)?;
-        self.at_most("config.taskmanager.numberOfTaskSlots", "slot count", slots, MAX_PARALLELISM)?;
+        self.at_most(
+            "config.taskmanager.numberOfTaskSlots",
+            "slot count",
+            slots,
+            MAX_PARALLELISM,
+        )?;
         let taskmanagers = u64::from(raw.cluster.taskmanagers.unwrap_or(1));
         self.positive("cluster.taskmanagers", taskmanagers)?;
-        self.at_most("cluster.taskmanagers", "TaskManager count", taskmanagers, MAX_TASKMANAGERS)?;
+        self.at_most(
+            "cluster.taskmanagers",
+            "TaskManager count",
+            taskmanagers,
+            MAX_TASKMANAGERS,
+        )?;
         let cores = raw.cluster.cpu_cores.unwrap_or(slots as u32);
         self.positive("cluster.cpu-cores", u64::from(cores))?;
 
@@ -165,7 +207,10 @@ impl Checker<'_> {
             },
         };
         self.positive("cluster.disk.write-bandwidth", cluster.disk.write_bandwidth_bytes_per_s)?;
-        self.positive("cluster.checkpoint-storage.bandwidth", cluster.checkpoint_storage.bandwidth_bytes_per_s)?;
+        self.positive(
+            "cluster.checkpoint-storage.bandwidth",
+            cluster.checkpoint_storage.bandwidth_bytes_per_s,
+        )?;
         self.positive(
             "cluster.checkpoint-storage.max-concurrent-requests",
             u64::from(cluster.checkpoint_storage.max_concurrent_requests),
@@ -185,6 +230,7 @@ impl Checker<'_> {
             max_parallelism: 0,
             operators,
             edges,
+            checkpointing: super::checkpointing::CheckpointSpec::default(),
         };
         self.graph(&scenario)?;
         self.record_sizes(&raw, &mut scenario);
@@ -209,7 +255,11 @@ impl Checker<'_> {
 
     fn network(&self, raw: &ScenarioFile) -> Checked<NetworkSpec> {
         let cfg = &raw.config;
-        let buffer_timeout_ns = match (cfg.buffer_timeout_enabled, cfg.buffer_timeout, cfg.buffer_timeout_interval) {
+        let buffer_timeout_ns = match (
+            cfg.buffer_timeout_enabled,
+            cfg.buffer_timeout,
+            cfg.buffer_timeout_interval,
+        ) {
             (Some(false), _, _) | (_, Some(BufferTimeout::Disabled), _) => None,
             (_, Some(BufferTimeout::After(ns)), _) => Some(ns),
             (_, None, Some(interval)) => Some(interval.0),
@@ -227,14 +277,22 @@ impl Checker<'_> {
         if spec.buffer_size_bytes < 64 {
             return Err(self.error("config.taskmanager.memory.segment-size", "must be at least 64b"));
         }
-        self.at_most("config.taskmanager.memory.segment-size", "buffer size", spec.buffer_size_bytes, 64 << 20)?;
+        self.at_most(
+            "config.taskmanager.memory.segment-size",
+            "buffer size",
+            spec.buffer_size_bytes,
+            64 << 20,
+        )?;
         if spec.buffers_per_channel + spec.floating_buffers_per_gate == 0 {
             return Err(self.error(
                 "config.taskmanager.network.memory.buffers-per-channel",
                 "a channel needs at least one buffer: exclusive (buffers-per-channel) or floating",
             ));
         }
-        self.positive("config.taskmanager.network.memory.max-buffers-per-channel", u64::from(spec.max_buffers_per_channel))?;
+        self.positive(
+            "config.taskmanager.network.memory.max-buffers-per-channel",
+            u64::from(spec.max_buffers_per_channel),
+        )?;
         self.positive("cluster.network.bandwidth", spec.bandwidth_bytes_per_s)?;
         Ok(spec)
     }
@@ -261,8 +319,18 @@ impl Checker<'_> {
             }
             let parallelism = op.parallelism.unwrap_or(default_parallelism);
             self.positive(&format!("{at}.parallelism"), parallelism)?;
-            self.at_most(&format!("{at}.parallelism"), "parallelism", parallelism, MAX_PARALLELISM)?;
+            self.at_most(
+                &format!("{at}.parallelism"),
+                "parallelism",
+                parallelism,
+                MAX_PARALLELISM,
+            )?;
             self.fields_of_kind(op, &at)?;
+            // 0 stands for "not set" until record_sizes() fills it in, so a written 0
+            // would silently mean "the input's size".
+            if let Some(size) = op.record_size {
+                self.positive(&format!("{at}.record-size"), size.0)?;
+            }
             let logic = self.logic(op, &at, parallelism)?;
             let base_cpu = op.cpu_per_record.map_or(MICROSECOND, |d| d.0);
             let mut cpu = vec![base_cpu; parallelism as usize];
@@ -270,7 +338,10 @@ impl Checker<'_> {
                 if u64::from(skew.subtask) >= parallelism {
                     return Err(self.error(
                         format!("{at}.cpu-skew[{k}].subtask"),
-                        format!("subtask {} does not exist: `{}` has parallelism {parallelism}", skew.subtask, op.name),
+                        format!(
+                            "subtask {} does not exist: `{}` has parallelism {parallelism}",
+                            skew.subtask, op.name
+                        ),
                     ));
                 }
                 cpu[skew.subtask as usize] = skew.cpu_per_record.0;
@@ -286,7 +357,10 @@ impl Checker<'_> {
                     if let Some((k, tm)) = list.iter().enumerate().find(|(_, tm)| **tm >= cluster.taskmanagers) {
                         return Err(self.error(
                             format!("{at}.taskmanagers[{k}]"),
-                            format!("TaskManager {tm} does not exist: the cluster has {}", cluster.taskmanagers),
+                            format!(
+                                "TaskManager {tm} does not exist: the cluster has {}",
+                                cluster.taskmanagers
+                            ),
                         ));
                     }
                     list.clone()
@@ -304,7 +378,9 @@ impl Checker<'_> {
                     }
                     // Flink's default slot sharing: subtask i of every operator shares slot i,
                     // and slots fill one TaskManager after another.
-                    (0..parallelism).map(|s| (s / u64::from(cluster.slots_per_taskmanager)) as u32).collect()
+                    (0..parallelism)
+                        .map(|s| (s / u64::from(cluster.slots_per_taskmanager)) as u32)
+                        .collect()
                 }
             };
             operators.push(OperatorSpec {
@@ -335,10 +411,18 @@ impl Checker<'_> {
         ];
         for (field, present, kinds) in given {
             if present && !kinds.contains(&op.kind) {
-                let field = if field == "size" && op.size.is_none() { "time" } else { field };
+                let field = if field == "size" && op.size.is_none() {
+                    "time"
+                } else {
+                    field
+                };
                 return Err(self.error(
                     format!("{at}.{field}"),
-                    format!("`{field}` applies only to {:?} operators, not to a {:?}", kinds[0], op.kind).to_lowercase(),
+                    format!(
+                        "`{field}` applies only to {:?} operators, not to a {:?}",
+                        kinds[0], op.kind
+                    )
+                    .to_lowercase(),
                 ));
             }
         }
@@ -359,7 +443,10 @@ impl Checker<'_> {
                 }
                 let remainder = op.remainder.unwrap_or(0);
                 if !(0..modulus).contains(&remainder) {
-                    return Err(self.error(format!("{at}.remainder"), format!("must be between 0 and {}", modulus - 1)));
+                    return Err(self.error(
+                        format!("{at}.remainder"),
+                        format!("must be between 0 and {}", modulus - 1),
+                    ));
                 }
                 OperatorLogicSpec::Filter { modulus, remainder }
             }
@@ -383,15 +470,26 @@ impl Checker<'_> {
     fn source(&self, op: &OperatorFile, at: &str, parallelism: u64) -> Checked<SourceSpec> {
         let partitions = op.partitions.unwrap_or(parallelism);
         self.positive(&format!("{at}.partitions"), partitions)?;
-        self.at_most(&format!("{at}.partitions"), "partition count", partitions, MAX_PARTITIONS)?;
+        self.at_most(
+            &format!("{at}.partitions"),
+            "partition count",
+            partitions,
+            MAX_PARTITIONS,
+        )?;
         let Some(rate) = op.rate else {
             return Err(self.error(format!("{at}.rate"), "a source needs a `rate` in records per second"));
         };
         if !(rate.is_finite() && rate >= 1.0 && rate.fract() == 0.0) {
-            return Err(self.error(format!("{at}.rate"), format!("must be a whole number of records per second, at least 1; got {rate}")));
+            return Err(self.error(
+                format!("{at}.rate"),
+                format!("must be a whole number of records per second, at least 1; got {rate}"),
+            ));
         }
         if rate > MAX_RATE {
-            return Err(self.error(format!("{at}.rate"), format!("rate {rate} is too large: at most {MAX_RATE} records per second")));
+            return Err(self.error(
+                format!("{at}.rate"),
+                format!("rate {rate} is too large: at most {MAX_RATE} records per second"),
+            ));
         }
         let keys = match &op.keys {
             None => KeySpec::Uniform { count: 1000 },
@@ -401,7 +499,10 @@ impl Checker<'_> {
                 self.at_most(&format!("{kp}.count"), "key count", k.count, MAX_KEYS)?;
                 let misplaced = |field: &str, present: bool, dist: &str| -> Checked<()> {
                     if present {
-                        return Err(self.error(format!("{kp}.{field}"), format!("`{field}` applies only to the {dist} distribution")));
+                        return Err(self.error(
+                            format!("{kp}.{field}"),
+                            format!("`{field}` applies only to the {dist} distribution"),
+                        ));
                     }
                     Ok(())
                 };
@@ -420,30 +521,46 @@ impl Checker<'_> {
                             return Err(self.error(format!("{kp}.exponent"), "must be above 0 and at most 10"));
                         }
                         self.at_most(&format!("{kp}.count"), "zipf key count", k.count, 10_000_000)?;
-                        KeySpec::Zipf { count: k.count, exponent }
+                        KeySpec::Zipf {
+                            count: k.count,
+                            exponent,
+                        }
                     }
                     KeyDistribution::HotKey => {
                         misplaced("exponent", k.exponent.is_some(), "zipf")?;
                         let hot_keys = k.hot_keys.unwrap_or(1);
                         if hot_keys == 0 || hot_keys > k.count {
-                            return Err(self.error(format!("{kp}.hot-keys"), format!("must be between 1 and the key count ({})", k.count)));
+                            return Err(self.error(
+                                format!("{kp}.hot-keys"),
+                                format!("must be between 1 and the key count ({})", k.count),
+                            ));
                         }
                         let hot_fraction = k.hot_fraction.unwrap_or(0.5);
                         if !(0.0..=1.0).contains(&hot_fraction) {
                             return Err(self.error(format!("{kp}.hot-fraction"), "must be between 0 and 1"));
                         }
-                        KeySpec::HotKey { count: k.count, hot_keys, hot_fraction }
+                        KeySpec::HotKey {
+                            count: k.count,
+                            hot_keys,
+                            hot_fraction,
+                        }
                     }
                 }
             }
         };
         let (value_min, value_max) = op.values.as_ref().map_or((0, 999), |v| (v.min, v.max));
         if value_min > value_max {
-            return Err(self.error(format!("{at}.values.max"), format!("must be at least min ({value_min})")));
+            return Err(self.error(
+                format!("{at}.values.max"),
+                format!("must be at least min ({value_min})"),
+            ));
         }
         let bound = 1i64 << 40;
         if value_min < -bound || value_max > bound {
-            return Err(self.error(format!("{at}.values"), format!("values must lie within ±{bound} so that sums cannot overflow")));
+            return Err(self.error(
+                format!("{at}.values"),
+                format!("values must lie within ±{bound} so that sums cannot overflow"),
+            ));
         }
         let poll_interval_ns = op.poll_interval.map_or(MILLISECOND, |d| d.0);
         if poll_interval_ns < MICROSECOND {
@@ -459,7 +576,12 @@ impl Checker<'_> {
         })
     }
 
-    fn edges(&self, raw: &ScenarioFile, operators: &[OperatorSpec], names: &BTreeMap<String, usize>) -> Checked<Vec<EdgeSpec>> {
+    fn edges(
+        &self,
+        raw: &ScenarioFile,
+        operators: &[OperatorSpec],
+        names: &BTreeMap<String, usize>,
+    ) -> Checked<Vec<EdgeSpec>> {
         let mut edges: Vec<EdgeSpec> = Vec::new();
         let mut channels: u64 = 0;
         for (i, edge) in raw.job.edges.iter().enumerate() {
@@ -469,7 +591,10 @@ impl Checker<'_> {
                     let hint = nearest(name, names.keys().map(String::as_str))
                         .map(|n| format!(" (did you mean `{n}`?)"))
                         .unwrap_or_default();
-                    self.error(format!("{at}.{field}"), format!("operator `{name}` is not defined{hint}"))
+                    self.error(
+                        format!("{at}.{field}"),
+                        format!("operator `{name}` is not defined{hint}"),
+                    )
                 })
             };
             let from = lookup("from", &edge.from)?;
@@ -478,7 +603,10 @@ impl Checker<'_> {
                 return Err(self.error(format!("{at}.to"), format!("cycle: `{}` feeds itself", edge.to)));
             }
             if edges.iter().any(|e| e.from == from && e.to == to) {
-                return Err(self.error(at.clone(), format!("edge `{}` → `{}` is defined twice", edge.from, edge.to)));
+                return Err(self.error(
+                    at.clone(),
+                    format!("edge `{}` → `{}` is defined twice", edge.from, edge.to),
+                ));
             }
             let (pf, pt) = (operators[from].parallelism, operators[to].parallelism);
             let keyed = operators[to].logic.is_keyed();
@@ -491,18 +619,31 @@ impl Checker<'_> {
             if keyed && partitioning != Partitioning::Hash {
                 return Err(self.error(
                     format!("{at}.partitioning"),
-                    format!("`{}` is keyed: its input must be partitioned by `hash` (keyBy)", edge.to),
+                    format!(
+                        "`{}` is keyed: its input must be partitioned by `hash` (keyBy)",
+                        edge.to
+                    ),
                 ));
             }
             if partitioning == Partitioning::Forward && pf != pt {
                 return Err(self.error(
                     format!("{at}.partitioning"),
-                    format!("forward needs equal parallelism, but `{}` has {pf} and `{}` has {pt}", edge.from, edge.to),
+                    format!(
+                        "forward needs equal parallelism, but `{}` has {pf} and `{}` has {pt}",
+                        edge.from, edge.to
+                    ),
                 ));
             }
-            channels += if partitioning == Partitioning::Forward { u64::from(pf) } else { u64::from(pf) * u64::from(pt) };
+            channels += if partitioning == Partitioning::Forward {
+                u64::from(pf)
+            } else {
+                u64::from(pf) * u64::from(pt)
+            };
             if channels > MAX_CHANNELS {
-                return Err(self.error(at, format!("the job would need {channels} channels: at most {MAX_CHANNELS} fit in memory")));
+                return Err(self.error(
+                    at,
+                    format!("the job would need {channels} channels: at most {MAX_CHANNELS} fit in memory"),
+                ));
             }
             edges.push(EdgeSpec { from, to, partitioning });
         }
@@ -533,7 +674,10 @@ impl Checker<'_> {
                 _ => {}
             }
             if outputs == 0 && !matches!(op.logic, OperatorLogicSpec::Sink) {
-                return Err(self.error(op_path(i), format!("the output of `{}` goes nowhere: add an edge to a sink", op.name)));
+                return Err(self.error(
+                    op_path(i),
+                    format!("the output of `{}` goes nowhere: add an edge to a sink", op.name),
+                ));
             }
         }
         let order = s.topological_order();
@@ -542,14 +686,19 @@ impl Checker<'_> {
             let edge = s.edges.iter().position(|e| e.to == stuck).unwrap_or(0);
             return Err(self.error(
                 format!("job.edges[{edge}]"),
-                format!("cycle through `{}`: a job graph must be acyclic", s.operators[stuck].name),
+                format!(
+                    "cycle through `{}`: a job graph must be acyclic",
+                    s.operators[stuck].name
+                ),
             ));
         }
         // Downstream of an aggregate, each key's intermediate results depend on how
         // partitions interleave; only value-preserving steps keep the output exact.
         let mut after_aggregate = vec![false; s.operators.len()];
         for &op in &order {
-            let fed = s.inputs_of(op).any(|e| after_aggregate[e.from] || s.operators[e.from].logic.is_keyed());
+            let fed = s
+                .inputs_of(op)
+                .any(|e| after_aggregate[e.from] || s.operators[e.from].logic.is_keyed());
             if fed {
                 match s.operators[op].logic {
                     OperatorLogicSpec::Map { .. } | OperatorLogicSpec::Sink => after_aggregate[op] = true,

@@ -60,9 +60,7 @@ impl<E> EventQueue<E> {
 
     /// Removes and returns the earliest event with its time.
     pub fn pop(&mut self) -> Option<(Nanos, E)> {
-        self.heap
-            .pop()
-            .map(|entry| ((entry.key >> 64) as Nanos, entry.event))
+        self.heap.pop().map(|entry| ((entry.key >> 64) as Nanos, entry.event))
     }
 
     /// The time of the earliest event, if any.

@@ -38,8 +38,14 @@ mod tests {
 
     #[test]
     fn same_seed_and_component_give_the_same_draws() {
-        let a: Vec<u64> = (0..4).map(|_| 0).scan(stream(7, 3), |r, _| Some(r.next_u64())).collect();
-        let b: Vec<u64> = (0..4).map(|_| 0).scan(stream(7, 3), |r, _| Some(r.next_u64())).collect();
+        let a: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(stream(7, 3), |r, _| Some(r.next_u64()))
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map(|_| 0)
+            .scan(stream(7, 3), |r, _| Some(r.next_u64()))
+            .collect();
         assert_eq!(a, b);
     }
 

@@ -1,9 +1,9 @@
 //! What a run reports: throughput, latency, backpressure and the trace digest.
 
-use crate::model::world::{Sample, SubtaskMetrics};
 use crate::model::World;
-use crate::sim::time::as_secs_f64;
+use crate::model::world::{Sample, SubtaskMetrics};
 use crate::sim::Nanos;
+use crate::sim::time::as_secs_f64;
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
@@ -97,8 +97,16 @@ impl RunSummary {
                 }
             })
             .collect();
-        let source_records = operators.iter().filter(|o| o.kind == "source").map(|o| o.records_in).sum();
-        let sink_records = operators.iter().filter(|o| o.kind == "sink").map(|o| o.records_in).sum();
+        let source_records = operators
+            .iter()
+            .filter(|o| o.kind == "source")
+            .map(|o| o.records_in)
+            .sum();
+        let sink_records = operators
+            .iter()
+            .filter(|o| o.kind == "sink")
+            .map(|o| o.records_in)
+            .sum();
         RunSummary {
             scenario: s.name.clone(),
             seed: s.seed,

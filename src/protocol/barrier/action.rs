@@ -109,8 +109,7 @@ impl SnapshotTrigger {
 
     /// Flink's "start delay": from the coordinator's trigger to the first barrier's arrival.
     pub fn start_delay(&self) -> Nanos {
-        self.first_barrier_at
-            .saturating_sub(self.barrier.trigger_timestamp)
+        self.first_barrier_at.saturating_sub(self.barrier.trigger_timestamp)
     }
 
     /// Whether the forwarded barrier must overtake the output buffers (Flink's priority

@@ -102,19 +102,11 @@ impl InputChannels {
         self.num_aligned = 0;
     }
 
-    pub(crate) fn block(
-        &mut self,
-        channel: ChannelIndex,
-        checkpoint_id: CheckpointId,
-        out: &mut VecDeque<Action>,
-    ) {
+    pub(crate) fn block(&mut self, channel: ChannelIndex, checkpoint_id: CheckpointId, out: &mut VecDeque<Action>) {
         let c = &mut self.channels[channel];
         if !c.blocked {
             c.blocked = true;
-            out.push_back(Action::BlockChannel {
-                channel,
-                checkpoint_id,
-            });
+            out.push_back(Action::BlockChannel { channel, checkpoint_id });
         }
     }
 
@@ -134,18 +126,12 @@ impl InputChannels {
         out: &mut VecDeque<Action>,
     ) {
         self.channels[channel].persisting = Some(checkpoint_id);
-        out.push_back(Action::StartPersisting {
-            channel,
-            checkpoint_id,
-        });
+        out.push_back(Action::StartPersisting { channel, checkpoint_id });
     }
 
     pub(crate) fn stop_persisting(&mut self, channel: ChannelIndex, out: &mut VecDeque<Action>) {
         if let Some(checkpoint_id) = self.channels[channel].persisting.take() {
-            out.push_back(Action::StopPersisting {
-                channel,
-                checkpoint_id,
-            });
+            out.push_back(Action::StopPersisting { channel, checkpoint_id });
         }
     }
 

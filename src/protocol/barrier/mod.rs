@@ -96,11 +96,7 @@ pub struct BarrierHandlerConfig {
 
 impl BarrierHandlerConfig {
     /// A configuration with Flink's defaults for everything not given.
-    pub fn new(
-        mode: CheckpointingMode,
-        num_channels: usize,
-        aligned_checkpoint_timeout: Option<Nanos>,
-    ) -> Self {
+    pub fn new(mode: CheckpointingMode, num_channels: usize, aligned_checkpoint_timeout: Option<Nanos>) -> Self {
         BarrierHandlerConfig {
             mode,
             num_channels,
@@ -127,11 +123,7 @@ pub struct BarrierHandler {
 
 impl BarrierHandler {
     /// A handler for `num_channels` input channels with Flink's defaults otherwise.
-    pub fn new(
-        mode: CheckpointingMode,
-        num_channels: usize,
-        aligned_checkpoint_timeout: Option<Nanos>,
-    ) -> Self {
+    pub fn new(mode: CheckpointingMode, num_channels: usize, aligned_checkpoint_timeout: Option<Nanos>) -> Self {
         Self::with_config(BarrierHandlerConfig::new(
             mode,
             num_channels,
@@ -157,9 +149,7 @@ impl BarrierHandler {
                     config.num_channels,
                     ExactlyOnceSettings {
                         unaligned_enabled,
-                        aligned_checkpoint_timeout: config
-                            .aligned_checkpoint_timeout
-                            .filter(|_| unaligned_enabled),
+                        aligned_checkpoint_timeout: config.aligned_checkpoint_timeout.filter(|_| unaligned_enabled),
                         timeout_start: config.timeout_start,
                         checkpoints_after_tasks_finish: config.checkpoints_after_tasks_finish,
                     },
@@ -201,21 +191,12 @@ impl BarrierHandler {
     }
 
     /// A `CancelCheckpointMarker` taken from `channel`: aborts that checkpoint here.
-    pub fn on_cancellation_marker(
-        &mut self,
-        now: Nanos,
-        channel: ChannelIndex,
-        checkpoint_id: CheckpointId,
-    ) {
+    pub fn on_cancellation_marker(&mut self, now: Nanos, channel: ChannelIndex, checkpoint_id: CheckpointId) {
         // Time plays no part in a cancellation; kept for the uniform input shape.
         let _ = now;
         match &mut self.inner {
-            Inner::ExactlyOnce(h) => {
-                h.on_cancellation_marker(channel, checkpoint_id, &mut self.actions)
-            }
-            Inner::AtLeastOnce(t) => {
-                t.on_cancellation_marker(channel, checkpoint_id, &mut self.actions)
-            }
+            Inner::ExactlyOnce(h) => h.on_cancellation_marker(channel, checkpoint_id, &mut self.actions),
+            Inner::AtLeastOnce(t) => t.on_cancellation_marker(channel, checkpoint_id, &mut self.actions),
         }
     }
 
@@ -237,13 +218,12 @@ impl BarrierHandler {
         let unaligned = self.config.mode == CheckpointingMode::ExactlyOnceUnaligned
             && barrier.kind == SnapshotKind::Checkpoint
             && self.config.aligned_checkpoint_timeout.unwrap_or(0) == 0;
-        self.actions
-            .push_back(Action::TriggerSnapshot(SnapshotTrigger {
-                barrier,
-                unaligned,
-                first_barrier_at: now,
-                alignment_duration: 0,
-            }));
+        self.actions.push_back(Action::TriggerSnapshot(SnapshotTrigger {
+            barrier,
+            unaligned,
+            first_barrier_at: now,
+            alignment_duration: 0,
+        }));
         self.actions.push_back(Action::AllBarriersReceived {
             checkpoint_id: barrier.checkpoint_id,
             first_barrier_at: now,

@@ -127,9 +127,7 @@ impl SingleCheckpointHandler {
     fn is_obsolete(&self, id: CheckpointId) -> bool {
         match self.latest_id {
             None => false,
-            Some(latest) => {
-                id < latest || (id == latest && matches!(self.state, State::WaitingForFirstBarrier))
-            }
+            Some(latest) => id < latest || (id == latest && matches!(self.state, State::WaitingForFirstBarrier)),
         }
     }
 
@@ -177,9 +175,7 @@ impl SingleCheckpointHandler {
         }
 
         match self.state {
-            State::WaitingForFirstBarrier => {
-                self.first_barrier(now, channel, barrier, delivery, out)
-            }
+            State::WaitingForFirstBarrier => self.first_barrier(now, channel, barrier, delivery, out),
             State::CollectingBarriers(al) => {
                 if delivery == Delivery::Priority {
                     // Upstream already went unaligned (Flink: a barrier whose options say
@@ -216,32 +212,21 @@ impl SingleCheckpointHandler {
                 out,
             );
         } else if self.pending_checkpoint() == Some(id) {
-            self.abort_pending(
-                CheckpointFailureReason::CheckpointDeclinedOnCancellationBarrier,
-                out,
-            );
+            self.abort_pending(CheckpointFailureReason::CheckpointDeclinedOnCancellationBarrier, out);
         }
     }
 
     /// A finished channel no longer owes a barrier: with checkpoints after tasks finish
     /// (Flink's default) it counts as aligned, and may complete the pending checkpoint;
     /// without, the pending checkpoint is declined (`CHECKPOINT_DECLINED_INPUT_END_OF_STREAM`).
-    pub(crate) fn on_end_of_partition(
-        &mut self,
-        now: Nanos,
-        channel: ChannelIndex,
-        out: &mut VecDeque<Action>,
-    ) {
+    pub(crate) fn on_end_of_partition(&mut self, now: Nanos, channel: ChannelIndex, out: &mut VecDeque<Action>) {
         self.channels.finish(channel);
         self.channels.stop_persisting(channel, out);
         if matches!(self.state, State::WaitingForFirstBarrier) {
             return;
         }
         if !self.settings.checkpoints_after_tasks_finish {
-            self.abort_pending(
-                CheckpointFailureReason::CheckpointDeclinedInputEndOfStream,
-                out,
-            );
+            self.abort_pending(CheckpointFailureReason::CheckpointDeclinedInputEndOfStream, out);
             return;
         }
         self.channels.mark_aligned(channel);
@@ -298,13 +283,7 @@ impl SingleCheckpointHandler {
     }
 
     /// CollectingBarriers: count the barrier; complete, time out, or block the channel.
-    fn aligned_barrier(
-        &mut self,
-        now: Nanos,
-        channel: ChannelIndex,
-        al: Alignment,
-        out: &mut VecDeque<Action>,
-    ) {
+    fn aligned_barrier(&mut self, now: Nanos, channel: ChannelIndex, al: Alignment, out: &mut VecDeque<Action>) {
         self.channels.mark_aligned(channel);
         if self.channels.num_aligned() == al.target {
             self.complete_aligned(now, al, out);
@@ -377,10 +356,7 @@ impl SingleCheckpointHandler {
         }));
         // The snapshot is taken: blocking no longer protects anything.
         self.channels.unblock_all(out);
-        self.state = State::CollectingBarriersUnaligned(Alignment {
-            deadline: None,
-            ..al
-        });
+        self.state = State::CollectingBarriersUnaligned(Alignment { deadline: None, ..al });
     }
 
     /// All barriers of an unaligned checkpoint are in: its channel state is final.
@@ -416,14 +392,7 @@ impl SingleCheckpointHandler {
 
 /// Decline at the coordinator and forward a cancellation marker downstream, as Flink's
 /// `abortCheckpointOnBarrier` does for every abort on the barrier path.
-pub(crate) fn emit_abort(
-    checkpoint_id: CheckpointId,
-    reason: CheckpointFailureReason,
-    out: &mut VecDeque<Action>,
-) {
-    out.push_back(Action::AbortCheckpoint {
-        checkpoint_id,
-        reason,
-    });
+pub(crate) fn emit_abort(checkpoint_id: CheckpointId, reason: CheckpointFailureReason, out: &mut VecDeque<Action>) {
+    out.push_back(Action::AbortCheckpoint { checkpoint_id, reason });
     out.push_back(Action::ForwardCancellation { checkpoint_id });
 }

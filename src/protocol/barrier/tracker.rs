@@ -96,11 +96,7 @@ impl BarrierTracker {
 
     /// The newest checkpoint still collecting barriers.
     pub(crate) fn pending_checkpoint(&self) -> Option<CheckpointId> {
-        self.pending
-            .iter()
-            .rev()
-            .find(|p| !p.aborted)
-            .map(|p| p.checkpoint_id)
+        self.pending.iter().rev().find(|p| !p.aborted).map(|p| p.checkpoint_id)
     }
 
     pub(crate) fn on_barrier(
@@ -118,13 +114,8 @@ impl BarrierTracker {
             }
         } else if self.latest_pending_id.is_none_or(|latest| latest < id) {
             self.latest_pending_id = Some(id);
-            let mut entry = PendingCheckpoint::new(
-                id,
-                Some(barrier),
-                now,
-                self.channels.len(),
-                self.channels.num_open(),
-            );
+            let mut entry =
+                PendingCheckpoint::new(id, Some(barrier), now, self.channels.len(), self.channels.num_open());
             let complete = entry.mark(channel);
             self.pending.push_back(entry);
             if self.pending.len() > MAX_CHECKPOINTS_TO_TRACK
@@ -186,8 +177,7 @@ impl BarrierTracker {
                 out,
             );
             self.latest_pending_id = Some(id);
-            let mut marker =
-                PendingCheckpoint::new(id, None, 0, self.channels.len(), self.channels.num_open());
+            let mut marker = PendingCheckpoint::new(id, None, 0, self.channels.len(), self.channels.num_open());
             marker.aborted = true;
             if !marker.mark(channel) {
                 self.pending.push_front(marker);
@@ -198,12 +188,7 @@ impl BarrierTracker {
 
     /// A finished channel counts as having delivered every pending barrier (checkpoints
     /// after tasks finish), or aborts all pending checkpoints (without that feature).
-    pub(crate) fn on_end_of_partition(
-        &mut self,
-        now: Nanos,
-        channel: ChannelIndex,
-        out: &mut VecDeque<Action>,
-    ) {
+    pub(crate) fn on_end_of_partition(&mut self, now: Nanos, channel: ChannelIndex, out: &mut VecDeque<Action>) {
         self.channels.finish(channel);
         if !self.checkpoints_after_tasks_finish {
             for mut p in std::mem::take(&mut self.pending) {

@@ -19,10 +19,7 @@ pub enum DiscardCause {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CoordinatorAction {
     /// Inject this barrier at every source subtask.
-    TriggerCheckpoint {
-        barrier: Barrier,
-        request_id: RequestId,
-    },
+    TriggerCheckpoint { barrier: Barrier, request_id: RequestId },
     /// A trigger request will never run; tells its requester why.
     TriggerRequestDropped {
         request_id: RequestId,
@@ -32,10 +29,7 @@ pub enum CoordinatorAction {
     },
     /// Every subtask acknowledged: write the `_metadata` file of `bytes` to checkpoint
     /// storage, then call `finalize_complete` (or `finalize_failed`).
-    WriteMetadata {
-        checkpoint_id: CheckpointId,
-        bytes: u64,
-    },
+    WriteMetadata { checkpoint_id: CheckpointId, bytes: u64 },
     /// The checkpoint is complete: tell every subtask (two-phase-commit sinks commit
     /// now). `last_subsumed` is the newest checkpoint that fell out of retention with
     /// this completion, as Flink's `notifyCheckpointOnComplete` carries it.

@@ -83,10 +83,7 @@ impl FailureCounter {
         if kind == SnapshotKind::Savepoint && origin == FailureOrigin::Coordinator {
             return false;
         }
-        if self
-            .last_succeeded
-            .is_some_and(|last| checkpoint_id <= last)
-        {
+        if self.last_succeeded.is_some_and(|last| checkpoint_id <= last) {
             return false;
         }
         if self.tolerable == UNLIMITED_TOLERABLE_FAILURES {

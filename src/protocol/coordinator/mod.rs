@@ -51,13 +51,12 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub use actions::{CoordinatorAction, DiscardCause, MessageOutcome};
 pub use config::{
-    ConfigError, CoordinatorConfig, DEFAULT_MAX_QUEUED_REQUESTS, ExternalizedCheckpointRetention,
-    JobTermination, UNLIMITED_TOLERABLE_FAILURES,
+    ConfigError, CoordinatorConfig, DEFAULT_MAX_QUEUED_REQUESTS, ExternalizedCheckpointRetention, JobTermination,
+    UNLIMITED_TOLERABLE_FAILURES,
 };
 pub use failure_manager::counts_toward_tolerable_failures;
 pub use stats::{
-    CheckpointCounts, CheckpointStats, CheckpointStatus, RestoredCheckpointStats, SubtaskAck,
-    SubtaskAckRecord,
+    CheckpointCounts, CheckpointStats, CheckpointStatus, RestoredCheckpointStats, SubtaskAck, SubtaskAckRecord,
 };
 
 use failure_manager::{FailureCounter, FailureOrigin};
@@ -356,9 +355,7 @@ impl CheckpointCoordinator {
         }
         self.scheduler = PeriodicScheduler::Stopped;
         self.abort_everything(now, CheckpointFailureReason::CheckpointCoordinatorShutdown);
-        let deleted = self
-            .store
-            .shutdown(termination, self.config.externalized_retention);
+        let deleted = self.store.shutdown(termination, self.config.externalized_retention);
         for checkpoint_id in deleted {
             self.emit(CoordinatorAction::DiscardCheckpoint {
                 checkpoint_id,

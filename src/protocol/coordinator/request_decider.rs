@@ -48,10 +48,7 @@ pub(super) enum Choice {
     Wait,
     /// The head came too early after the last completion: drop it and move the
     /// periodic trigger to `retry_at`.
-    DropForMinPause {
-        request: TriggerRequest,
-        retry_at: Nanos,
-    },
+    DropForMinPause { request: TriggerRequest, retry_at: Nanos },
 }
 
 #[derive(Clone, Debug)]
@@ -79,10 +76,7 @@ impl RequestDecider {
     /// Queues a request; returns the request dropped to keep the queue bounded, if any.
     pub(super) fn enqueue(&mut self, request: TriggerRequest) -> Option<TriggerRequest> {
         let full = self.queue.len() >= self.max_queued;
-        let only_user_requests = self
-            .queue
-            .last_key_value()
-            .is_some_and(|(_, last)| !last.periodic);
+        let only_user_requests = self.queue.last_key_value().is_some_and(|(_, last)| !last.periodic);
         if full && only_user_requests {
             return Some(request);
         }
@@ -95,12 +89,7 @@ impl RequestDecider {
 
     /// Decides about the queue head given how many checkpoints are pending and when
     /// the last one completed.
-    pub(super) fn choose(
-        &mut self,
-        now: Nanos,
-        num_pending: usize,
-        last_completion: Option<Nanos>,
-    ) -> Choice {
+    pub(super) fn choose(&mut self, now: Nanos, num_pending: usize, last_completion: Option<Nanos>) -> Choice {
         let Some((_, head)) = self.queue.first_key_value() else {
             return Choice::Wait;
         };

@@ -143,10 +143,7 @@ impl StatsTracker {
     }
 
     pub(super) fn get(&self, id: CheckpointId) -> Option<&CheckpointStats> {
-        let index = self
-            .history
-            .binary_search_by_key(&id, |s| s.checkpoint_id)
-            .ok()?;
+        let index = self.history.binary_search_by_key(&id, |s| s.checkpoint_id).ok()?;
         self.history.get(index)
     }
 
@@ -191,17 +188,10 @@ impl StatsTracker {
     }
 
     pub(super) fn has_ack(&self, id: CheckpointId, subtask: SubtaskId) -> bool {
-        self.get(id)
-            .is_some_and(|s| s.subtasks.contains_key(&subtask))
+        self.get(id).is_some_and(|s| s.subtasks.contains_key(&subtask))
     }
 
-    pub(super) fn report_ack(
-        &mut self,
-        id: CheckpointId,
-        subtask: SubtaskId,
-        now: Nanos,
-        ack: SubtaskAck,
-    ) {
+    pub(super) fn report_ack(&mut self, id: CheckpointId, subtask: SubtaskId, now: Nanos, ack: SubtaskAck) {
         let stats = self.get_mut(id);
         stats.subtasks.insert(
             subtask,
@@ -220,12 +210,7 @@ impl StatsTracker {
         stats.end_to_end_duration = Some(now.saturating_sub(stats.trigger_timestamp));
     }
 
-    pub(super) fn report_all_acknowledged(
-        &mut self,
-        id: CheckpointId,
-        now: Nanos,
-        metadata_size: u64,
-    ) {
+    pub(super) fn report_all_acknowledged(&mut self, id: CheckpointId, now: Nanos, metadata_size: u64) {
         let stats = self.get_mut(id);
         stats.all_acknowledged_timestamp = Some(now);
         stats.metadata_size = Some(metadata_size);
@@ -243,12 +228,7 @@ impl StatsTracker {
         self.counts.completed += 1;
     }
 
-    pub(super) fn report_failed(
-        &mut self,
-        id: CheckpointId,
-        now: Nanos,
-        reason: CheckpointFailureReason,
-    ) {
+    pub(super) fn report_failed(&mut self, id: CheckpointId, now: Nanos, reason: CheckpointFailureReason) {
         let stats = self.get_mut(id);
         stats.status = CheckpointStatus::Failed;
         stats.failure_timestamp = Some(now);

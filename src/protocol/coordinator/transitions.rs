@@ -4,12 +4,10 @@
 
 use super::request_decider::{Choice, TriggerRequest};
 use super::{
-    CheckpointCoordinator, CoordinatorAction, DiscardCause, FailureOrigin, Lifecycle,
-    PendingCheckpoint, PendingPhase, PeriodicScheduler, RequestId,
+    CheckpointCoordinator, CoordinatorAction, DiscardCause, FailureOrigin, Lifecycle, PendingCheckpoint, PendingPhase,
+    PeriodicScheduler, RequestId,
 };
-use crate::protocol::types::{
-    Barrier, CheckpointFailureReason, CheckpointId, CheckpointingMode, Nanos, SnapshotKind,
-};
+use crate::protocol::types::{Barrier, CheckpointFailureReason, CheckpointId, CheckpointingMode, Nanos, SnapshotKind};
 
 impl CheckpointCoordinator {
     pub(super) fn emit(&mut self, action: CoordinatorAction) {
@@ -27,16 +25,10 @@ impl CheckpointCoordinator {
     /// Savepoints are forced (bypass max-concurrent) unless checkpoints are unaligned,
     /// as Flink's `triggerSavepoint` decides.
     pub(super) fn is_forced(&self, kind: SnapshotKind) -> bool {
-        kind == SnapshotKind::Savepoint
-            && self.config.mode != CheckpointingMode::ExactlyOnceUnaligned
+        kind == SnapshotKind::Savepoint && self.config.mode != CheckpointingMode::ExactlyOnceUnaligned
     }
 
-    pub(super) fn submit_request(
-        &mut self,
-        now: Nanos,
-        kind: SnapshotKind,
-        periodic: bool,
-    ) -> RequestId {
+    pub(super) fn submit_request(&mut self, now: Nanos, kind: SnapshotKind, periodic: bool) -> RequestId {
         let request = TriggerRequest {
             id: self.next_request_id,
             kind,
@@ -46,10 +38,7 @@ impl CheckpointCoordinator {
         };
         self.next_request_id += 1;
         if self.lifecycle == Lifecycle::ShutDown {
-            self.drop_request(
-                request,
-                CheckpointFailureReason::CheckpointCoordinatorShutdown,
-            );
+            self.drop_request(request, CheckpointFailureReason::CheckpointCoordinatorShutdown);
             return request.id;
         }
         if let Some(dropped) = self.decider.enqueue(request) {
@@ -59,11 +48,7 @@ impl CheckpointCoordinator {
         request.id
     }
 
-    pub(super) fn drop_request(
-        &mut self,
-        request: TriggerRequest,
-        reason: CheckpointFailureReason,
-    ) {
+    pub(super) fn drop_request(&mut self, request: TriggerRequest, reason: CheckpointFailureReason) {
         self.emit(CoordinatorAction::TriggerRequestDropped {
             request_id: request.id,
             kind: request.kind,
@@ -75,21 +60,13 @@ impl CheckpointCoordinator {
     /// Triggers queued requests while the decider lets them run.
     pub(super) fn run_queued_requests(&mut self, now: Nanos) {
         loop {
-            match self
-                .decider
-                .choose(now, self.pending.len(), self.last_completion)
-            {
+            match self.decider.choose(now, self.pending.len(), self.last_completion) {
                 Choice::Execute(request) => self.start_checkpoint(now, request),
                 Choice::Wait => return,
                 Choice::DropForMinPause { request, retry_at } => {
-                    self.drop_request(
-                        request,
-                        CheckpointFailureReason::MinimumTimeBetweenCheckpoints,
-                    );
+                    self.drop_request(request, CheckpointFailureReason::MinimumTimeBetweenCheckpoints);
                     if let PeriodicScheduler::Scheduled { .. } = self.scheduler {
-                        self.scheduler = PeriodicScheduler::Scheduled {
-                            next_trigger: retry_at,
-                        };
+                        self.scheduler = PeriodicScheduler::Scheduled { next_trigger: retry_at };
                     }
                     return;
                 }
@@ -135,12 +112,8 @@ impl CheckpointCoordinator {
             .expect("checkpoint to finalize is pending");
         pending.phase = PendingPhase::Finalizing;
         let bytes = self.config.metadata_base_bytes + pending.metadata_bytes;
-        self.stats
-            .report_all_acknowledged(checkpoint_id, now, bytes);
-        self.emit(CoordinatorAction::WriteMetadata {
-            checkpoint_id,
-            bytes,
-        });
+        self.stats.report_all_acknowledged(checkpoint_id, now, bytes);
+        self.emit(CoordinatorAction::WriteMetadata { checkpoint_id, bytes });
     }
 
     /// Finalizing → Completed: retain it, let older pending checkpoints go, notify.
@@ -185,22 +158,13 @@ impl CheckpointCoordinator {
             return;
         };
         self.stats.report_failed(checkpoint_id, now, reason);
-        self.emit(CoordinatorAction::NotifyCheckpointAborted {
-            checkpoint_id,
-            reason,
-        });
+        self.emit(CoordinatorAction::NotifyCheckpointAborted { checkpoint_id, reason });
         self.emit(CoordinatorAction::DiscardCheckpoint {
             checkpoint_id,
             cause: DiscardCause::Aborted,
         });
-        if self
-            .failures
-            .on_failure(checkpoint_id, aborted.kind, origin, reason)
-        {
-            self.emit(CoordinatorAction::FailJob {
-                checkpoint_id,
-                reason,
-            });
+        if self.failures.on_failure(checkpoint_id, aborted.kind, origin, reason) {
+            self.emit(CoordinatorAction::FailJob { checkpoint_id, reason });
         }
     }
 

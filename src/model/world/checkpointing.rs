@@ -1,0 +1,623 @@
+//! Checkpoints in the simulated world: the model drives the protocol's state
+//! machines (the coordinator and every subtask's barrier handler) and turns their
+//! actions into timed work: barriers on channels, snapshot CPU time, disk writes,
+//! uploads to checkpoint storage, acknowledgements over the network.
+//!
+//! A subtask's part of a checkpoint, from the coordinator's trigger to its
+//! acknowledgement arriving back, is cut into consecutive phases that add up to its
+//! end-to-end duration exactly:
+//!
+//! ```text
+//! start delay   trigger → first barrier taken by the subtask (source: the trigger RPC)
+//! alignment     first barrier → snapshot decided (last barrier, or the switch to unaligned)
+//! snapshot wait snapshot decided → sync phase starts (a batch in progress, a busy core)
+//! sync          the synchronous phase: CPU time, per state entry copied or flushed
+//! async         local disk write, upload to checkpoint storage, channel state upload
+//! ack transit   acknowledgement travelling to the coordinator
+//! ```
+
+use super::{Event, Item, World};
+use crate::model::channel::ChannelId;
+use crate::model::taskmanager::DiskWrite;
+use crate::protocol::barrier::{Action, BarrierHandler, SnapshotTrigger};
+use crate::protocol::coordinator::{CheckpointCoordinator, CoordinatorAction, SubtaskAck, JobTermination};
+use crate::protocol::{Barrier, CheckpointFailureReason, CheckpointId, SnapshotKind};
+use crate::sim::Nanos;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One subtask's part of one checkpoint, phase by phase; the phases sum to `end_to_end_ns`.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct SubtaskBreakdown {
+    pub checkpoint_id: CheckpointId,
+    pub subtask: usize,
+    pub operator: usize,
+    pub index: u32,
+    pub trigger_timestamp: Nanos,
+    pub ack_timestamp: Nanos,
+    pub end_to_end_ns: Nanos,
+    pub start_delay_ns: Nanos,
+    pub alignment_ns: Nanos,
+    pub snapshot_wait_ns: Nanos,
+    pub sync_ns: Nanos,
+    pub async_ns: Nanos,
+    pub ack_transit_ns: Nanos,
+    /// Flink's alignment duration: for an unaligned checkpoint, until the last
+    /// barrier arrived (overlapping the other phases, so not part of the sum).
+    pub reported_alignment_ns: Nanos,
+    pub unaligned: bool,
+    pub state_size: u64,
+    pub checkpointed_size: u64,
+    /// Bytes processed during alignment.
+    pub processed_data: u64,
+    /// In-flight bytes persisted as channel state (unaligned checkpoints).
+    pub persisted_data: u64,
+}
+
+impl SubtaskBreakdown {
+    /// The named phases, in order.
+    pub fn phases(&self) -> [(&'static str, Nanos); 6] {
+        [
+            ("start delay", self.start_delay_ns),
+            ("alignment", self.alignment_ns),
+            ("snapshot wait", self.snapshot_wait_ns),
+            ("sync", self.sync_ns),
+            ("async", self.async_ns),
+            ("ack transit", self.ack_transit_ns),
+        ]
+    }
+}
+
+/// Where one subtask stands in one checkpoint.
+#[derive(Clone, Debug, Default)]
+struct Progress {
+    first_barrier_at: Option<Nanos>,
+    decided_at: Option<Nanos>,
+    unaligned: bool,
+    reported_alignment: Nanos,
+    sync_started: Option<Nanos>,
+    sync_done: Option<Nanos>,
+    state_uploaded: Option<Nanos>,
+    all_barriers_at: Option<Nanos>,
+    channel_upload_started: bool,
+    channel_uploaded: Option<Nanos>,
+    ack_sent: Option<Nanos>,
+    state_size: u64,
+    checkpointed_size: u64,
+    processed: u64,
+    persisted: u64,
+    decline: Option<CheckpointFailureReason>,
+}
+
+/// The checkpointing side of a world: the coordinator and per-checkpoint bookkeeping.
+pub struct CheckpointRuntime {
+    pub coordinator: CheckpointCoordinator,
+    barriers: BTreeMap<CheckpointId, Barrier>,
+    progress: BTreeMap<CheckpointId, Vec<Progress>>,
+    /// Acknowledged subtask parts, in acknowledgement order.
+    pub breakdowns: Vec<SubtaskBreakdown>,
+    /// Bytes each checkpoint stored, to delete when it is discarded.
+    stored_bytes: BTreeMap<CheckpointId, u64>,
+    timer_at: Option<Nanos>,
+    /// Incremental uploads not yet confirmed by a completed checkpoint, per subtask.
+    unconfirmed: Vec<Vec<(CheckpointId, u64)>>,
+    /// Periodic triggers the coordinator dropped, and why.
+    pub dropped_triggers: Vec<(Nanos, CheckpointFailureReason)>,
+    /// The coordinator asked for a failover (too many failed checkpoints).
+    pub failover_requests: Vec<(Nanos, CheckpointId, CheckpointFailureReason)>,
+}
+
+impl World {
+    /// Sets up checkpointing if the scenario asks for it.
+    pub(super) fn start_checkpointing(&mut self) {
+        let spec = self.scenario.checkpointing.clone();
+        if !spec.enabled() {
+            return;
+        }
+        let config = spec.coordinator_config();
+        let coordinator = match CheckpointCoordinator::new(config, self.subtasks.len()) {
+            Ok(c) => c,
+            Err(e) => panic!("validated checkpoint configuration rejected: {e}"),
+        };
+        let mode = spec.protocol_mode();
+        let transactional = true;
+        for s in &mut self.subtasks {
+            s.barriers = Some(if s.source.is_some() {
+                BarrierHandler::for_source(mode, spec.alignment_timeout())
+            } else {
+                BarrierHandler::new(mode, s.inputs.len(), spec.alignment_timeout())
+            });
+            s.logic.configure_checkpointing(transactional, spec.incremental());
+        }
+        self.ckpt = Some(CheckpointRuntime {
+            coordinator,
+            barriers: BTreeMap::new(),
+            progress: BTreeMap::new(),
+            breakdowns: Vec::new(),
+            stored_bytes: BTreeMap::new(),
+            timer_at: None,
+            unconfirmed: vec![Vec::new(); self.subtasks.len()],
+            dropped_triggers: Vec::new(),
+            failover_requests: Vec::new(),
+        });
+        for trigger in &spec.triggers {
+            self.queue.push(trigger.at_ns, Event::ManualTrigger(trigger.savepoint));
+        }
+        let rt = self.ckpt.as_mut().expect("just set");
+        rt.coordinator.start_scheduler(self.now);
+        self.drain_coordinator();
+    }
+
+    fn runtime(&mut self) -> &mut CheckpointRuntime {
+        self.ckpt.as_mut().expect("checkpointing is on")
+    }
+
+    fn progress(&mut self, id: CheckpointId, st: usize) -> &mut Progress {
+        let n = self.subtasks.len();
+        &mut self.runtime().progress.entry(id).or_insert_with(|| vec![Progress::default(); n])[st]
+    }
+
+    /// Data received on a channel being persisted joins the checkpoint's channel state.
+    pub(super) fn add_persisted(&mut self, id: CheckpointId, st: usize, bytes: u64) {
+        if self.ckpt.as_ref().is_some_and(|rt| rt.progress.contains_key(&id)) {
+            self.progress(id, st).persisted += bytes;
+        }
+    }
+
+    fn rpc_latency(&self) -> Nanos {
+        self.scenario.network.latency_ns
+    }
+
+    pub(super) fn manual_trigger(&mut self, savepoint: bool) {
+        let now = self.now;
+        let rt = self.runtime();
+        if savepoint {
+            rt.coordinator.trigger_savepoint(now);
+        } else {
+            rt.coordinator.trigger_checkpoint(now, SnapshotKind::Checkpoint);
+        }
+        self.drain_coordinator();
+    }
+
+    pub(super) fn coordinator_timer(&mut self) {
+        let now = self.now;
+        let rt = self.runtime();
+        rt.timer_at = None;
+        rt.coordinator.handle_timeout(now);
+        self.drain_coordinator();
+    }
+
+    /// Carries out what the coordinator asked for, then arms its next timer.
+    fn drain_coordinator(&mut self) {
+        let now = self.now;
+        while let Some(action) = self.runtime().coordinator.poll_action() {
+            match action {
+                CoordinatorAction::TriggerCheckpoint { barrier, .. } => {
+                    let id = barrier.checkpoint_id;
+                    self.runtime().barriers.insert(id, barrier);
+                    let sources: Vec<usize> =
+                        (0..self.subtasks.len()).filter(|&s| self.subtasks[s].source.is_some()).collect();
+                    if sources.iter().all(|&s| self.subtasks[s].finished) {
+                        // Nothing left to inject a barrier into: the input has ended.
+                        let reason = CheckpointFailureReason::CheckpointDeclinedTaskNotReady;
+                        self.runtime().coordinator.abort_checkpoint(now, id, reason);
+                        continue;
+                    }
+                    let at = now + self.rpc_latency();
+                    for st in sources {
+                        self.queue.push(at, Event::SourceTrigger(st, id));
+                    }
+                }
+                CoordinatorAction::TriggerRequestDropped { reason, .. } => {
+                    self.runtime().dropped_triggers.push((now, reason));
+                }
+                CoordinatorAction::WriteMetadata { checkpoint_id, bytes } => {
+                    let done = self.storage.put(now, bytes);
+                    *self.runtime().stored_bytes.entry(checkpoint_id).or_default() += bytes;
+                    self.queue.push(done, Event::MetadataWritten(checkpoint_id));
+                }
+                CoordinatorAction::NotifyCheckpointComplete { checkpoint_id, .. } => {
+                    let at = now + self.rpc_latency();
+                    for st in 0..self.subtasks.len() {
+                        self.queue.push(at, Event::NotifyComplete(st, checkpoint_id));
+                    }
+                }
+                CoordinatorAction::SavepointCompleted { .. } => {}
+                CoordinatorAction::NotifyCheckpointAborted { checkpoint_id, .. } => {
+                    self.runtime().progress.remove(&checkpoint_id);
+                }
+                CoordinatorAction::DiscardCheckpoint { checkpoint_id, .. } => {
+                    let bytes = self.runtime().stored_bytes.remove(&checkpoint_id).unwrap_or(0);
+                    self.storage.delete(bytes);
+                }
+                CoordinatorAction::FailJob { checkpoint_id, reason } => {
+                    self.runtime().failover_requests.push((now, checkpoint_id, reason));
+                }
+            }
+        }
+        let rt = self.runtime();
+        if let Some(at) = rt.coordinator.poll_timeout()
+            && rt.timer_at.is_none_or(|t| at < t)
+        {
+            rt.timer_at = Some(at);
+            self.queue.push(at.max(now), Event::CoordinatorTimer);
+        }
+    }
+
+    /// The trigger RPC reached a source subtask: it injects the barrier between batches.
+    pub(super) fn source_trigger(&mut self, st: usize, id: CheckpointId) {
+        if self.subtasks[st].finished {
+            return;
+        }
+        self.subtasks[st].source_triggers.push_back(id);
+        self.wake.push(st);
+    }
+
+    /// Runs a source's pending triggers through its barrier handler.
+    pub(super) fn inject_source_barriers(&mut self, st: usize) {
+        while let Some(id) = self.subtasks[st].source_triggers.pop_front() {
+            let Some(barrier) = self.runtime().barriers.get(&id).copied() else {
+                continue;
+            };
+            let now = self.now;
+            if let Some(handler) = self.subtasks[st].barriers.as_mut() {
+                handler.trigger(now, barrier);
+            }
+            self.drain_barrier_actions(st);
+        }
+    }
+
+    pub(super) fn barrier_of(&mut self, id: CheckpointId) -> Option<Barrier> {
+        self.ckpt.as_ref().and_then(|rt| rt.barriers.get(&id).copied())
+    }
+
+    /// Carries out what a subtask's barrier handler asked for, then arms its timer.
+    pub(super) fn drain_barrier_actions(&mut self, st: usize) {
+        let now = self.now;
+        loop {
+            let Some(action) = self.subtasks[st].barriers.as_mut().and_then(|h| h.poll_action()) else {
+                break;
+            };
+            match action {
+                Action::BlockChannel { .. } => {}
+                Action::UnblockChannel { channel } => {
+                    let ch = self.subtasks[st].inputs[channel];
+                    self.make_available(ch);
+                }
+                Action::TriggerSnapshot(trigger) => self.snapshot_decided(st, trigger),
+                Action::PersistQueuedInput { channel, checkpoint_id } => {
+                    let ch = self.subtasks[st].inputs[channel];
+                    let bytes = self.queued_bytes_before(ch, None);
+                    self.progress(checkpoint_id, st).persisted += bytes;
+                }
+                Action::StartPersisting { channel, checkpoint_id } => {
+                    let ch = self.subtasks[st].inputs[channel];
+                    let bytes = self.queued_bytes_before(ch, Some(checkpoint_id));
+                    self.progress(checkpoint_id, st).persisted += bytes;
+                    self.channels[ch].persisting = Some(checkpoint_id);
+                    // The contract: a barrier already queued behind persisted data is
+                    // handed over at once, as if it had overtaken them.
+                    if let Some(pos) = self.channels[ch]
+                        .queue
+                        .iter()
+                        .position(|i| matches!(i, Item::Barrier { id, .. } if *id == checkpoint_id))
+                    {
+                        self.channels[ch].queue.remove(pos);
+                        if self.channels[ch].queue.is_empty() {
+                            self.unlist_if_empty(st, ch);
+                        }
+                        if let Some(barrier) = self.barrier_of(checkpoint_id)
+                            && let Some(handler) = self.subtasks[st].barriers.as_mut()
+                        {
+                            handler.on_priority_barrier(now, channel, barrier);
+                        }
+                    }
+                }
+                Action::StopPersisting { channel, .. } => {
+                    let ch = self.subtasks[st].inputs[channel];
+                    self.channels[ch].persisting = None;
+                }
+                Action::AllBarriersReceived { checkpoint_id, alignment_duration, .. } => {
+                    let p = self.progress(checkpoint_id, st);
+                    p.all_barriers_at = Some(now);
+                    p.reported_alignment = alignment_duration;
+                    self.advance_async(st, checkpoint_id);
+                }
+                Action::AbortCheckpoint { checkpoint_id, reason } => {
+                    self.progress(checkpoint_id, st).decline = Some(reason);
+                    let at = now + self.rpc_latency();
+                    self.queue.push(at, Event::Decline(st, checkpoint_id));
+                }
+                Action::ForwardCancellation { checkpoint_id } => {
+                    self.broadcast(st, || Item::Cancel(checkpoint_id));
+                }
+            }
+        }
+        let timeout = self.subtasks[st].barriers.as_ref().and_then(|h| h.poll_timeout());
+        if let Some(at) = timeout
+            && self.subtasks[st].barrier_timer_at.is_none_or(|t| at < t)
+        {
+            self.subtasks[st].barrier_timer_at = Some(at);
+            self.queue.push(at.max(now), Event::BarrierTimer(st));
+        }
+    }
+
+    pub(super) fn barrier_timer(&mut self, st: usize) {
+        let now = self.now;
+        self.subtasks[st].barrier_timer_at = None;
+        if let Some(handler) = self.subtasks[st].barriers.as_mut() {
+            handler.handle_timeout(now);
+        }
+        self.drain_barrier_actions(st);
+        self.wake.push(st);
+    }
+
+    /// Bytes of data queued on a channel ahead of barrier `id` (all of it if `None`
+    /// or if that barrier is not queued).
+    fn queued_bytes_before(&self, ch: ChannelId, id: Option<CheckpointId>) -> u64 {
+        let channel = &self.channels[ch];
+        let mut bytes = 0;
+        for item in &channel.queue {
+            match item {
+                Item::Barrier { id: b, .. } if Some(*b) == id => break,
+                Item::Data(records) => bytes += records.len() as u64 * channel.record_size,
+                _ => {}
+            }
+        }
+        bytes
+    }
+
+    /// A subtask decided to snapshot: forward the barrier, pre-commit the sink's
+    /// transaction, and take the snapshot as soon as the subtask is between batches.
+    fn snapshot_decided(&mut self, st: usize, trigger: SnapshotTrigger) {
+        let now = self.now;
+        let id = trigger.checkpoint_id();
+        let processed = std::mem::take(&mut self.subtasks[st].processed_during_alignment);
+        let p = self.progress(id, st);
+        p.first_barrier_at = Some(trigger.first_barrier_at);
+        p.decided_at = Some(now);
+        p.unaligned = trigger.unaligned;
+        p.reported_alignment = trigger.alignment_duration;
+        p.processed = processed;
+        if trigger.unaligned {
+            // The barrier overtakes the output backlog, which becomes channel state.
+            self.flush_all(st);
+            let mut persisted = 0;
+            for ch in self.output_channels(st) {
+                let channel = &self.channels[ch];
+                persisted += channel
+                    .backlog
+                    .iter()
+                    .map(|i| if let Item::Data(r) = i { r.len() as u64 * channel.record_size } else { 0 })
+                    .sum::<u64>();
+                self.enqueue_front(ch, Item::Barrier { id, priority: true });
+            }
+            self.progress(id, st).persisted += persisted;
+        } else {
+            self.broadcast(st, || Item::Barrier { id, priority: false });
+        }
+        self.subtasks[st].logic.precommit(id);
+        self.subtasks[st].pending_snapshots.push_back(id);
+        self.wake.push(st);
+    }
+
+    /// Starts the synchronous phase of a pending snapshot: CPU work on a core.
+    pub(super) fn start_sync(&mut self, st: usize, id: CheckpointId) {
+        let now = self.now;
+        let spec = &self.scenario.checkpointing;
+        let (per_entry, base, incremental) = (spec.sync_cpu_per_entry_ns, spec.sync_cpu_base_ns, spec.incremental());
+        let s = &mut self.subtasks[st];
+        let state_size = s.logic.state_bytes() + s.source.as_ref().map_or(0, |r| 16 * r.partitions.len() as u64);
+        let entries = s.logic.state_entries() as u64;
+        let changed = s.logic.take_changed_entries() as u64;
+        let entry_bytes = if entries > 0 { s.logic.state_bytes() / entries } else { 0 };
+        // A full snapshot copies every entry; an incremental one flushes what changed.
+        let touched = if incremental { changed } else { entries };
+        let cost = base + touched * per_entry;
+        let checkpointed = if incremental {
+            let rt = self.runtime();
+            let pending: u64 = rt.unconfirmed[st].iter().map(|(_, e)| e).sum();
+            rt.unconfirmed[st].push((id, changed));
+            ((changed + pending).min(entries) * entry_bytes).min(state_size) + (state_size - entries * entry_bytes)
+        } else {
+            state_size
+        };
+        let p = self.progress(id, st);
+        p.sync_started = Some(now);
+        p.state_size = state_size;
+        p.checkpointed_size = checkpointed;
+        self.subtasks[st].sync_work = Some((id, cost));
+        self.start_work(st, cost);
+    }
+
+    /// The synchronous phase ended: the asynchronous phase writes the snapshot to the
+    /// local disk, then uploads it.
+    pub(super) fn sync_done(&mut self, st: usize, id: CheckpointId) {
+        let now = self.now;
+        self.progress(id, st).sync_done = Some(now);
+        let bytes = self.progress(id, st).checkpointed_size;
+        let tm = self.subtasks[st].tm;
+        match self.taskmanagers[tm].disk.write(now, bytes) {
+            DiskWrite::Done(at) => self.queue.push(at, Event::DiskDone(st, id)),
+            DiskWrite::Full => {
+                self.progress(id, st).decline = Some(CheckpointFailureReason::IoException);
+                let at = now + self.rpc_latency();
+                self.queue.push(at, Event::Decline(st, id));
+            }
+        }
+        self.advance_async(st, id);
+    }
+
+    pub(super) fn disk_done(&mut self, st: usize, id: CheckpointId) {
+        let now = self.now;
+        let bytes = self.ckpt.as_ref().and_then(|rt| rt.progress.get(&id)).map_or(0, |p| p[st].checkpointed_size);
+        let tm = self.subtasks[st].tm;
+        self.taskmanagers[tm].disk.delete(bytes);
+        if !self.runtime().progress.contains_key(&id) {
+            return;
+        }
+        let done = self.storage.put(now, bytes);
+        *self.runtime().stored_bytes.entry(id).or_default() += bytes;
+        self.queue.push(done, Event::UploadDone(st, id));
+    }
+
+    pub(super) fn upload_done(&mut self, st: usize, id: CheckpointId) {
+        if !self.runtime().progress.contains_key(&id) {
+            return;
+        }
+        self.progress(id, st).state_uploaded = Some(self.now);
+        self.advance_async(st, id);
+    }
+
+    pub(super) fn channel_upload_done(&mut self, st: usize, id: CheckpointId) {
+        if !self.runtime().progress.contains_key(&id) {
+            return;
+        }
+        self.progress(id, st).channel_uploaded = Some(self.now);
+        self.advance_async(st, id);
+    }
+
+    /// Moves the asynchronous phase on: channel state is uploaded once the snapshot
+    /// is taken and every barrier arrived; the acknowledgement leaves when all is stored.
+    fn advance_async(&mut self, st: usize, id: CheckpointId) {
+        let now = self.now;
+        if !self.ckpt.as_ref().is_some_and(|rt| rt.progress.contains_key(&id)) {
+            return;
+        }
+        let p = self.progress(id, st).clone();
+        if p.ack_sent.is_some() || p.decline.is_some() || p.sync_done.is_none() {
+            return;
+        }
+        if p.unaligned && p.all_barriers_at.is_some() && !p.channel_upload_started {
+            self.progress(id, st).channel_upload_started = true;
+            if p.persisted == 0 {
+                self.progress(id, st).channel_uploaded = Some(now);
+            } else {
+                let done = self.storage.put(now, p.persisted);
+                *self.runtime().stored_bytes.entry(id).or_default() += p.persisted;
+                self.queue.push(done, Event::ChannelUploadDone(st, id));
+            }
+        }
+        let p = self.progress(id, st);
+        let channel_state_done = !p.unaligned || p.channel_uploaded.is_some();
+        if p.state_uploaded.is_some() && channel_state_done {
+            p.ack_sent = Some(now);
+            let at = now + self.rpc_latency();
+            self.queue.push(at, Event::Ack(st, id));
+        }
+    }
+
+    pub(super) fn ack_arrived(&mut self, st: usize, id: CheckpointId) {
+        let now = self.now;
+        let Some(barrier) = self.barrier_of(id) else { return };
+        let Some(p) = self.ckpt.as_ref().and_then(|rt| rt.progress.get(&id)).map(|v| v[st].clone()) else {
+            return;
+        };
+        let first = p.first_barrier_at.unwrap_or(barrier.trigger_timestamp);
+        let decided = p.decided_at.unwrap_or(first);
+        let sync_started = p.sync_started.unwrap_or(decided);
+        let sync_done = p.sync_done.unwrap_or(sync_started);
+        let sent = p.ack_sent.unwrap_or(now);
+        let s = &self.subtasks[st];
+        let breakdown = SubtaskBreakdown {
+            checkpoint_id: id,
+            subtask: st,
+            operator: s.op,
+            index: s.index,
+            trigger_timestamp: barrier.trigger_timestamp,
+            ack_timestamp: now,
+            end_to_end_ns: now - barrier.trigger_timestamp,
+            start_delay_ns: first - barrier.trigger_timestamp,
+            alignment_ns: decided - first,
+            snapshot_wait_ns: sync_started - decided,
+            sync_ns: sync_done - sync_started,
+            async_ns: sent - sync_done,
+            ack_transit_ns: now - sent,
+            reported_alignment_ns: if p.unaligned { p.reported_alignment } else { decided - first },
+            unaligned: p.unaligned,
+            state_size: p.state_size,
+            checkpointed_size: p.checkpointed_size,
+            processed_data: p.processed,
+            persisted_data: p.persisted,
+        };
+        let ack = SubtaskAck {
+            state_size: p.state_size,
+            checkpointed_size: p.checkpointed_size,
+            processed_data: p.processed,
+            persisted_data: p.persisted,
+            sync_duration: breakdown.sync_ns,
+            async_duration: breakdown.async_ns,
+            alignment_duration: breakdown.reported_alignment_ns,
+            start_delay: breakdown.start_delay_ns,
+            unaligned: p.unaligned,
+            metadata_bytes: 64,
+        };
+        let rt = self.runtime();
+        rt.breakdowns.push(breakdown);
+        rt.coordinator.acknowledge(now, id, st, ack);
+        self.drain_coordinator();
+    }
+
+    pub(super) fn decline_arrived(&mut self, st: usize, id: CheckpointId) {
+        let now = self.now;
+        let reason = self
+            .ckpt
+            .as_ref()
+            .and_then(|rt| rt.progress.get(&id))
+            .and_then(|v| v[st].decline)
+            .unwrap_or(CheckpointFailureReason::CheckpointDeclined);
+        self.runtime().coordinator.decline(now, id, st, reason);
+        self.drain_coordinator();
+    }
+
+    pub(super) fn metadata_written(&mut self, id: CheckpointId) {
+        let now = self.now;
+        self.runtime().coordinator.finalize_complete(now, id);
+        self.drain_coordinator();
+    }
+
+    /// A subtask learns that checkpoint `id` completed: its sink commits, and its
+    /// incremental uploads up to `id` become the base of the next ones.
+    pub(super) fn notify_complete(&mut self, st: usize, id: CheckpointId) {
+        self.subtasks[st].logic.commit(Some(id));
+        let rt = self.runtime();
+        rt.unconfirmed[st].retain(|(c, _)| *c > id);
+        rt.progress.retain(|c, _| *c > id || rt.coordinator.pending_checkpoints().contains(c));
+    }
+
+    /// A subtask finished; at the end of the job the coordinator shuts down.
+    pub(super) fn checkpointing_subtask_finished(&mut self, st: usize) {
+        let now = self.now;
+        if self.ckpt.is_none() {
+            return;
+        }
+        self.runtime().coordinator.subtask_finished(now, st);
+        if self.unfinished == 0 {
+            self.runtime().coordinator.shutdown(now, JobTermination::Finished);
+            self.drain_coordinator();
+        }
+    }
+
+    /// Output channel ids of a subtask, in edge order.
+    fn output_channels(&self, st: usize) -> Vec<ChannelId> {
+        self.subtasks[st].outputs.iter().flat_map(|o| o.channels.iter().copied()).collect()
+    }
+
+    /// Puts a channel with queued items back in its consumer's rotation.
+    fn make_available(&mut self, ch: ChannelId) {
+        let channel = &mut self.channels[ch];
+        if !channel.queue.is_empty() && !channel.enqueued_for_consumer {
+            channel.enqueued_for_consumer = true;
+            let consumer = channel.consumer;
+            self.subtasks[consumer].available.push_back(ch);
+            self.wake.push(consumer);
+        }
+    }
+
+    fn unlist_if_empty(&mut self, st: usize, ch: ChannelId) {
+        if self.channels[ch].queue.is_empty() && self.channels[ch].enqueued_for_consumer {
+            self.channels[ch].enqueued_for_consumer = false;
+            self.subtasks[st].available.retain(|&c| c != ch);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! How a scenario checkpoints: Flink's checkpointing keys, resolved, plus the cost
+//! model of snapshots and manual checkpoints or savepoints at given times.
+
+use crate::protocol::coordinator::{CoordinatorConfig, ExternalizedCheckpointRetention};
+use crate::protocol::{CheckpointingMode, SnapshotKind};
+use crate::sim::Nanos;
+use serde::Serialize;
+
+/// Which state backend keeps keyed state, and so what a checkpoint uploads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateBackend {
+    /// `hashmap`: every checkpoint uploads the full state.
+    HashMap,
+    /// `rocksdb`: with `incremental`, a checkpoint uploads only what changed since the
+    /// last completed one and refers to earlier files for the rest.
+    RocksDb { incremental: bool },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    ExactlyOnce,
+    AtLeastOnce,
+}
+
+/// A checkpoint or savepoint requested at a fixed virtual time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ManualTrigger {
+    pub at_ns: Nanos,
+    pub savepoint: bool,
+}
+
+/// Every checkpointing knob of a run, with Flink's defaults.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckpointSpec {
+    /// `execution.checkpointing.interval`; `None`: no periodic checkpoints.
+    pub interval_ns: Option<Nanos>,
+    /// `execution.checkpointing.mode`.
+    pub mode: Mode,
+    /// `execution.checkpointing.unaligned.enabled`.
+    pub unaligned: bool,
+    /// `execution.checkpointing.aligned-checkpoint-timeout` (0: unaligned at once).
+    pub aligned_checkpoint_timeout_ns: Nanos,
+    /// `execution.checkpointing.min-pause`.
+    pub min_pause_ns: Nanos,
+    /// `execution.checkpointing.max-concurrent-checkpoints`.
+    pub max_concurrent: u32,
+    /// `execution.checkpointing.timeout`.
+    pub timeout_ns: Nanos,
+    /// `execution.checkpointing.tolerable-failed-checkpoints`.
+    pub tolerable_failed: u32,
+    /// `state.checkpoints.num-retained`.
+    pub num_retained: u32,
+    /// `execution.checkpointing.externalized-checkpoint-retention`.
+    #[serde(serialize_with = "retention_name")]
+    pub retention: ExternalizedCheckpointRetention,
+    /// `state.backend.type` and `execution.checkpointing.incremental`.
+    pub backend: StateBackend,
+    /// CPU time of the synchronous phase per state entry it copies or flushes.
+    pub sync_cpu_per_entry_ns: Nanos,
+    /// CPU time of every synchronous phase, whatever the state.
+    pub sync_cpu_base_ns: Nanos,
+    /// Checkpoints and savepoints requested at fixed times (`checkpointing.triggers`).
+    pub triggers: Vec<ManualTrigger>,
+}
+
+impl Default for CheckpointSpec {
+    fn default() -> Self {
+        Self {
+            interval_ns: None,
+            mode: Mode::ExactlyOnce,
+            unaligned: false,
+            aligned_checkpoint_timeout_ns: 0,
+            min_pause_ns: 0,
+            max_concurrent: 1,
+            timeout_ns: 10 * 60 * 1_000_000_000,
+            tolerable_failed: 0,
+            num_retained: 1,
+            retention: ExternalizedCheckpointRetention::NoExternalizedCheckpoints,
+            backend: StateBackend::HashMap,
+            sync_cpu_per_entry_ns: 20,
+            sync_cpu_base_ns: 50_000,
+            triggers: Vec::new(),
+        }
+    }
+}
+
+impl CheckpointSpec {
+    /// Whether the run checkpoints at all.
+    pub fn enabled(&self) -> bool {
+        self.interval_ns.is_some() || !self.triggers.is_empty()
+    }
+
+    /// The protocol's mode: unaligned only counts under exactly-once, as in Flink.
+    pub fn protocol_mode(&self) -> CheckpointingMode {
+        match (self.mode, self.unaligned) {
+            (Mode::AtLeastOnce, _) => CheckpointingMode::AtLeastOnce,
+            (Mode::ExactlyOnce, true) => CheckpointingMode::ExactlyOnceUnaligned,
+            (Mode::ExactlyOnce, false) => CheckpointingMode::ExactlyOnceAligned,
+        }
+    }
+
+    /// The barrier handlers' alignment timeout: only positive timeouts switch.
+    pub fn alignment_timeout(&self) -> Option<Nanos> {
+        (self.aligned_checkpoint_timeout_ns > 0).then_some(self.aligned_checkpoint_timeout_ns)
+    }
+
+    pub fn coordinator_config(&self) -> CoordinatorConfig {
+        CoordinatorConfig {
+            interval: self.interval_ns,
+            min_pause: self.min_pause_ns,
+            max_concurrent_checkpoints: self.max_concurrent as usize,
+            timeout: self.timeout_ns,
+            tolerable_failed_checkpoints: self.tolerable_failed,
+            num_retained: self.num_retained as usize,
+            externalized_retention: self.retention,
+            mode: self.protocol_mode(),
+            ..CoordinatorConfig::default()
+        }
+    }
+
+    pub fn incremental(&self) -> bool {
+        matches!(self.backend, StateBackend::RocksDb { incremental: true })
+    }
+
+    pub fn kind_of(trigger: &ManualTrigger) -> SnapshotKind {
+        if trigger.savepoint { SnapshotKind::Savepoint } else { SnapshotKind::Checkpoint }
+    }
+}
+
+fn retention_name<S: serde::Serializer>(retention: &ExternalizedCheckpointRetention, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(retention.flink_name())
+}

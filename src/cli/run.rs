@@ -6,6 +6,7 @@ use super::{QUICKSTART, UsageError};
 use crate::check::Verdict;
 use crate::scenario::{self, Scenario, units::parse_duration};
 use crate::sim::time::{MILLISECOND, as_secs_f64, format_duration};
+use crate::stats::checkpoint::{CheckpointReport, PhaseSpread};
 use crate::stats::run::RunSummary;
 use clap::Args;
 use serde::Serialize;
@@ -108,6 +109,63 @@ fn percent(ratio: f64) -> String {
     format!("{:.1}%", ratio * 100.0)
 }
 
+fn ms(ns: u64) -> String {
+    format!("{:.1}", ns as f64 / 1e6)
+}
+
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1}G", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1}M", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1}K", b as f64 / 1024.0),
+        b => format!("{b}B"),
+    }
+}
+
+/// The checkpoint table: one line per checkpoint, phases as p50/max over subtasks.
+fn print_checkpoints(report: &CheckpointReport) {
+    println!();
+    println!(
+        "checkpoints: {} triggered, {} completed, {} failed, {} in progress",
+        report.triggered, report.completed, report.failed, report.in_progress
+    );
+    if report.checkpoints.is_empty() {
+        return;
+    }
+    println!(
+        "{:>4} {:<10} {:>9} {:>13} {:>13} {:>13} {:>13} {:>13} {:>8} {:>8} {:>8} {:>8}",
+        "id", "status", "e2e ms", "start delay", "alignment", "sync", "async", "snap. wait", "finalize", "state", "upload", "persist"
+    );
+    let pair = |p: &PhaseSpread| format!("{}/{}", ms(p.p50), ms(p.max));
+    for c in &report.checkpoints {
+        let status = match (c.status, c.is_savepoint) {
+            ("COMPLETED", true) => "SAVEPOINT".to_string(),
+            (status, _) => status.to_string(),
+        };
+        println!(
+            "{:>4} {:<10} {:>9} {:>13} {:>13} {:>13} {:>13} {:>13} {:>8} {:>8} {:>8} {:>8}{}",
+            c.id,
+            status,
+            c.end_to_end_duration.map_or("-".into(), ms),
+            pair(&c.start_delay),
+            pair(&c.alignment),
+            pair(&c.sync),
+            pair(&c.async_),
+            pair(&c.snapshot_wait),
+            c.finalize_duration.map_or("-".into(), ms),
+            size(c.state_size),
+            size(c.checkpointed_size),
+            size(c.persisted_data),
+            match (c.failure_message, c.unaligned_subtasks) {
+                (Some(reason), _) => format!("  {reason}"),
+                (None, 0) => String::new(),
+                (None, n) => format!("  unaligned at {n} subtasks"),
+            }
+        );
+    }
+    println!("(phases in ms as p50/max over subtasks; state = full size, upload = checkpointed size, persist = in-flight data)");
+}
+
 fn print_summary(s: &RunSummary, verdict: &Verdict, wall_s: f64) {
     let virtual_s = as_secs_f64(s.virtual_time_ns);
     println!(
@@ -191,6 +249,9 @@ fn print_summary(s: &RunSummary, verdict: &Verdict, wall_s: f64) {
                 a.kind, a.operator, a.key, a.window, a.expected, a.actual
             );
         }
+    }
+    if let Some(report) = &s.checkpoints {
+        print_checkpoints(report);
     }
     println!("trace digest {}", s.trace_digest);
 }

@@ -537,19 +537,23 @@ impl World {
     fn step(&mut self, st: usize) {
         loop {
             let s = &mut self.subtasks[st];
-            if s.finished || s.state != TaskState::Idle || s.full_outputs > 0 {
+            if s.finished || s.state != TaskState::Idle {
                 return;
             }
-            // A decided snapshot comes before any further input.
+            // Checkpoint work runs as mailbox actions, as in Flink: before any further
+            // input, and even while backpressure holds the input back.
             if let Some(id) = s.pending_snapshots.pop_front() {
                 self.start_sync(st, id);
                 return;
             }
+            if !s.source_triggers.is_empty() {
+                self.inject_source_barriers(st);
+                continue;
+            }
+            if s.full_outputs > 0 {
+                return;
+            }
             if s.source.is_some() {
-                if !s.source_triggers.is_empty() {
-                    self.inject_source_barriers(st);
-                    continue;
-                }
                 self.source_step(st);
                 return;
             }

@@ -166,6 +166,15 @@ mod tests {
     }
 
     #[test]
+    fn repeated_keys_are_found_at_their_second_occurrence() {
+        let index = PositionIndex::build("a: 1\nb:\n  c: 2\n  c: 3\n");
+        assert_eq!(index.duplicate("b.c"), Some(Position { line: 4, column: 3 }));
+        assert_eq!(index.duplicate("a"), None);
+        assert!(index.is_well_formed());
+        assert!(!PositionIndex::build("a: [\n").is_well_formed());
+    }
+
+    #[test]
     fn flow_style_is_indexed_too() {
         let index = PositionIndex::build("edges: [{from: a, to: b}]\n");
         assert_eq!(index.find("edges[0].to").line, 1);

@@ -23,6 +23,37 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub cluster: ClusterFile,
     pub job: JobFile,
+    /// The snapshot cost model and manual checkpoints or savepoints.
+    #[serde(default)]
+    pub checkpointing: CheckpointingFile,
+}
+
+/// What Flink has no configuration key for: the snapshot cost model, and
+/// checkpoints or savepoints requested at fixed times.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CheckpointingFile {
+    /// CPU time of the synchronous phase per state entry copied or flushed.
+    pub sync_cpu_per_entry: Option<Duration>,
+    /// CPU time of every synchronous phase.
+    pub sync_cpu_base: Option<Duration>,
+    #[serde(default)]
+    pub triggers: Vec<TriggerFile>,
+}
+
+/// A checkpoint or savepoint at a virtual time.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TriggerFile {
+    pub at: Duration,
+    pub kind: TriggerKind,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TriggerKind {
+    Checkpoint,
+    Savepoint,
 }
 
 /// Flink's configuration keys that the simulation honours.
@@ -51,6 +82,65 @@ pub struct FlinkConfig {
     pub auto_watermark_interval: Option<Duration>,
     #[serde(rename = "pipeline.max-parallelism")]
     pub max_parallelism: Option<u32>,
+
+    #[serde(rename = "execution.checkpointing.interval")]
+    pub checkpoint_interval: Option<Duration>,
+    #[serde(rename = "execution.checkpointing.mode")]
+    pub checkpointing_mode: Option<CheckpointingModeKey>,
+    #[serde(
+        rename = "execution.checkpointing.unaligned.enabled",
+        alias = "execution.checkpointing.unaligned"
+    )]
+    pub unaligned: Option<bool>,
+    #[serde(rename = "execution.checkpointing.aligned-checkpoint-timeout")]
+    pub aligned_checkpoint_timeout: Option<Duration>,
+    #[serde(rename = "execution.checkpointing.min-pause")]
+    pub min_pause: Option<Duration>,
+    #[serde(rename = "execution.checkpointing.max-concurrent-checkpoints")]
+    pub max_concurrent_checkpoints: Option<u32>,
+    #[serde(rename = "execution.checkpointing.timeout")]
+    pub checkpoint_timeout: Option<Duration>,
+    #[serde(rename = "execution.checkpointing.tolerable-failed-checkpoints")]
+    pub tolerable_failed_checkpoints: Option<u32>,
+    #[serde(
+        rename = "state.checkpoints.num-retained",
+        alias = "execution.checkpointing.num-retained"
+    )]
+    pub num_retained: Option<u32>,
+    #[serde(rename = "execution.checkpointing.externalized-checkpoint-retention")]
+    pub externalized_retention: Option<RetentionKey>,
+    #[serde(rename = "state.backend.type", alias = "state.backend")]
+    pub state_backend: Option<StateBackendKey>,
+    #[serde(rename = "execution.checkpointing.incremental", alias = "state.backend.incremental")]
+    pub incremental: Option<bool>,
+}
+
+/// `execution.checkpointing.mode`, spelled as Flink spells it.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointingModeKey {
+    #[serde(rename = "EXACTLY_ONCE", alias = "exactly_once")]
+    ExactlyOnce,
+    #[serde(rename = "AT_LEAST_ONCE", alias = "at_least_once")]
+    AtLeastOnce,
+}
+
+/// `execution.checkpointing.externalized-checkpoint-retention`.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum RetentionKey {
+    #[serde(rename = "DELETE_ON_CANCELLATION")]
+    DeleteOnCancellation,
+    #[serde(rename = "RETAIN_ON_CANCELLATION")]
+    RetainOnCancellation,
+    #[serde(rename = "NO_EXTERNALIZED_CHECKPOINTS")]
+    NoExternalizedCheckpoints,
+}
+
+/// `state.backend.type`.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StateBackendKey {
+    Hashmap,
+    Rocksdb,
 }
 
 /// `execution.buffer-timeout`: a duration, `0` to flush after every record, `-1` for

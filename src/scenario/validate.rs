@@ -58,11 +58,11 @@ fn parse_named(text: &str, file: &str, default_name: &str) -> Result<Scenario, S
 fn syntax_error(file: &str, error: &serde_yaml::Error, positions: &PositionIndex) -> ScenarioError {
     let (mut line, mut column) = error.location().map(|l| (l.line(), l.column())).unwrap_or((1, 1));
     let text = error.to_string();
-    // serde_yaml writes "path: message at line L column C".
-    let text = match text.rfind(" at line ") {
-        Some(cut) => text[..cut].to_string(),
-        None => text,
-    };
+    // serde_yaml writes "path: message at line L column C", and a YAML syntax error as
+    // "problem at line L column C, context at line L2 column C2". Drop the place that
+    // the error carries anyway; keep the context's, which is where the trouble began
+    // (an unclosed quote, say).
+    let text = text.replacen(&format!(" at line {line} column {column}"), "", 1);
     let (mut path, mut message) = match text.split_once(": ") {
         Some((p, m)) if !p.contains(' ') && !p.is_empty() => (p.to_string(), m.to_string()),
         _ => (String::new(), text.clone()),
@@ -94,11 +94,17 @@ fn syntax_error(file: &str, error: &serde_yaml::Error, positions: &PositionIndex
                 None => format!("unknown value `{word}`; expected one of {}", candidates.join(", ")),
             };
         }
-    } else if let Some(field) = message.strip_prefix("missing field `").and_then(|r| r.strip_suffix('`')) {
+    } else if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|r| r.strip_suffix('`'))
+    {
         // serde places this at the mapping that lacks the field; name the field itself.
         path = join(&path, field);
         message = format!("missing required field `{field}`");
-    } else if let Some(field) = message.strip_prefix("duplicate field `").and_then(|r| r.strip_suffix('`')) {
+    } else if let Some(field) = message
+        .strip_prefix("duplicate field `")
+        .and_then(|r| r.strip_suffix('`'))
+    {
         path = join(&path, field);
         if let Some(second) = positions.duplicate(&path) {
             (line, column) = (second.line, second.column);
@@ -113,6 +119,8 @@ fn syntax_error(file: &str, error: &serde_yaml::Error, positions: &PositionIndex
             "f64" => Some("a number".to_string()),
             "a sequence" => Some("a list".to_string()),
             e if e.starts_with("struct ") => Some("a mapping of fields".to_string()),
+            // What serde_yaml expects when a list or mapping is given for a named value.
+            "a YAML tag starting with '!'" => Some("a single value, not a list or mapping".to_string()),
             _ => None,
         };
         if let Some(plain) = plain {
@@ -230,7 +238,7 @@ impl Checker<'_> {
             max_parallelism: 0,
             operators,
             edges,
-            checkpointing: super::checkpointing::CheckpointSpec::default(),
+            checkpointing: self.checkpointing(&raw)?,
         };
         self.graph(&scenario)?;
         self.record_sizes(&raw, &mut scenario);
@@ -376,10 +384,11 @@ impl Checker<'_> {
                             ),
                         ));
                     }
-                    // Flink's default slot sharing: subtask i of every operator shares slot i,
-                    // and slots fill one TaskManager after another.
+                    // Flink's default slot sharing: subtask i of every operator shares slot i;
+                    // slots spread over the TaskManagers in turn, as with
+                    // `cluster.evenly-spread-out-slots: true`.
                     (0..parallelism)
-                        .map(|s| (s / u64::from(cluster.slots_per_taskmanager)) as u32)
+                        .map(|s| (s % u64::from(cluster.taskmanagers)) as u32)
                         .collect()
                 }
             };
@@ -717,6 +726,84 @@ impl Checker<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Flink's checkpointing keys and the `checkpointing:` section.
+    fn checkpointing(&self, raw: &ScenarioFile) -> Checked<super::checkpointing::CheckpointSpec> {
+        use super::checkpointing::{CheckpointSpec, ManualTrigger, Mode, StateBackend};
+        use crate::protocol::coordinator::ExternalizedCheckpointRetention as Retention;
+        let cfg = &raw.config;
+        let defaults = CheckpointSpec::default();
+        let key = |k: &str| format!("config.{k}");
+        if let Some(interval) = cfg.checkpoint_interval
+            && interval.0 < MILLISECOND
+        {
+            return Err(self.error(
+                key("execution.checkpointing.interval"),
+                "must be at least 1ms (Flink's minimum is 10ms)",
+            ));
+        }
+        if cfg.max_concurrent_checkpoints == Some(0) {
+            return Err(self.error(
+                key("execution.checkpointing.max-concurrent-checkpoints"),
+                "must be at least 1",
+            ));
+        }
+        if cfg.num_retained == Some(0) {
+            return Err(self.error(key("state.checkpoints.num-retained"), "must be at least 1"));
+        }
+        if cfg.checkpoint_timeout.is_some_and(|t| t.0 == 0) {
+            return Err(self.error(key("execution.checkpointing.timeout"), "must be greater than 0"));
+        }
+        let backend = match (cfg.state_backend, cfg.incremental) {
+            (Some(StateBackendKey::Rocksdb), incremental) => StateBackend::RocksDb {
+                incremental: incremental.unwrap_or(false),
+            },
+            (_, Some(true)) => {
+                return Err(self.error(
+                    key("execution.checkpointing.incremental"),
+                    "incremental checkpoints need `state.backend.type: rocksdb`",
+                ));
+            }
+            _ => StateBackend::HashMap,
+        };
+        let ck = &raw.checkpointing;
+        let mut triggers: Vec<ManualTrigger> = Vec::new();
+        for (i, t) in ck.triggers.iter().enumerate() {
+            if t.at.0 == 0 || t.at.0 > raw.duration.0 {
+                return Err(self.error(
+                    format!("checkpointing.triggers[{i}].at"),
+                    "must lie within the scenario's duration",
+                ));
+            }
+            triggers.push(ManualTrigger {
+                at_ns: t.at.0,
+                savepoint: t.kind == TriggerKind::Savepoint,
+            });
+        }
+        Ok(CheckpointSpec {
+            interval_ns: cfg.checkpoint_interval.map(|d| d.0),
+            mode: match cfg.checkpointing_mode {
+                Some(CheckpointingModeKey::AtLeastOnce) => Mode::AtLeastOnce,
+                _ => Mode::ExactlyOnce,
+            },
+            unaligned: cfg.unaligned.unwrap_or(false),
+            aligned_checkpoint_timeout_ns: cfg.aligned_checkpoint_timeout.map_or(0, |d| d.0),
+            min_pause_ns: cfg.min_pause.map_or(defaults.min_pause_ns, |d| d.0),
+            max_concurrent: cfg.max_concurrent_checkpoints.unwrap_or(defaults.max_concurrent),
+            timeout_ns: cfg.checkpoint_timeout.map_or(defaults.timeout_ns, |d| d.0),
+            tolerable_failed: cfg.tolerable_failed_checkpoints.unwrap_or(defaults.tolerable_failed),
+            num_retained: cfg.num_retained.unwrap_or(defaults.num_retained),
+            retention: match cfg.externalized_retention {
+                Some(RetentionKey::DeleteOnCancellation) => Retention::DeleteOnCancellation,
+                Some(RetentionKey::RetainOnCancellation) => Retention::RetainOnCancellation,
+                _ => Retention::NoExternalizedCheckpoints,
+            },
+            backend,
+            sync_cpu_per_entry_ns: ck.sync_cpu_per_entry.map_or(defaults.sync_cpu_per_entry_ns, |d| d.0),
+            sync_cpu_base_ns: ck.sync_cpu_base.map_or(defaults.sync_cpu_base_ns, |d| d.0),
+            triggers,
+        })
     }
 
     /// Record sizes: as set, or the first input's, and 100 bytes at a source.

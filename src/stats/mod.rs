@@ -1,4 +1,5 @@
 //! Statistics of a run, in the vocabulary Flink users already read.
 
+pub mod checkpoint;
 pub mod histogram;
 pub mod run;

@@ -63,6 +63,8 @@ pub struct RunSummary {
     pub operators: Vec<OperatorSummary>,
     pub subtasks: Vec<SubtaskSummary>,
     pub samples: Vec<Sample>,
+    /// Present when the scenario checkpoints.
+    pub checkpoints: Option<super::checkpoint::CheckpointReport>,
 }
 
 impl RunSummary {
@@ -128,6 +130,7 @@ impl RunSummary {
             operators,
             subtasks,
             samples: world.samples.clone(),
+            checkpoints: super::checkpoint::CheckpointReport::from_world(world),
         }
     }
 

@@ -585,13 +585,17 @@ impl World {
         rt.progress.retain(|c, _| *c > id || rt.coordinator.pending_checkpoints().contains(c));
     }
 
-    /// A subtask finished; at the end of the job the coordinator shuts down.
+    /// A subtask finished. Once every source has, no new checkpoint is triggered
+    /// (there is no input left to cut); at the end of the job the coordinator shuts down.
     pub(super) fn checkpointing_subtask_finished(&mut self, st: usize) {
         let now = self.now;
         if self.ckpt.is_none() {
             return;
         }
         self.runtime().coordinator.subtask_finished(now, st);
+        if self.subtasks.iter().all(|s| s.source.is_none() || s.finished) {
+            self.runtime().coordinator.stop_periodic_triggers();
+        }
         if self.unfinished == 0 {
             self.runtime().coordinator.shutdown(now, JobTermination::Finished);
             self.drain_coordinator();

@@ -187,6 +187,13 @@ impl CheckpointCoordinator {
         };
     }
 
+    /// The job's input ended: no further periodic checkpoints, while the pending ones
+    /// may still complete (their barriers are already on their way).
+    pub fn stop_periodic_triggers(&mut self) {
+        self.scheduler = PeriodicScheduler::Stopped;
+        self.decider.drop_periodic();
+    }
+
     /// Stops periodic checkpoints and aborts everything pending or queued with
     /// `CHECKPOINT_COORDINATOR_SUSPEND` (Flink does this when the job leaves RUNNING,
     /// e.g. on failover).

@@ -115,6 +115,11 @@ impl RequestDecider {
         Choice::Execute(head)
     }
 
+    /// Forgets queued periodic requests; user requests stay.
+    pub(super) fn drop_periodic(&mut self) {
+        self.queue.retain(|_, request| !request.periodic);
+    }
+
     /// Empties the queue, for suspension and shutdown.
     pub(super) fn drain(&mut self) -> Vec<TriggerRequest> {
         std::mem::take(&mut self.queue).into_values().collect()

@@ -1,0 +1,126 @@
+//! Checkpoint statistics of a run, in the field names of Flink's REST API
+//! (`/jobs/:jobid/checkpoints`), with each subtask's time cut into phases.
+
+use crate::model::world::SubtaskBreakdown;
+use crate::model::World;
+use crate::sim::Nanos;
+use serde::Serialize;
+
+/// Percentile of a set of durations (nearest rank); 0 when empty.
+fn percentile(values: &mut [Nanos], q: f64) -> Nanos {
+    if values.is_empty() {
+        return 0;
+    }
+    values.sort_unstable();
+    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    values[rank - 1]
+}
+
+/// The p50 and maximum of one phase over a checkpoint's subtasks.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct PhaseSpread {
+    pub p50: Nanos,
+    pub max: Nanos,
+}
+
+fn spread(parts: &[&SubtaskBreakdown], phase: impl Fn(&SubtaskBreakdown) -> Nanos) -> PhaseSpread {
+    let mut values: Vec<Nanos> = parts.iter().map(|b| phase(b)).collect();
+    PhaseSpread { p50: percentile(&mut values, 0.5), max: values.iter().copied().max().unwrap_or(0) }
+}
+
+/// One checkpoint, as Flink's REST API reports it, plus its phase spreads.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckpointSummary {
+    pub id: u64,
+    /// IN_PROGRESS, COMPLETED or FAILED.
+    pub status: &'static str,
+    pub is_savepoint: bool,
+    pub trigger_timestamp: Nanos,
+    pub latest_ack_timestamp: Option<Nanos>,
+    pub end_to_end_duration: Option<Nanos>,
+    pub state_size: u64,
+    pub checkpointed_size: u64,
+    pub processed_data: u64,
+    pub persisted_data: u64,
+    pub num_subtasks: usize,
+    pub num_acknowledged_subtasks: usize,
+    /// All acknowledged to metadata written: the coordinator's finalization.
+    pub finalize_duration: Option<Nanos>,
+    pub failure_message: Option<&'static str>,
+    pub unaligned_subtasks: usize,
+    pub start_delay: PhaseSpread,
+    pub alignment: PhaseSpread,
+    pub snapshot_wait: PhaseSpread,
+    pub sync: PhaseSpread,
+    #[serde(rename = "async")]
+    pub async_: PhaseSpread,
+    pub ack_transit: PhaseSpread,
+    /// Flink's alignment duration (for unaligned checkpoints, until the last barrier).
+    pub reported_alignment: PhaseSpread,
+}
+
+/// Everything about a run's checkpoints.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CheckpointReport {
+    pub triggered: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub in_progress: u64,
+    pub checkpoints: Vec<CheckpointSummary>,
+    /// Every acknowledged subtask part, in acknowledgement order.
+    pub subtasks: Vec<SubtaskBreakdown>,
+    /// Periodic triggers the coordinator skipped, with Flink's reason.
+    pub dropped_triggers: Vec<(Nanos, &'static str)>,
+    /// Times the coordinator asked for a failover (tolerable failures exceeded).
+    pub failover_requests: Vec<(Nanos, u64, &'static str)>,
+}
+
+impl CheckpointReport {
+    pub fn from_world(world: &World) -> Option<Self> {
+        let rt = world.ckpt.as_ref()?;
+        let counts = rt.coordinator.counts();
+        let checkpoints = rt
+            .coordinator
+            .history()
+            .iter()
+            .map(|c| {
+                let parts: Vec<&SubtaskBreakdown> =
+                    rt.breakdowns.iter().filter(|b| b.checkpoint_id == c.checkpoint_id).collect();
+                CheckpointSummary {
+                    id: c.checkpoint_id,
+                    status: c.status.flink_name(),
+                    is_savepoint: c.is_savepoint,
+                    trigger_timestamp: c.trigger_timestamp,
+                    latest_ack_timestamp: c.latest_ack_timestamp,
+                    end_to_end_duration: c.end_to_end_duration,
+                    state_size: c.state_size,
+                    checkpointed_size: c.checkpointed_size,
+                    processed_data: c.processed_data,
+                    persisted_data: c.persisted_data,
+                    num_subtasks: c.num_subtasks,
+                    num_acknowledged_subtasks: c.num_acknowledged_subtasks,
+                    finalize_duration: c.finalize_duration,
+                    failure_message: c.failure_message(),
+                    unaligned_subtasks: parts.iter().filter(|b| b.unaligned).count(),
+                    start_delay: spread(&parts, |b| b.start_delay_ns),
+                    alignment: spread(&parts, |b| b.alignment_ns),
+                    snapshot_wait: spread(&parts, |b| b.snapshot_wait_ns),
+                    sync: spread(&parts, |b| b.sync_ns),
+                    async_: spread(&parts, |b| b.async_ns),
+                    ack_transit: spread(&parts, |b| b.ack_transit_ns),
+                    reported_alignment: spread(&parts, |b| b.reported_alignment_ns),
+                }
+            })
+            .collect();
+        Some(CheckpointReport {
+            triggered: counts.triggered,
+            completed: counts.completed,
+            failed: counts.failed,
+            in_progress: counts.in_progress,
+            checkpoints,
+            subtasks: rt.breakdowns.clone(),
+            dropped_triggers: rt.dropped_triggers.iter().map(|(t, r)| (*t, r.flink_name())).collect(),
+            failover_requests: rt.failover_requests.iter().map(|(t, id, r)| (*t, *id, r.flink_name())).collect(),
+        })
+    }
+}

@@ -2,13 +2,15 @@
 //! virtual time, source → keyBy → aggregate → sink. Throughput is reported in
 //! record-steps (records × operators they pass through) per second of wall time.
 //!
+//! Two runs of the same job, measured in the same process: checkpoints off (the
+//! baseline) and an aligned checkpoint every second with two-phase-commit sinks.
 //! `CKPTSIM_BENCH_SECONDS` shortens the virtual run for a quick look.
 
-use ckptsim::scenario::load_file;
+use ckptsim::scenario::{Scenario, load_file};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;
 
-fn bench(c: &mut Criterion) {
+fn bench_64() -> Scenario {
     let mut scenario =
         load_file(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/bench-64.yaml").as_ref()).expect("bench-64 loads");
     if let Some(seconds) = std::env::var("CKPTSIM_BENCH_SECONDS")
@@ -17,16 +19,26 @@ fn bench(c: &mut Criterion) {
     {
         scenario.duration_ns = seconds * 1_000_000_000;
     }
-    let records = scenario.duration_ns / 1_000_000_000 * 1_000_000;
-    let operators = scenario.operators.len() as u64;
+    scenario
+}
+
+fn bench(c: &mut Criterion) {
+    let off = bench_64();
+    let mut every_second = off.clone();
+    every_second.checkpointing.interval_ns = Some(1_000_000_000);
+    let records = off.duration_ns / 1_000_000_000 * 1_000_000;
+    let operators = off.operators.len() as u64;
     let mut group = c.benchmark_group("bench-64");
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(1))
         .warm_up_time(Duration::from_millis(1));
     group.throughput(Throughput::Elements(records * operators));
-    group.bench_function("simulate (record-steps)", |b| {
-        b.iter(|| ckptsim::run::simulate(scenario.clone(), |_| {}).digest.value())
+    group.bench_function("checkpoints off", |b| {
+        b.iter(|| ckptsim::run::simulate(off.clone(), |_| {}).digest.value())
+    });
+    group.bench_function("checkpoint every 1s", |b| {
+        b.iter(|| ckptsim::run::simulate(every_second.clone(), |_| {}).digest.value())
     });
     group.finish();
 }

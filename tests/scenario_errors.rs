@@ -731,6 +731,18 @@ fn sizes_that_cannot_fit_in_memory() {
         "cluster.taskmanagers",
         &["TaskManager count 200000 is too large", "at most 100000"],
     );
+    // One slot per request is allocated when the run starts.
+    expect(
+        &edit(
+            BASE,
+            "  taskmanagers: 2\n",
+            "  taskmanagers: 2\n  checkpoint-storage:\n    max-concurrent-requests: 4000000000\n",
+        ),
+        7,
+        Some(30),
+        "cluster.checkpoint-storage.max-concurrent-requests",
+        &["request count 4000000000 is too large", "at most 10000"],
+    );
     // 3000 × 3000 channels on the hash edge.
     let wide = edit(
         &BASE.replace("parallelism: 2", "parallelism: 3000"),
@@ -963,6 +975,20 @@ fn every_shipped_scenario_validates() {
     for file in files {
         ckptsim::scenario::load_file(&file).unwrap_or_else(|e| panic!("{e}"));
     }
+}
+
+#[test]
+fn the_example_in_the_reference_validates() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/scenario-reference.md"))
+        .expect("docs/scenario-reference.md exists");
+    let example = doc
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the reference has a yaml example");
+    let scenario = parse_str(example, "example.yaml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(scenario.name, "example");
+    assert_eq!(scenario.operators.len(), 7);
 }
 
 /// A fresh directory for files the CLI reads.

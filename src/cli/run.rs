@@ -134,7 +134,18 @@ fn print_checkpoints(report: &CheckpointReport) {
     }
     println!(
         "{:>4} {:<10} {:>9} {:>13} {:>13} {:>13} {:>13} {:>13} {:>8} {:>8} {:>8} {:>8}",
-        "id", "status", "e2e ms", "start delay", "alignment", "sync", "async", "snap. wait", "finalize", "state", "upload", "persist"
+        "id",
+        "status",
+        "e2e ms",
+        "start delay",
+        "alignment",
+        "sync",
+        "async",
+        "snap. wait",
+        "finalize",
+        "state",
+        "upload",
+        "persist"
     );
     let pair = |p: &PhaseSpread| format!("{}/{}", ms(p.p50), ms(p.max));
     for c in &report.checkpoints {
@@ -163,7 +174,9 @@ fn print_checkpoints(report: &CheckpointReport) {
             }
         );
     }
-    println!("(phases in ms as p50/max over subtasks; state = full size, upload = checkpointed size, persist = in-flight data)");
+    println!(
+        "(phases in ms as p50/max over subtasks; state = full size, upload = checkpointed size, persist = in-flight data)"
+    );
 }
 
 fn print_summary(s: &RunSummary, verdict: &Verdict, wall_s: f64) {

@@ -20,7 +20,10 @@ pub enum Item {
     Watermark(u64),
     EndOfPartition,
     /// A checkpoint barrier; `priority` when sent unaligned, overtaking queued data.
-    Barrier { id: u64, priority: bool },
+    Barrier {
+        id: u64,
+        priority: bool,
+    },
     /// Flink's CancelCheckpointMarker: checkpoint `id` was aborted upstream.
     Cancel(u64),
 }

@@ -183,7 +183,10 @@ impl DenseKeyedState {
 
     /// Starts tracking changed keys, for incremental snapshots.
     pub fn track_changes(&mut self) {
-        self.changed = Some(ChangeSet { bits: vec![0; self.values.len().div_ceil(64)], count: 0 });
+        self.changed = Some(ChangeSet {
+            bits: vec![0; self.values.len().div_ceil(64)],
+            count: 0,
+        });
     }
 
     /// How many keys changed since the last call, forgetting them; every live key
@@ -351,7 +354,11 @@ impl OperatorLogic {
                     return Some(end);
                 }
             }
-            OperatorLogic::Sink { mode, table, transactions } => match transactions {
+            OperatorLogic::Sink {
+                mode,
+                table,
+                transactions,
+            } => match transactions {
                 Some(t) => t.open.push(*record),
                 None => table.apply(*mode, record),
             },
@@ -408,7 +415,10 @@ impl OperatorLogic {
 
     /// Pre-commits the open transaction for checkpoint `id` (at its barrier).
     pub fn precommit(&mut self, id: u64) {
-        if let OperatorLogic::Sink { transactions: Some(t), .. } = self {
+        if let OperatorLogic::Sink {
+            transactions: Some(t), ..
+        } = self
+        {
             let open = std::mem::take(&mut t.open);
             t.precommitted.push((id, open));
         }
@@ -417,7 +427,12 @@ impl OperatorLogic {
     /// Commits every pre-committed transaction up to checkpoint `id`; with `None`,
     /// everything including the open transaction (the end of input).
     pub fn commit(&mut self, id: Option<u64>) {
-        if let OperatorLogic::Sink { mode, table, transactions: Some(t) } = self {
+        if let OperatorLogic::Sink {
+            mode,
+            table,
+            transactions: Some(t),
+        } = self
+        {
             let upto = id.unwrap_or(u64::MAX);
             let ready = t.precommitted.iter().take_while(|(c, _)| *c <= upto).count();
             let mut batches: Vec<Vec<Record>> = t.precommitted.drain(..ready).map(|(_, r)| r).collect();
@@ -461,7 +476,9 @@ impl OperatorLogic {
             // window end + key + count + sum
             OperatorLogic::Window { windows, .. } => windows.values().map(|w| w.len() as u64).sum::<u64>() * 32,
             // a handle per pending transaction
-            OperatorLogic::Sink { transactions: Some(t), .. } => 64 * (t.precommitted.len() as u64 + 1),
+            OperatorLogic::Sink {
+                transactions: Some(t), ..
+            } => 64 * (t.precommitted.len() as u64 + 1),
             _ => 0,
         }
     }

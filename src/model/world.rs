@@ -11,12 +11,12 @@ mod checkpointing;
 pub use checkpointing::{CheckpointRuntime, SubtaskBreakdown};
 
 use super::channel::{Channel, ChannelId, Gate, Item};
-use super::storage::CheckpointStorage;
-use crate::protocol::barrier::BarrierHandler;
 use super::operator::{DenseKeyedState, KeySlots, OperatorLogic, SinkMode};
 use super::record::Record;
 use super::source::{KeySampler, PartitionLog};
+use super::storage::CheckpointStorage;
 use super::taskmanager::{Cpu, Disk, Link, TaskManager};
+use crate::protocol::barrier::BarrierHandler;
 use crate::scenario::{OperatorLogicSpec, Partitioning, Scenario, TimeCharacteristic};
 use crate::sim::{EventQueue, Nanos, TraceDigest};
 use crate::stats::histogram::Histogram;
@@ -569,7 +569,10 @@ impl World {
             }
             s.available.pop_front();
             let channel = &mut self.channels[ch];
-            let item = channel.queue.pop_front().expect("an available channel has a queued item");
+            let item = channel
+                .queue
+                .pop_front()
+                .expect("an available channel has a queued item");
             if channel.queue.is_empty() {
                 channel.enqueued_for_consumer = false;
             } else {

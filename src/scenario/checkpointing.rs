@@ -125,7 +125,11 @@ impl CheckpointSpec {
     }
 
     pub fn kind_of(trigger: &ManualTrigger) -> SnapshotKind {
-        if trigger.savepoint { SnapshotKind::Savepoint } else { SnapshotKind::Checkpoint }
+        if trigger.savepoint {
+            SnapshotKind::Savepoint
+        } else {
+            SnapshotKind::Checkpoint
+        }
     }
 }
 

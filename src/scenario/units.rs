@@ -36,8 +36,17 @@ pub fn parse_duration(text: &str) -> Result<Nanos, String> {
             ));
         }
     };
-    scale_number(number, scale).ok_or_else(|| format!("duration `{text}` is too long"))
+    match scale_number(number, scale) {
+        Some(ns) if ns <= MAX_DURATION => Ok(ns),
+        _ => Err(format!(
+            "duration `{text}` is too long: at most 30 days of virtual time"
+        )),
+    }
 }
+
+/// The longest duration a scenario may name: 30 days, far below where sums of
+/// nanosecond timestamps could overflow.
+pub const MAX_DURATION: Nanos = 30 * 86_400_000_000_000;
 
 /// Parses `32kb`, `1 mb`, `4g`, `100b`; a bare number is bytes. k = 1024, as in Flink.
 pub fn parse_bytes(text: &str) -> Result<u64, String> {

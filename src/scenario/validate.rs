@@ -19,6 +19,9 @@ pub const MAX_PARTITIONS: u64 = 1_000_000;
 pub const MAX_TASKMANAGERS: u64 = 100_000;
 /// Records per second a source may append: keeps per-record timing in integer nanoseconds.
 pub const MAX_RATE: f64 = 1e9;
+/// Most concurrent requests to checkpoint storage: the model keeps one slot per request
+/// and scans them for every upload.
+pub const MAX_STORAGE_REQUESTS: u64 = 10_000;
 
 /// Reads and validates a scenario file.
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
@@ -222,6 +225,12 @@ impl Checker<'_> {
         self.positive(
             "cluster.checkpoint-storage.max-concurrent-requests",
             u64::from(cluster.checkpoint_storage.max_concurrent_requests),
+        )?;
+        self.at_most(
+            "cluster.checkpoint-storage.max-concurrent-requests",
+            "request count",
+            u64::from(cluster.checkpoint_storage.max_concurrent_requests),
+            MAX_STORAGE_REQUESTS,
         )?;
 
         let default_parallelism = u64::from(cfg.default_parallelism.unwrap_or(1));
@@ -529,7 +538,6 @@ impl Checker<'_> {
                         if !(exponent.is_finite() && exponent > 0.0 && exponent <= 10.0) {
                             return Err(self.error(format!("{kp}.exponent"), "must be above 0 and at most 10"));
                         }
-                        self.at_most(&format!("{kp}.count"), "zipf key count", k.count, 10_000_000)?;
                         KeySpec::Zipf {
                             count: k.count,
                             exponent,

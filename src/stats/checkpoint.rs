@@ -1,8 +1,8 @@
 //! Checkpoint statistics of a run, in the field names of Flink's REST API
 //! (`/jobs/:jobid/checkpoints`), with each subtask's time cut into phases.
 
-use crate::model::world::SubtaskBreakdown;
 use crate::model::World;
+use crate::model::world::SubtaskBreakdown;
 use crate::sim::Nanos;
 use serde::Serialize;
 
@@ -25,7 +25,10 @@ pub struct PhaseSpread {
 
 fn spread(parts: &[&SubtaskBreakdown], phase: impl Fn(&SubtaskBreakdown) -> Nanos) -> PhaseSpread {
     let mut values: Vec<Nanos> = parts.iter().map(|b| phase(b)).collect();
-    PhaseSpread { p50: percentile(&mut values, 0.5), max: values.iter().copied().max().unwrap_or(0) }
+    PhaseSpread {
+        p50: percentile(&mut values, 0.5),
+        max: values.iter().copied().max().unwrap_or(0),
+    }
 }
 
 /// One checkpoint, as Flink's REST API reports it, plus its phase spreads.
@@ -84,8 +87,11 @@ impl CheckpointReport {
             .history()
             .iter()
             .map(|c| {
-                let parts: Vec<&SubtaskBreakdown> =
-                    rt.breakdowns.iter().filter(|b| b.checkpoint_id == c.checkpoint_id).collect();
+                let parts: Vec<&SubtaskBreakdown> = rt
+                    .breakdowns
+                    .iter()
+                    .filter(|b| b.checkpoint_id == c.checkpoint_id)
+                    .collect();
                 CheckpointSummary {
                     id: c.checkpoint_id,
                     status: c.status.flink_name(),
@@ -120,7 +126,11 @@ impl CheckpointReport {
             checkpoints,
             subtasks: rt.breakdowns.clone(),
             dropped_triggers: rt.dropped_triggers.iter().map(|(t, r)| (*t, r.flink_name())).collect(),
-            failover_requests: rt.failover_requests.iter().map(|(t, id, r)| (*t, *id, r.flink_name())).collect(),
+            failover_requests: rt
+                .failover_requests
+                .iter()
+                .map(|(t, id, r)| (*t, *id, r.flink_name()))
+                .collect(),
         })
     }
 }

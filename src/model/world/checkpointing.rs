@@ -20,7 +20,7 @@ use super::{Event, Item, World};
 use crate::model::channel::ChannelId;
 use crate::model::taskmanager::DiskWrite;
 use crate::protocol::barrier::{Action, BarrierHandler, SnapshotTrigger};
-use crate::protocol::coordinator::{CheckpointCoordinator, CoordinatorAction, SubtaskAck, JobTermination};
+use crate::protocol::coordinator::{CheckpointCoordinator, CoordinatorAction, JobTermination, SubtaskAck};
 use crate::protocol::{Barrier, CheckpointFailureReason, CheckpointId, SnapshotKind};
 use crate::sim::Nanos;
 use serde::Serialize;
@@ -154,7 +154,11 @@ impl World {
 
     fn progress(&mut self, id: CheckpointId, st: usize) -> &mut Progress {
         let n = self.subtasks.len();
-        &mut self.runtime().progress.entry(id).or_insert_with(|| vec![Progress::default(); n])[st]
+        &mut self
+            .runtime()
+            .progress
+            .entry(id)
+            .or_insert_with(|| vec![Progress::default(); n])[st]
     }
 
     /// Data received on a channel being persisted joins the checkpoint's channel state.
@@ -195,8 +199,9 @@ impl World {
                 CoordinatorAction::TriggerCheckpoint { barrier, .. } => {
                     let id = barrier.checkpoint_id;
                     self.runtime().barriers.insert(id, barrier);
-                    let sources: Vec<usize> =
-                        (0..self.subtasks.len()).filter(|&s| self.subtasks[s].source.is_some()).collect();
+                    let sources: Vec<usize> = (0..self.subtasks.len())
+                        .filter(|&s| self.subtasks[s].source.is_some())
+                        .collect();
                     if sources.iter().all(|&s| self.subtasks[s].finished) {
                         // Nothing left to inject a barrier into: the input has ended.
                         let reason = CheckpointFailureReason::CheckpointDeclinedTaskNotReady;
@@ -274,10 +279,7 @@ impl World {
     /// Carries out what a subtask's barrier handler asked for, then arms its timer.
     pub(super) fn drain_barrier_actions(&mut self, st: usize) {
         let now = self.now;
-        loop {
-            let Some(action) = self.subtasks[st].barriers.as_mut().and_then(|h| h.poll_action()) else {
-                break;
-            };
+        while let Some(action) = self.subtasks[st].barriers.as_mut().and_then(|h| h.poll_action()) {
             match action {
                 Action::BlockChannel { .. } => {}
                 Action::UnblockChannel { channel } => {
@@ -317,7 +319,11 @@ impl World {
                     let ch = self.subtasks[st].inputs[channel];
                     self.channels[ch].persisting = None;
                 }
-                Action::AllBarriersReceived { checkpoint_id, alignment_duration, .. } => {
+                Action::AllBarriersReceived {
+                    checkpoint_id,
+                    alignment_duration,
+                    ..
+                } => {
                     let p = self.progress(checkpoint_id, st);
                     p.all_barriers_at = Some(now);
                     p.reported_alignment = alignment_duration;
@@ -388,7 +394,13 @@ impl World {
                 persisted += channel
                     .backlog
                     .iter()
-                    .map(|i| if let Item::Data(r) = i { r.len() as u64 * channel.record_size } else { 0 })
+                    .map(|i| {
+                        if let Item::Data(r) = i {
+                            r.len() as u64 * channel.record_size
+                        } else {
+                            0
+                        }
+                    })
                     .sum::<u64>();
                 self.enqueue_front(ch, Item::Barrier { id, priority: true });
             }
@@ -410,7 +422,7 @@ impl World {
         let state_size = s.logic.state_bytes() + s.source.as_ref().map_or(0, |r| 16 * r.partitions.len() as u64);
         let entries = s.logic.state_entries() as u64;
         let changed = s.logic.take_changed_entries() as u64;
-        let entry_bytes = if entries > 0 { s.logic.state_bytes() / entries } else { 0 };
+        let entry_bytes = s.logic.state_bytes().checked_div(entries).unwrap_or(0);
         // A full snapshot copies every entry; an incremental one flushes what changed.
         let touched = if incremental { changed } else { entries };
         let cost = base + touched * per_entry;
@@ -450,7 +462,11 @@ impl World {
 
     pub(super) fn disk_done(&mut self, st: usize, id: CheckpointId) {
         let now = self.now;
-        let bytes = self.ckpt.as_ref().and_then(|rt| rt.progress.get(&id)).map_or(0, |p| p[st].checkpointed_size);
+        let bytes = self
+            .ckpt
+            .as_ref()
+            .and_then(|rt| rt.progress.get(&id))
+            .map_or(0, |p| p[st].checkpointed_size);
         let tm = self.subtasks[st].tm;
         self.taskmanagers[tm].disk.delete(bytes);
         if !self.runtime().progress.contains_key(&id) {
@@ -510,7 +526,12 @@ impl World {
     pub(super) fn ack_arrived(&mut self, st: usize, id: CheckpointId) {
         let now = self.now;
         let Some(barrier) = self.barrier_of(id) else { return };
-        let Some(p) = self.ckpt.as_ref().and_then(|rt| rt.progress.get(&id)).map(|v| v[st].clone()) else {
+        let Some(p) = self
+            .ckpt
+            .as_ref()
+            .and_then(|rt| rt.progress.get(&id))
+            .map(|v| v[st].clone())
+        else {
             return;
         };
         let first = p.first_barrier_at.unwrap_or(barrier.trigger_timestamp);
@@ -533,7 +554,11 @@ impl World {
             sync_ns: sync_done - sync_started,
             async_ns: sent - sync_done,
             ack_transit_ns: now - sent,
-            reported_alignment_ns: if p.unaligned { p.reported_alignment } else { decided - first },
+            reported_alignment_ns: if p.unaligned {
+                p.reported_alignment
+            } else {
+                decided - first
+            },
             unaligned: p.unaligned,
             state_size: p.state_size,
             checkpointed_size: p.checkpointed_size,
@@ -582,7 +607,8 @@ impl World {
         self.subtasks[st].logic.commit(Some(id));
         let rt = self.runtime();
         rt.unconfirmed[st].retain(|(c, _)| *c > id);
-        rt.progress.retain(|c, _| *c > id || rt.coordinator.pending_checkpoints().contains(c));
+        rt.progress
+            .retain(|c, _| *c > id || rt.coordinator.pending_checkpoints().contains(c));
     }
 
     /// A subtask finished. Once every source has, no new checkpoint is triggered
@@ -604,7 +630,11 @@ impl World {
 
     /// Output channel ids of a subtask, in edge order.
     fn output_channels(&self, st: usize) -> Vec<ChannelId> {
-        self.subtasks[st].outputs.iter().flat_map(|o| o.channels.iter().copied()).collect()
+        self.subtasks[st]
+            .outputs
+            .iter()
+            .flat_map(|o| o.channels.iter().copied())
+            .collect()
     }
 
     /// Puts a channel with queued items back in its consumer's rotation.

@@ -331,15 +331,7 @@ impl OperatorLogic {
                     out.push(*record);
                 }
             }
-            OperatorLogic::Aggregate { state } => {
-                let acc = state.get_mut(record.key);
-                acc.count += 1;
-                acc.sum += record.value;
-                let mut r = *record;
-                r.count = acc.count;
-                r.value = acc.sum;
-                out.push(r);
-            }
+            OperatorLogic::Aggregate { state } => out.push(aggregate(state, record)),
             OperatorLogic::Window { size, time, windows } => {
                 let t = match time {
                     TimeCharacteristic::Event => record.time,
@@ -370,9 +362,25 @@ impl OperatorLogic {
     pub fn process_batch(&mut self, now: Nanos, batch: &[Record], out: &mut Vec<Record>, timers: &mut Vec<Nanos>) {
         // Keyed state is large and touched at random: ask for each record's entry
         // ahead of use so that the memory accesses overlap.
+        // The hot kinds get their own loops, without a dispatch per record.
         match self {
-            OperatorLogic::Aggregate { state } => batch.iter().for_each(|r| state.prefetch(r.key)),
-            OperatorLogic::Sink { table, .. } => batch.iter().for_each(|r| table.prefetch(r.key)),
+            OperatorLogic::Aggregate { state } => {
+                batch.iter().for_each(|r| state.prefetch(r.key));
+                out.reserve(batch.len());
+                out.extend(batch.iter().map(|record| aggregate(state, record)));
+                return;
+            }
+            OperatorLogic::Sink {
+                table,
+                mode,
+                transactions: None,
+            } => {
+                batch.iter().for_each(|r| table.prefetch(r.key));
+                for record in batch {
+                    table.apply(*mode, record);
+                }
+                return;
+            }
             _ => {}
         }
         for record in batch {
@@ -490,6 +498,19 @@ impl OperatorLogic {
             OperatorLogic::Window { windows, .. } => windows.values().map(|w| w.len()).sum(),
             _ => 0,
         }
+    }
+}
+
+/// The running aggregate: the key's updated count and sum, as the record it emits.
+#[inline]
+fn aggregate(state: &mut DenseKeyedState, record: &Record) -> Record {
+    let acc = state.get_mut(record.key);
+    acc.count += 1;
+    acc.sum += record.value;
+    Record {
+        count: acc.count,
+        value: acc.sum,
+        ..*record
     }
 }
 

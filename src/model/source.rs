@@ -189,13 +189,19 @@ impl PartitionLog {
 
     /// The record at `offset`.
     pub fn record_at(&mut self, offset: u64) -> Record {
+        let t = self.append_time(offset);
+        self.record_appended_at(offset, t)
+    }
+
+    /// The record at `offset`, whose append time the caller already knows.
+    #[inline]
+    fn record_appended_at(&mut self, offset: u64, t: Nanos) -> Record {
         if offset != self.rng_offset {
             self.rng.set_word_pos(u128::from(offset) * WORDS_PER_RECORD);
             self.rng_offset = offset;
         }
         let (a, b) = (self.rng.next_u64(), self.rng.next_u64());
         self.rng_offset += 1;
-        let t = self.append_time(offset);
         // Draw a picks the key (and, for hot keys, whether it is hot); b's high half
         // picks which hot key, its low half the value.
         Record {
@@ -209,9 +215,27 @@ impl PartitionLog {
     /// Reads up to `max` records appended by `now`, appending them to `out`.
     pub fn read(&mut self, now: Nanos, max: u64, out: &mut Vec<Record>) -> u64 {
         let until = self.available_at(now).min(self.next_offset + max);
+        // Append times step by partitions × 1e9 / rate: keep quotient and remainder
+        // instead of dividing for every record.
+        let rate = u128::from(self.rate_per_s);
+        let first = u128::from(self.next_offset) * u128::from(self.partitions) + u128::from(self.partition);
+        let (mut time, mut rest) = (
+            (first * 1_000_000_000 / rate) as u64,
+            (first * 1_000_000_000 % rate) as u64,
+        );
+        let step = u128::from(self.partitions) * 1_000_000_000;
+        let (step_time, step_rest) = ((step / rate) as u64, (step % rate) as u64);
+        out.reserve((until.saturating_sub(self.next_offset)) as usize);
         for offset in self.next_offset..until {
-            let record = self.record_at(offset);
+            debug_assert_eq!(time, self.append_time(offset));
+            let record = self.record_appended_at(offset, time);
             out.push(record);
+            time += step_time;
+            rest += step_rest;
+            if rest >= self.rate_per_s {
+                time += 1;
+                rest -= self.rate_per_s;
+            }
         }
         debug_assert!(out.last().is_none_or(|r| r.time <= now));
         let n = until.saturating_sub(self.next_offset);

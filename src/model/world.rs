@@ -394,12 +394,11 @@ impl World {
         for edge in &s.edges {
             let (from, to) = (&s.operators[edge.from], &s.operators[edge.to]);
             let first_gate = gates.len();
-            for c in 0..to.parallelism {
+            for _ in 0..to.parallelism {
                 gates.push(Gate {
                     floating_free: net.floating_buffers_per_gate,
                     waiting: VecDeque::new(),
                 });
-                let _ = c;
             }
             for p in 0..from.parallelism {
                 let producer = first_subtask[edge.from] + p as usize;
@@ -618,7 +617,6 @@ impl World {
             self.pool.push(batch);
             return;
         }
-        let watermark_due = self.emit_watermarks && now >= reader.next_watermark_at;
         let mut read = 0;
         let n = reader.partitions.len();
         for k in 0..n {
@@ -630,31 +628,13 @@ impl World {
         }
         reader.next_partition = (reader.next_partition + 1) % n.max(1);
         let exhausted = reader.partitions.iter().all(|p| p.is_exhausted());
-        if watermark_due {
-            // Nothing later can be older than the next unread record of any partition.
-            let watermark = reader
-                .partitions
-                .iter()
-                .filter(|p| !p.is_exhausted())
-                .map(|p| p.append_time(p.next_offset).saturating_sub(1))
-                .min()
-                .unwrap_or(Nanos::MAX);
-            reader.next_watermark_at = now + self.scenario.watermark_interval_ns;
-            if watermark > reader.last_watermark && !(exhausted && read == 0) {
-                reader.last_watermark = watermark;
-                if read == 0 {
-                    self.broadcast(st, || Item::Watermark(watermark));
-                } else {
-                    // Emitted after this batch's records: its records are older.
-                    let _ = watermark;
-                }
-            }
-        }
         if read > 0 {
             self.start_batch(st, batch, None);
             return;
         }
         self.pool.push(batch);
+        // Idle: the records read so far are all out, so a watermark may follow them.
+        self.emit_source_watermark(st);
         let reader = self.subtasks[st].source.as_mut().expect("source");
         if exhausted {
             self.end_of_input(st);
@@ -759,25 +739,24 @@ impl World {
         if self.scenario.network.buffer_timeout_ns == Some(0) {
             self.flush_all(st);
         }
-        // A source's next batch waits for the watermark that follows this one.
-        if self.emit_watermarks {
-            self.source_watermark_after_batch(st);
-        }
+        // A source's watermark follows the records of the batch just emitted.
+        self.emit_source_watermark(st);
         self.wake.push(st);
     }
 
-    fn source_watermark_after_batch(&mut self, st: usize) {
+    /// Emits a source's periodic watermark if one is due: the next unread record of
+    /// every partition is later, so no record after it can be late. Called only when
+    /// every record read so far has been emitted.
+    fn emit_source_watermark(&mut self, st: usize) {
         let now = self.now;
+        let interval = self.scenario.watermark_interval_ns;
         let Some(reader) = self.subtasks[st].source.as_mut() else {
             return;
         };
-        if now
-            < reader
-                .next_watermark_at
-                .saturating_sub(self.scenario.watermark_interval_ns)
-        {
+        if !self.emit_watermarks || now < reader.next_watermark_at {
             return;
         }
+        reader.next_watermark_at = now + interval;
         let watermark = reader
             .partitions
             .iter()

@@ -35,16 +35,23 @@ pub struct SubtaskBreakdown {
     pub index: u32,
     pub trigger_timestamp: Nanos,
     pub ack_timestamp: Nanos,
+    #[serde(rename = "end_to_end_duration_ns")]
     pub end_to_end_ns: Nanos,
     pub start_delay_ns: Nanos,
+    /// Blocking alignment: first barrier to the snapshot decision.
+    #[serde(rename = "alignment_duration_ns")]
     pub alignment_ns: Nanos,
     pub snapshot_wait_ns: Nanos,
+    #[serde(rename = "sync_duration_ns")]
     pub sync_ns: Nanos,
+    #[serde(rename = "async_duration_ns")]
     pub async_ns: Nanos,
     pub ack_transit_ns: Nanos,
     /// Flink's alignment duration: for an unaligned checkpoint, until the last
     /// barrier arrived (overlapping the other phases, so not part of the sum).
+    #[serde(rename = "flink_alignment_duration_ns")]
     pub reported_alignment_ns: Nanos,
+    #[serde(rename = "unaligned_checkpoint")]
     pub unaligned: bool,
     pub state_size: u64,
     pub checkpointed_size: u64,

@@ -1,0 +1,321 @@
+//! Checkpoints in the shipped scenarios: each subtask's phases add up, and the
+//! protocol's knobs (aligned or unaligned, incremental state, storage speed and
+//! timeout, min-pause and max-concurrent) show the effects a Flink user expects.
+
+mod common;
+
+use ckptsim::model::world::SubtaskBreakdown;
+use ckptsim::run::Outcome;
+use ckptsim::scenario::Scenario;
+use ckptsim::sim::Nanos;
+use ckptsim::sim::time::{MILLISECOND, SECOND};
+use ckptsim::stats::checkpoint::{CheckpointReport, CheckpointSummary};
+use std::path::Path;
+
+fn scenario_path(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name)
+}
+
+fn scenario_text(name: &str) -> String {
+    std::fs::read_to_string(scenario_path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn run(scenario: Scenario) -> Outcome {
+    let name = scenario.name.clone();
+    let outcome = ckptsim::run::run(scenario);
+    assert!(outcome.verdict.held, "{name}: {:?}", outcome.verdict.anomalies);
+    outcome
+}
+
+fn run_file(name: &str) -> Outcome {
+    run(common::load(&scenario_path(name)))
+}
+
+fn report(outcome: &Outcome) -> &CheckpointReport {
+    outcome.summary.checkpoints.as_ref().expect("the scenario checkpoints")
+}
+
+fn completed(report: &CheckpointReport) -> Vec<&CheckpointSummary> {
+    report.checkpoints.iter().filter(|c| c.status == "COMPLETED").collect()
+}
+
+/// When a checkpoint completed or failed: its trigger plus its end-to-end duration.
+fn end_of(c: &CheckpointSummary) -> Nanos {
+    c.trigger_timestamp + c.end_to_end_duration.expect("a finished checkpoint has a duration")
+}
+
+fn parts_of(report: &CheckpointReport, id: u64) -> impl Iterator<Item = &SubtaskBreakdown> {
+    report.subtasks.iter().filter(move |b| b.checkpoint_id == id)
+}
+
+fn median(mut values: Vec<Nanos>) -> Nanos {
+    assert!(!values.is_empty(), "no values to take the median of");
+    values.sort_unstable();
+    values[values.len() / 2]
+}
+
+fn ms(n: Nanos) -> f64 {
+    n as f64 / MILLISECOND as f64
+}
+
+// Pins: in every shipped checkpointing scenario each subtask's phases sum to its
+// end-to-end duration to the nanosecond, exactly-once holds with two-phase-commit
+// sinks, and completed checkpoints complete in increasing id order.
+#[test]
+fn every_checkpointing_scenario_accounts_for_each_nanosecond() {
+    let mut checked = 0;
+    for path in common::shipped_scenarios() {
+        let mut scenario = common::load(&path);
+        if !scenario.checkpointing.enabled() {
+            continue;
+        }
+        // Long enough for several checkpoints, short enough for a test build; keep
+        // the manual triggers, which must lie within the duration.
+        let last_trigger = scenario
+            .checkpointing
+            .triggers
+            .iter()
+            .map(|t| t.at_ns)
+            .max()
+            .unwrap_or(0);
+        scenario.duration_ns = scenario.duration_ns.min((3 * SECOND).max(last_trigger + SECOND));
+        let name = path.display().to_string();
+        let outcome = run(scenario);
+        let report = report(&outcome);
+        assert!(
+            !report.subtasks.is_empty(),
+            "{name}: no subtask acknowledged a checkpoint"
+        );
+        for b in &report.subtasks {
+            let sum: Nanos = b.phases().iter().map(|(_, d)| d).sum();
+            assert_eq!(
+                sum,
+                b.end_to_end_ns,
+                "{name}: checkpoint {} subtask {} phases {:?}",
+                b.checkpoint_id,
+                b.subtask,
+                b.phases()
+            );
+            assert_eq!(
+                b.ack_timestamp - b.trigger_timestamp,
+                b.end_to_end_ns,
+                "{name}: checkpoint {} subtask {}",
+                b.checkpoint_id,
+                b.subtask
+            );
+        }
+        let mut done = completed(report);
+        assert!(!done.is_empty(), "{name}: no checkpoint completed");
+        for c in &done {
+            // Every subtask acknowledged a completed checkpoint, once.
+            assert_eq!(
+                parts_of(report, c.id).count(),
+                c.num_subtasks,
+                "{name}: checkpoint {}",
+                c.id
+            );
+            assert_eq!(
+                c.num_acknowledged_subtasks, c.num_subtasks,
+                "{name}: checkpoint {}",
+                c.id
+            );
+        }
+        done.sort_by_key(|c| (end_of(c), c.id));
+        let ids: Vec<u64> = done.iter().map(|c| c.id).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{name}: completion order {ids:?}");
+        checked += 1;
+    }
+    assert!(checked >= 6, "only {checked} shipped scenarios checkpoint");
+}
+
+/// Per completed checkpoint, the slowest subtask's start delay plus alignment.
+fn barrier_waits(report: &CheckpointReport) -> Vec<Nanos> {
+    completed(report)
+        .iter()
+        .map(|c| {
+            parts_of(report, c.id)
+                .map(|b| b.start_delay_ns + b.alignment_ns)
+                .max()
+                .unwrap_or(0)
+        })
+        .collect()
+}
+
+// Pins: an aligned barrier queues behind the backlog of a backpressured subtask, so
+// the time until every subtask has aligned grows by orders of magnitude.
+#[test]
+fn aligned_barriers_wait_behind_the_backlog() {
+    let text = scenario_text("backpressure-aligned.yaml");
+    let skew = "      cpu-skew:\n        - {subtask: 1, cpu-per-record: 200us}\n";
+    assert!(text.contains(skew), "the scenario's slow subtask moved");
+    let backpressured = run(common::parse(&text));
+    let free = run(common::parse(&text.replace(skew, "")));
+    let slow = median(barrier_waits(report(&backpressured)));
+    let fast = median(barrier_waits(report(&free)));
+    assert!(
+        slow > 10 * fast && slow > 500 * MILLISECOND,
+        "start delay + alignment: {:.1} ms backpressured, {:.1} ms without",
+        ms(slow),
+        ms(fast)
+    );
+}
+
+// Pins: unaligned barriers overtake the backlog: no alignment to speak of, the
+// backlog persisted as channel state, and checkpoints far shorter than aligned ones.
+#[test]
+fn unaligned_checkpoints_overtake_the_backlog() {
+    let unaligned = run_file("backpressure-unaligned.yaml");
+    let aligned = run_file("backpressure-aligned.yaml");
+    let u = report(&unaligned);
+    let longest_alignment = u.subtasks.iter().map(|b| b.alignment_ns).max().unwrap_or(0);
+    assert!(
+        longest_alignment < 5 * MILLISECOND,
+        "alignment up to {:.2} ms",
+        ms(longest_alignment)
+    );
+    let done = completed(u);
+    assert!(done.len() >= 5, "{} unaligned checkpoints completed", done.len());
+    for c in &done {
+        assert!(c.persisted_data > 0, "checkpoint {} persisted no in-flight data", c.id);
+        assert!(c.unaligned_subtasks > 0, "checkpoint {} was aligned everywhere", c.id);
+    }
+    let e2e = |r: &CheckpointReport| median(completed(r).iter().map(|c| c.end_to_end_duration.unwrap()).collect());
+    let (fast, slow) = (e2e(u), e2e(report(&aligned)));
+    assert!(
+        5 * fast < slow,
+        "median end-to-end: {:.1} ms unaligned, {:.1} ms aligned",
+        ms(fast),
+        ms(slow)
+    );
+    // Aligned checkpoints persist nothing in flight.
+    assert!(completed(report(&aligned)).iter().all(|c| c.persisted_data == 0));
+}
+
+// Pins: once state has built up, an incremental checkpoint uploads a fraction of
+// the state, where a full one uploads all of it; both hold the same state.
+#[test]
+fn incremental_checkpoints_upload_less_once_state_is_stable() {
+    let incremental = run_file("incremental.yaml");
+    let full = run_file("full-state.yaml");
+    let (inc, fs) = (report(&incremental), report(&full));
+    let later: Vec<&CheckpointSummary> = completed(inc).into_iter().filter(|c| c.id >= 5).collect();
+    assert!(later.len() >= 5, "{} later incremental checkpoints", later.len());
+    for c in &later {
+        let f = fs
+            .checkpoints
+            .iter()
+            .find(|f| f.id == c.id && f.status == "COMPLETED")
+            .unwrap_or_else(|| panic!("full-state checkpoint {} did not complete", c.id));
+        let (a, b) = (c.state_size as f64, f.state_size as f64);
+        assert!((a - b).abs() / b < 0.05, "checkpoint {}: state {a} vs {b}", c.id);
+        assert_eq!(
+            f.checkpointed_size, f.state_size,
+            "a full checkpoint uploads its whole state"
+        );
+        assert!(
+            3 * c.checkpointed_size < f.checkpointed_size,
+            "checkpoint {}: incremental uploaded {} B, full {} B",
+            c.id,
+            c.checkpointed_size,
+            f.checkpointed_size
+        );
+        assert!(
+            2 * c.checkpointed_size < c.state_size,
+            "checkpoint {}: uploaded {} B of {} B",
+            c.id,
+            c.checkpointed_size,
+            c.state_size
+        );
+    }
+    // The first incremental checkpoint has no base to refer to: it uploads everything.
+    let first = &completed(inc)[0];
+    assert_eq!(first.checkpointed_size, first.state_size);
+}
+
+// Pins: storage too slow for the timeout expires some checkpoints while earlier,
+// smaller ones complete, and tolerated failures do not fail the job.
+#[test]
+fn slow_storage_expires_some_checkpoints() {
+    let outcome = run_file("slow-storage.yaml");
+    let timeout = outcome.world.scenario.checkpointing.timeout_ns;
+    let r = report(&outcome);
+    let expired: Vec<&CheckpointSummary> = r
+        .checkpoints
+        .iter()
+        .filter(|c| c.status == "FAILED" && c.failure_message == Some("CHECKPOINT_EXPIRED"))
+        .collect();
+    assert!(!expired.is_empty(), "no checkpoint expired: {:?}", r.checkpoints);
+    assert!(!completed(r).is_empty(), "no checkpoint completed");
+    for c in &expired {
+        assert_eq!(
+            c.end_to_end_duration,
+            Some(timeout),
+            "checkpoint {} expired off time",
+            c.id
+        );
+        assert!(c.num_acknowledged_subtasks < c.num_subtasks);
+    }
+    assert!(r.failover_requests.is_empty(), "{:?}", r.failover_requests);
+}
+
+// Pins: a periodic checkpoint never triggers sooner than min-pause after the last
+// completion, no more than max-concurrent periodic checkpoints run at once (and
+// that many do), and the requested savepoint is reported as one.
+#[test]
+fn min_pause_and_max_concurrent_pace_checkpoints() {
+    let outcome = run_file("min-pause.yaml");
+    let spec = &outcome.world.scenario.checkpointing;
+    let (min_pause, max_concurrent) = (spec.min_pause_ns, spec.max_concurrent as usize);
+    assert!(min_pause > 0 && max_concurrent == 2);
+    let r = report(&outcome);
+    let periodic: Vec<&CheckpointSummary> = r.checkpoints.iter().filter(|c| !c.is_savepoint).collect();
+    assert!(periodic.len() >= 10, "{} periodic checkpoints", periodic.len());
+    for c in &periodic {
+        let last_completion = completed(r)
+            .iter()
+            .map(|d| end_of(d))
+            .filter(|&t| t <= c.trigger_timestamp)
+            .max();
+        if let Some(last) = last_completion {
+            assert!(
+                c.trigger_timestamp - last >= min_pause,
+                "checkpoint {} triggered {:.1} ms after a completion",
+                c.id,
+                ms(c.trigger_timestamp - last)
+            );
+        }
+    }
+    let most_overlapping = periodic
+        .iter()
+        .map(|c| {
+            let t = c.trigger_timestamp;
+            periodic
+                .iter()
+                .filter(|o| o.trigger_timestamp <= t && t < end_of(o))
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    assert_eq!(most_overlapping, max_concurrent, "most periodic checkpoints at once");
+    assert!(
+        r.dropped_triggers
+            .iter()
+            .any(|(_, why)| *why == "MINIMUM_TIME_BETWEEN_CHECKPOINTS")
+    );
+    let savepoints: Vec<&CheckpointSummary> = r.checkpoints.iter().filter(|c| c.is_savepoint).collect();
+    assert_eq!(savepoints.len(), 1, "{savepoints:?}");
+    assert_eq!(savepoints[0].status, "COMPLETED");
+    assert_eq!(savepoints[0].trigger_timestamp, spec.triggers[0].at_ns);
+}
+
+// Pins: a run with checkpoints, savepoints and concurrent uploads is deterministic:
+// same digest and the same checkpoint statistics twice.
+#[test]
+fn checkpointing_runs_are_deterministic() {
+    for name in ["min-pause.yaml", "backpressure-unaligned.yaml"] {
+        let a = run_file(name);
+        let b = run_file(name);
+        assert_eq!(a.summary.trace_digest, b.summary.trace_digest, "{name}");
+        assert_eq!(format!("{:?}", report(&a)), format!("{:?}", report(&b)), "{name}");
+    }
+}

@@ -58,9 +58,7 @@ fn ms(n: Nanos) -> f64 {
     n as f64 / MILLISECOND as f64
 }
 
-// Pins: in every shipped checkpointing scenario each subtask's phases sum to its
-// end-to-end duration to the nanosecond, exactly-once holds with two-phase-commit
-// sinks, and completed checkpoints complete in increasing id order.
+// Pins: every shipped checkpointing scenario: phases sum to end-to-end exactly, exactly-once holds, ids complete in order.
 #[test]
 fn every_checkpointing_scenario_accounts_for_each_nanosecond() {
     let mut checked = 0;
@@ -141,8 +139,7 @@ fn barrier_waits(report: &CheckpointReport) -> Vec<Nanos> {
         .collect()
 }
 
-// Pins: an aligned barrier queues behind the backlog of a backpressured subtask, so
-// the time until every subtask has aligned grows by orders of magnitude.
+// Pins: under backpressure an aligned barrier waits behind the backlog: start delay + alignment grow manyfold.
 #[test]
 fn aligned_barriers_wait_behind_the_backlog() {
     let text = scenario_text("backpressure-aligned.yaml");
@@ -160,8 +157,7 @@ fn aligned_barriers_wait_behind_the_backlog() {
     );
 }
 
-// Pins: unaligned barriers overtake the backlog: no alignment to speak of, the
-// backlog persisted as channel state, and checkpoints far shorter than aligned ones.
+// Pins: unaligned barriers overtake the backlog: ~no alignment, backlog persisted, far shorter than aligned.
 #[test]
 fn unaligned_checkpoints_overtake_the_backlog() {
     let unaligned = run_file("backpressure-unaligned.yaml");
@@ -191,8 +187,7 @@ fn unaligned_checkpoints_overtake_the_backlog() {
     assert!(completed(report(&aligned)).iter().all(|c| c.persisted_data == 0));
 }
 
-// Pins: once state has built up, an incremental checkpoint uploads a fraction of
-// the state, where a full one uploads all of it; both hold the same state.
+// Pins: with state built up, incremental checkpoints upload a fraction of the state full ones upload whole.
 #[test]
 fn incremental_checkpoints_upload_less_once_state_is_stable() {
     let incremental = run_file("incremental.yaml");
@@ -232,8 +227,7 @@ fn incremental_checkpoints_upload_less_once_state_is_stable() {
     assert_eq!(first.checkpointed_size, first.state_size);
 }
 
-// Pins: storage too slow for the timeout expires some checkpoints while earlier,
-// smaller ones complete, and tolerated failures do not fail the job.
+// Pins: slow storage expires some checkpoints at the timeout (CHECKPOINT_EXPIRED) while others complete.
 #[test]
 fn slow_storage_expires_some_checkpoints() {
     let outcome = run_file("slow-storage.yaml");
@@ -258,9 +252,7 @@ fn slow_storage_expires_some_checkpoints() {
     assert!(r.failover_requests.is_empty(), "{:?}", r.failover_requests);
 }
 
-// Pins: a periodic checkpoint never triggers sooner than min-pause after the last
-// completion, no more than max-concurrent periodic checkpoints run at once (and
-// that many do), and the requested savepoint is reported as one.
+// Pins: periodic triggers keep min-pause after completions, at most max-concurrent overlap, the savepoint shows.
 #[test]
 fn min_pause_and_max_concurrent_pace_checkpoints() {
     let outcome = run_file("min-pause.yaml");
@@ -308,8 +300,7 @@ fn min_pause_and_max_concurrent_pace_checkpoints() {
     assert_eq!(savepoints[0].trigger_timestamp, spec.triggers[0].at_ns);
 }
 
-// Pins: a run with checkpoints, savepoints and concurrent uploads is deterministic:
-// same digest and the same checkpoint statistics twice.
+// Pins: runs with checkpoints and a savepoint are deterministic: same digest, same checkpoint statistics.
 #[test]
 fn checkpointing_runs_are_deterministic() {
     for name in ["min-pause.yaml", "backpressure-unaligned.yaml"] {
@@ -318,4 +309,69 @@ fn checkpointing_runs_are_deterministic() {
         assert_eq!(a.summary.trace_digest, b.summary.trace_digest, "{name}");
         assert_eq!(format!("{:?}", report(&a)), format!("{:?}", report(&b)), "{name}");
     }
+}
+
+// Pins: after a checkpoint failed, late barriers take no snapshot for it and none of its uploads stays stored.
+#[test]
+#[ignore = "model bug: subtasks still snapshot, upload and ack a checkpoint after it expired; those uploads are never discarded"]
+fn an_expired_checkpoint_takes_no_late_snapshots() {
+    let interval = "  execution.checkpointing.interval: 1s\n";
+    let text = scenario_text("backpressure-aligned.yaml");
+    assert!(text.contains(interval), "the scenario's interval moved");
+    let text = text.replace(
+        interval,
+        "  execution.checkpointing.interval: 1s\n  execution.checkpointing.timeout: 500ms\n  \
+         execution.checkpointing.tolerable-failed-checkpoints: 100\n",
+    );
+    let outcome = run(common::parse(&text));
+    let r = report(&outcome);
+    let expired: Vec<&CheckpointSummary> = r
+        .checkpoints
+        .iter()
+        .filter(|c| c.failure_message == Some("CHECKPOINT_EXPIRED"))
+        .collect();
+    assert!(!expired.is_empty(), "no checkpoint expired");
+    for c in &expired {
+        let late: Vec<(usize, Nanos)> = parts_of(r, c.id)
+            .filter(|b| b.ack_timestamp > end_of(c))
+            .map(|b| (b.subtask, b.ack_timestamp))
+            .collect();
+        assert!(
+            late.is_empty(),
+            "checkpoint {} expired at {} ns, yet (subtask, ack at) {late:?} snapshotted and acknowledged it",
+            c.id,
+            end_of(c)
+        );
+    }
+    // No checkpoint completed and none is retained once the job finished: storage is empty.
+    assert_eq!(
+        outcome.world.storage.bytes_stored, 0,
+        "bytes left in checkpoint storage"
+    );
+}
+
+// Pins: a savepoint is self-contained: under incremental checkpoints it still uploads the whole state.
+#[test]
+#[ignore = "model bug: with RocksDB incremental checkpoints a savepoint uploads only the entries changed since the last checkpoint"]
+fn a_savepoint_uploads_the_full_state_under_incremental_checkpoints() {
+    let cost = "  sync-cpu-per-entry: 1us\n";
+    let text = scenario_text("incremental.yaml");
+    assert!(text.contains(cost), "the scenario's checkpointing section moved");
+    let text = text.replace(
+        cost,
+        "  sync-cpu-per-entry: 1us\n  triggers: [{at: 8500ms, kind: savepoint}]\n",
+    );
+    let outcome = run(common::parse(&text));
+    let r = report(&outcome);
+    let savepoint = r
+        .checkpoints
+        .iter()
+        .find(|c| c.is_savepoint)
+        .expect("the savepoint ran");
+    assert_eq!(savepoint.status, "COMPLETED");
+    assert_eq!(
+        savepoint.checkpointed_size, savepoint.state_size,
+        "savepoint {} uploaded {} B of {} B",
+        savepoint.id, savepoint.checkpointed_size, savepoint.state_size
+    );
 }

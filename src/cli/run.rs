@@ -177,6 +177,17 @@ fn print_checkpoints(report: &CheckpointReport) {
     println!(
         "(phases in ms as p50/max over subtasks; state = full size, upload = checkpointed size, persist = in-flight data)"
     );
+    if let Some((at, id, reason)) = report.failover_requests.first() {
+        println!(
+            "the coordinator asked for a failover {} time(s), first at {} after checkpoint {id} failed ({reason}): \
+             execution.checkpointing.tolerable-failed-checkpoints was exceeded",
+            report.failover_requests.len(),
+            format_duration(*at)
+        );
+    }
+    if let Some((_, reason)) = report.dropped_triggers.first() {
+        println!("{} periodic trigger(s) skipped ({reason}, ...)", report.dropped_triggers.len());
+    }
 }
 
 fn print_summary(s: &RunSummary, verdict: &Verdict, wall_s: f64) {

@@ -87,10 +87,12 @@ impl CheckpointReport {
             .history()
             .iter()
             .map(|c| {
+                // Only the parts the coordinator accepted, as Flink's REST API shows
+                // them: an acknowledgement that arrives after the checkpoint failed is not.
                 let parts: Vec<&SubtaskBreakdown> = rt
                     .breakdowns
                     .iter()
-                    .filter(|b| b.checkpoint_id == c.checkpoint_id)
+                    .filter(|b| b.checkpoint_id == c.checkpoint_id && c.subtasks.contains_key(&b.subtask))
                     .collect();
                 CheckpointSummary {
                     id: c.checkpoint_id,

@@ -313,7 +313,7 @@ fn checkpointing_runs_are_deterministic() {
 
 // Pins: after a checkpoint failed, late barriers take no snapshot for it and none of its uploads stays stored.
 #[test]
-#[ignore = "model bug: subtasks still snapshot, upload and ack a checkpoint after it expired; those uploads are never discarded"]
+
 fn an_expired_checkpoint_takes_no_late_snapshots() {
     let interval = "  execution.checkpointing.interval: 1s\n";
     let text = scenario_text("backpressure-aligned.yaml");
@@ -352,7 +352,7 @@ fn an_expired_checkpoint_takes_no_late_snapshots() {
 
 // Pins: a savepoint is self-contained: under incremental checkpoints it still uploads the whole state.
 #[test]
-#[ignore = "model bug: with RocksDB incremental checkpoints a savepoint uploads only the entries changed since the last checkpoint"]
+
 fn a_savepoint_uploads_the_full_state_under_incremental_checkpoints() {
     let cost = "  sync-cpu-per-entry: 1us\n";
     let text = scenario_text("incremental.yaml");

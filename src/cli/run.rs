@@ -186,7 +186,10 @@ fn print_checkpoints(report: &CheckpointReport) {
         );
     }
     if let Some((_, reason)) = report.dropped_triggers.first() {
-        println!("{} periodic trigger(s) skipped ({reason}, ...)", report.dropped_triggers.len());
+        println!(
+            "{} periodic trigger(s) skipped ({reason}, ...)",
+            report.dropped_triggers.len()
+        );
     }
 }
 

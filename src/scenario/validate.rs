@@ -757,6 +757,15 @@ impl Checker<'_> {
                 "must be at least 1",
             ));
         }
+        if cfg.unaligned == Some(true)
+            && cfg.max_concurrent_checkpoints.is_some_and(|m| m > 1)
+            && cfg.checkpointing_mode != Some(CheckpointingModeKey::AtLeastOnce)
+        {
+            return Err(self.error(
+                key("execution.checkpointing.max-concurrent-checkpoints"),
+                "unaligned checkpoints need max-concurrent-checkpoints 1, as in Flink",
+            ));
+        }
         if cfg.num_retained == Some(0) {
             return Err(self.error(key("state.checkpoints.num-retained"), "must be at least 1"));
         }

@@ -19,12 +19,12 @@
 use super::{Event, Item, World};
 use crate::model::channel::ChannelId;
 use crate::model::taskmanager::DiskWrite;
-use crate::protocol::barrier::{Action, BarrierHandler, SnapshotTrigger};
+use crate::protocol::barrier::{Action, AlignmentTimeoutStart, BarrierHandler, BarrierHandlerConfig, SnapshotTrigger};
 use crate::protocol::coordinator::{CheckpointCoordinator, CoordinatorAction, JobTermination, SubtaskAck};
 use crate::protocol::{Barrier, CheckpointFailureReason, CheckpointId, SnapshotKind};
 use crate::sim::Nanos;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One subtask's part of one checkpoint, phase by phase; the phases sum to `end_to_end_ns`.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
@@ -105,6 +105,12 @@ pub struct CheckpointRuntime {
     pub breakdowns: Vec<SubtaskBreakdown>,
     /// Bytes each checkpoint stored, to delete when it is discarded.
     stored_bytes: BTreeMap<CheckpointId, u64>,
+    /// Uploads under way: (checkpoint, subtask, channel state?) → bytes.
+    uploads: BTreeMap<(CheckpointId, usize, bool), u64>,
+    /// Checkpoints that failed: subtasks skip their barriers (forwarding a
+    /// cancellation instead, as Flink's subtask checkpoint coordinator does) and
+    /// drop their uploads.
+    aborted: BTreeSet<CheckpointId>,
     timer_at: Option<Nanos>,
     /// Incremental uploads not yet confirmed by a completed checkpoint, per subtask.
     unconfirmed: Vec<Vec<(CheckpointId, u64)>>,
@@ -129,11 +135,11 @@ impl World {
         let mode = spec.protocol_mode();
         let transactional = true;
         for s in &mut self.subtasks {
-            s.barriers = Some(if s.source.is_some() {
-                BarrierHandler::for_source(mode, spec.alignment_timeout())
-            } else {
-                BarrierHandler::new(mode, s.inputs.len(), spec.alignment_timeout())
-            });
+            let mut config = BarrierHandlerConfig::new(mode, s.inputs.len(), spec.alignment_timeout());
+            // Flink counts the aligned-checkpoint timeout from the checkpoint's start,
+            // so a barrier delayed by backpressure switches to unaligned on arrival.
+            config.timeout_start = AlignmentTimeoutStart::CheckpointStart;
+            s.barriers = Some(BarrierHandler::with_config(config));
             s.logic.configure_checkpointing(transactional, spec.incremental());
         }
         self.ckpt = Some(CheckpointRuntime {
@@ -142,6 +148,8 @@ impl World {
             progress: BTreeMap::new(),
             breakdowns: Vec::new(),
             stored_bytes: BTreeMap::new(),
+            uploads: BTreeMap::new(),
+            aborted: BTreeSet::new(),
             timer_at: None,
             unconfirmed: vec![Vec::new(); self.subtasks.len()],
             dropped_triggers: Vec::new(),
@@ -236,7 +244,9 @@ impl World {
                 }
                 CoordinatorAction::SavepointCompleted { .. } => {}
                 CoordinatorAction::NotifyCheckpointAborted { checkpoint_id, .. } => {
-                    self.runtime().progress.remove(&checkpoint_id);
+                    let rt = self.runtime();
+                    rt.progress.remove(&checkpoint_id);
+                    rt.aborted.insert(checkpoint_id);
                 }
                 CoordinatorAction::DiscardCheckpoint { checkpoint_id, .. } => {
                     let bytes = self.runtime().stored_bytes.remove(&checkpoint_id).unwrap_or(0);
@@ -380,11 +390,44 @@ impl World {
         bytes
     }
 
+    fn is_aborted(&self, id: CheckpointId) -> bool {
+        self.ckpt.as_ref().is_some_and(|rt| rt.aborted.contains(&id))
+    }
+
+    /// Starts an upload to checkpoint storage, remembered until it completes.
+    fn upload(&mut self, st: usize, id: CheckpointId, bytes: u64, channel_state: bool) {
+        let done = self.storage.put(self.now, bytes);
+        self.runtime().uploads.insert((id, st, channel_state), bytes);
+        let event = if channel_state {
+            Event::ChannelUploadDone(st, id)
+        } else {
+            Event::UploadDone(st, id)
+        };
+        self.queue.push(done, event);
+    }
+
+    /// An upload completed: its bytes belong to the checkpoint, or are deleted at
+    /// once if the checkpoint failed meanwhile. Returns whether the checkpoint lives.
+    fn upload_finished(&mut self, st: usize, id: CheckpointId, channel_state: bool) -> bool {
+        let bytes = self.runtime().uploads.remove(&(id, st, channel_state)).unwrap_or(0);
+        if self.is_aborted(id) || !self.runtime().progress.contains_key(&id) {
+            self.storage.delete(bytes);
+            return false;
+        }
+        *self.runtime().stored_bytes.entry(id).or_default() += bytes;
+        true
+    }
+
     /// A subtask decided to snapshot: forward the barrier, pre-commit the sink's
     /// transaction, and take the snapshot as soon as the subtask is between batches.
+    /// For a checkpoint that already failed it forwards a cancellation instead.
     fn snapshot_decided(&mut self, st: usize, trigger: SnapshotTrigger) {
         let now = self.now;
         let id = trigger.checkpoint_id();
+        if self.is_aborted(id) {
+            self.broadcast(st, || Item::Cancel(id));
+            return;
+        }
         let processed = std::mem::take(&mut self.subtasks[st].processed_during_alignment);
         let p = self.progress(id, st);
         p.first_barrier_at = Some(trigger.first_barrier_at);
@@ -424,11 +467,19 @@ impl World {
     pub(super) fn start_sync(&mut self, st: usize, id: CheckpointId) {
         let now = self.now;
         let spec = &self.scenario.checkpointing;
-        let (per_entry, base, incremental) = (spec.sync_cpu_per_entry_ns, spec.sync_cpu_base_ns, spec.incremental());
+        let (per_entry, base) = (spec.sync_cpu_per_entry_ns, spec.sync_cpu_base_ns);
+        // A savepoint is self-contained: it uploads the full state and leaves the
+        // base of incremental checkpoints alone.
+        let savepoint = self.barrier_of(id).is_some_and(|b| b.kind == SnapshotKind::Savepoint);
+        let incremental = self.scenario.checkpointing.incremental() && !savepoint;
         let s = &mut self.subtasks[st];
         let state_size = s.logic.state_bytes() + s.source.as_ref().map_or(0, |r| 16 * r.partitions.len() as u64);
         let entries = s.logic.state_entries() as u64;
-        let changed = s.logic.take_changed_entries() as u64;
+        let changed = if incremental {
+            s.logic.take_changed_entries() as u64
+        } else {
+            entries
+        };
         let entry_bytes = s.logic.state_bytes().checked_div(entries).unwrap_or(0);
         // A full snapshot copies every entry; an incremental one flushes what changed.
         let touched = if incremental { changed } else { entries };
@@ -468,7 +519,6 @@ impl World {
     }
 
     pub(super) fn disk_done(&mut self, st: usize, id: CheckpointId) {
-        let now = self.now;
         let bytes = self
             .ckpt
             .as_ref()
@@ -476,16 +526,14 @@ impl World {
             .map_or(0, |p| p[st].checkpointed_size);
         let tm = self.subtasks[st].tm;
         self.taskmanagers[tm].disk.delete(bytes);
-        if !self.runtime().progress.contains_key(&id) {
+        if self.is_aborted(id) || !self.runtime().progress.contains_key(&id) {
             return;
         }
-        let done = self.storage.put(now, bytes);
-        *self.runtime().stored_bytes.entry(id).or_default() += bytes;
-        self.queue.push(done, Event::UploadDone(st, id));
+        self.upload(st, id, bytes, false);
     }
 
     pub(super) fn upload_done(&mut self, st: usize, id: CheckpointId) {
-        if !self.runtime().progress.contains_key(&id) {
+        if !self.upload_finished(st, id, false) {
             return;
         }
         self.progress(id, st).state_uploaded = Some(self.now);
@@ -493,7 +541,7 @@ impl World {
     }
 
     pub(super) fn channel_upload_done(&mut self, st: usize, id: CheckpointId) {
-        if !self.runtime().progress.contains_key(&id) {
+        if !self.upload_finished(st, id, true) {
             return;
         }
         self.progress(id, st).channel_uploaded = Some(self.now);
@@ -516,9 +564,7 @@ impl World {
             if p.persisted == 0 {
                 self.progress(id, st).channel_uploaded = Some(now);
             } else {
-                let done = self.storage.put(now, p.persisted);
-                *self.runtime().stored_bytes.entry(id).or_default() += p.persisted;
-                self.queue.push(done, Event::ChannelUploadDone(st, id));
+                self.upload(st, id, p.persisted, true);
             }
         }
         let p = self.progress(id, st);

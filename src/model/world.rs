@@ -859,8 +859,11 @@ impl World {
             channel.dirty = true;
             dirty.push(ch);
         }
-        if channel.pending.capacity() == 0 {
-            channel.pending = pool.pop().unwrap_or_default();
+        if channel.pending.is_empty() && channel.pending.capacity() < channel.capacity {
+            // A whole buffer's room at once: no regrowth while it fills.
+            let mut buffer = pool.pop().unwrap_or_default();
+            buffer.reserve_exact(channel.capacity);
+            channel.pending = buffer;
         }
         channel.pending.push(*record);
         if channel.pending.len() >= channel.capacity {
@@ -894,7 +897,9 @@ impl World {
 
     /// Finishes every open buffer of `st`, full or not.
     fn flush_all(&mut self, st: usize) {
-        let dirty = std::mem::take(&mut self.subtasks[st].dirty);
+        let mut dirty = std::mem::take(&mut self.subtasks[st].dirty);
+        // Flink's flusher goes through the subpartitions in index order.
+        dirty.sort_unstable();
         for &ch in &dirty {
             self.channels[ch].dirty = false;
             if !self.channels[ch].pending.is_empty() {
@@ -902,7 +907,6 @@ impl World {
                 self.enqueue(ch, Item::Data(records));
             }
         }
-        let mut dirty = dirty;
         dirty.clear();
         self.subtasks[st].dirty = dirty;
     }

@@ -27,14 +27,14 @@ pub fn run(scenario: Scenario) -> Outcome {
 
 /// As [`run`], calling `progress` with the virtual time reached now and then.
 pub fn run_with_progress(scenario: Scenario, progress: impl FnMut(Nanos)) -> Outcome {
-    let world = simulate(scenario, progress);
+    check(simulate(scenario, progress))
+}
+
+/// Checks a drained world's output against the reference and summarises it.
+pub fn check(world: World) -> Outcome {
     let verdict = check_exactly_once(&world);
     let summary = RunSummary::from_world(&world);
-    Outcome {
-        world,
-        summary,
-        verdict,
-    }
+    Outcome { world, summary, verdict }
 }
 
 /// Simulates without checking: for benchmarks and callers that check themselves.

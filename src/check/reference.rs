@@ -21,7 +21,8 @@ pub struct ExpectedSink {
 /// The per-operator state of the reference walk.
 enum Reference {
     Pass,
-    Aggregate(FxHashMap<u64, CountSum>),
+    /// Per key (keys are below the sources' key count), its running count and sum.
+    Aggregate(Vec<CountSum>),
     /// Per key, per window end: count and sum. Processing-time windows are kept
     /// under window 0: only per-key totals can be known without timing.
     Window {
@@ -29,7 +30,7 @@ enum Reference {
         event_time: bool,
         windows: FxHashMap<(u64, u64), CountSum>,
     },
-    Sink(ExpectedSink, FxHashMap<OutputKey, CountSum>, SinkFold),
+    Sink(ExpectedSink, Rows, SinkFold),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -37,6 +38,19 @@ enum SinkFold {
     Append,
     Upsert,
     Totals,
+}
+
+/// A sink's expected rows: plain keys in a vector by key, window results in a map.
+#[derive(Default)]
+struct Rows {
+    by_key: Vec<CountSum>,
+    windowed: FxHashMap<OutputKey, CountSum>,
+}
+
+impl Rows {
+    fn get(&mut self, key: u64, window: u64) -> &mut CountSum {
+        if window == 0 { &mut self.by_key[key as usize] } else { self.windowed.entry((key, window)).or_default() }
+    }
 }
 
 /// A record in the reference walk: key, value, count, and the output key's window part.
@@ -73,9 +87,17 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
             _ => inherited,
         };
     }
+    let key_count = ops
+        .iter()
+        .filter_map(|o| match &o.logic {
+            OperatorLogicSpec::Source(s) => Some(s.keys.count() as usize),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(1);
     for (i, op) in ops.iter().enumerate() {
         states.push(match op.logic {
-            OperatorLogicSpec::Aggregate => Reference::Aggregate(FxHashMap::default()),
+            OperatorLogicSpec::Aggregate => Reference::Aggregate(vec![CountSum::default(); key_count]),
             OperatorLogicSpec::Window { size_ns, time } => Reference::Window {
                 size: size_ns,
                 event_time: time == TimeCharacteristic::Event,
@@ -86,7 +108,7 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
                     records_are_exact: fold[i] != SinkFold::Totals,
                     ..ExpectedSink::default()
                 };
-                Reference::Sink(sink, FxHashMap::default(), fold[i])
+                Reference::Sink(sink, Rows { by_key: vec![CountSum::default(); key_count], ..Rows::default() }, fold[i])
             }
             _ => Reference::Pass,
         });
@@ -145,7 +167,8 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
         .enumerate()
         .filter_map(|(i, s)| match s {
             Reference::Sink(mut sink, rows, _) => {
-                sink.rows = rows.into_iter().collect();
+                let plain = rows.by_key.into_iter().enumerate().filter(|(_, v)| v.count > 0);
+                sink.rows = plain.map(|(k, v)| ((k as u64, 0), v)).chain(rows.windowed).collect();
                 Some((i, sink))
             }
             _ => None,
@@ -213,7 +236,7 @@ fn process(graph: &Graph, states: &mut [Reference], op: usize, row: Row, copies:
                 let Reference::Aggregate(state) = &mut states[op] else {
                     unreachable!()
                 };
-                let acc = state.entry(row.key).or_default();
+                let acc = &mut state[row.key as usize];
                 acc.count += 1;
                 acc.sum += row.value;
                 let update = Row {
@@ -250,12 +273,12 @@ fn process(graph: &Graph, states: &mut [Reference], op: usize, row: Row, copies:
             sink.records += copies;
             match fold {
                 SinkFold::Append => {
-                    let r = rows.entry((row.key, 0)).or_default();
+                    let r = rows.get(row.key, 0);
                     r.count += copies;
                     r.sum += row.value * copies as i64;
                 }
                 SinkFold::Upsert => {
-                    let r = rows.entry((row.key, row.window)).or_default();
+                    let r = rows.get(row.key, row.window);
                     if row.count > r.count {
                         *r = CountSum {
                             count: row.count,
@@ -264,7 +287,7 @@ fn process(graph: &Graph, states: &mut [Reference], op: usize, row: Row, copies:
                     }
                 }
                 SinkFold::Totals => {
-                    let r = rows.entry((row.key, 0)).or_default();
+                    let r = rows.get(row.key, 0);
                     r.count += row.count * copies;
                     r.sum += row.value * copies as i64;
                 }

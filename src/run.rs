@@ -34,7 +34,11 @@ pub fn run_with_progress(scenario: Scenario, progress: impl FnMut(Nanos)) -> Out
 pub fn check(world: World) -> Outcome {
     let verdict = check_exactly_once(&world);
     let summary = RunSummary::from_world(&world);
-    Outcome { world, summary, verdict }
+    Outcome {
+        world,
+        summary,
+        verdict,
+    }
 }
 
 /// Simulates without checking: for benchmarks and callers that check themselves.

@@ -49,7 +49,11 @@ struct Rows {
 
 impl Rows {
     fn get(&mut self, key: u64, window: u64) -> &mut CountSum {
-        if window == 0 { &mut self.by_key[key as usize] } else { self.windowed.entry((key, window)).or_default() }
+        if window == 0 {
+            &mut self.by_key[key as usize]
+        } else {
+            self.windowed.entry((key, window)).or_default()
+        }
     }
 }
 
@@ -108,7 +112,14 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
                     records_are_exact: fold[i] != SinkFold::Totals,
                     ..ExpectedSink::default()
                 };
-                Reference::Sink(sink, Rows { by_key: vec![CountSum::default(); key_count], ..Rows::default() }, fold[i])
+                Reference::Sink(
+                    sink,
+                    Rows {
+                        by_key: vec![CountSum::default(); key_count],
+                        ..Rows::default()
+                    },
+                    fold[i],
+                )
             }
             _ => Reference::Pass,
         });

@@ -100,7 +100,12 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
     if args.json {
         println!("{json}");
     } else {
-        print_summary(&outcome.summary, &outcome.verdict, wall.as_secs_f64(), check_wall.as_secs_f64());
+        print_summary(
+            &outcome.summary,
+            &outcome.verdict,
+            wall.as_secs_f64(),
+            check_wall.as_secs_f64(),
+        );
         if let Some(dir) = &args.out {
             println!("wrote {}", dir.join("summary.json").display());
         }

@@ -10,7 +10,7 @@ mod checkpointing;
 
 pub use checkpointing::{CheckpointRuntime, SubtaskBreakdown};
 
-use super::channel::{Channel, ChannelId, Gate, Item};
+use super::channel::{Channel, ChannelId, Gate, Item, OpenBuffer};
 use super::operator::{DenseKeyedState, KeySlots, OperatorLogic, SinkMode};
 use super::record::Record;
 use super::source::{KeySampler, PartitionLog};
@@ -187,6 +187,8 @@ pub struct World {
     /// Emptied record vectors, reused for new buffers.
     pool: Vec<Vec<Record>>,
     scratch: Vec<Record>,
+    /// The open buffer of every channel, by channel id.
+    open: Vec<OpenBuffer>,
     /// Buffers that filled up during the current routing, in order.
     full_buffers: Vec<(ChannelId, Vec<Record>)>,
     /// Target channel of each record being routed.
@@ -458,6 +460,7 @@ impl World {
             wake: Vec::new(),
             pool: Vec::new(),
             scratch: Vec::new(),
+            open: Vec::new(),
             full_buffers: Vec::new(),
             targets: Vec::new(),
             latency: Histogram::default(),
@@ -474,6 +477,15 @@ impl World {
                 world.wake.push(st);
             }
         }
+        world.open = world
+            .channels
+            .iter()
+            .map(|c| OpenBuffer {
+                records: Vec::new(),
+                capacity: c.capacity as u32,
+                dirty: false,
+            })
+            .collect();
         world.queue.push(0, Event::Sample);
         world.start_checkpointing();
         world
@@ -790,8 +802,8 @@ impl World {
                 })
                 .sum::<u64>();
         let Subtask { outputs, dirty, .. } = s;
-        let (channels, pool, full, targets) = (
-            &mut self.channels,
+        let (open, pool, full, targets) = (
+            &mut self.open,
             &mut self.pool,
             &mut self.full_buffers,
             &mut self.targets,
@@ -802,7 +814,7 @@ impl World {
                 Partitioning::Forward => {
                     let ch = edge.channels[0];
                     for record in records {
-                        Self::write(channels, dirty, full, pool, ch, record);
+                        Self::write(open, dirty, full, pool, ch, record);
                     }
                 }
                 Partitioning::Hash => {
@@ -813,28 +825,28 @@ impl World {
                     targets.extend(records.iter().map(|r| {
                         let ch =
                             edge.channels[super::keygroups::subtask_for_key(r.key, max_parallelism, width) as usize];
-                        prefetch(&channels[ch]);
+                        prefetch(&open[ch]);
                         ch
                     }));
                     const AHEAD: usize = 4;
                     for (i, record) in records.iter().enumerate() {
                         if let Some(&next) = targets.get(i + AHEAD) {
-                            prefetch(channels[next].pending.as_ptr_range().end);
+                            prefetch(open[next].records.as_ptr_range().end);
                         }
-                        Self::write(channels, dirty, full, pool, targets[i], record);
+                        Self::write(open, dirty, full, pool, targets[i], record);
                     }
                 }
                 Partitioning::Rebalance => {
                     for record in records {
                         let ch = edge.channels[edge.next_rebalance];
                         edge.next_rebalance = (edge.next_rebalance + 1) % edge.channels.len();
-                        Self::write(channels, dirty, full, pool, ch, record);
+                        Self::write(open, dirty, full, pool, ch, record);
                     }
                 }
                 Partitioning::Broadcast => {
                     for record in records {
                         for &ch in &edge.channels {
-                            Self::write(channels, dirty, full, pool, ch, record);
+                            Self::write(open, dirty, full, pool, ch, record);
                         }
                     }
                 }
@@ -847,27 +859,28 @@ impl World {
     /// staged in `full`, to be enqueued once routing is done.
     #[inline]
     fn write(
-        channels: &mut [Channel],
+        open: &mut [OpenBuffer],
         dirty: &mut Vec<ChannelId>,
         full: &mut Vec<(ChannelId, Vec<Record>)>,
         pool: &mut Vec<Vec<Record>>,
         ch: ChannelId,
         record: &Record,
     ) {
-        let channel = &mut channels[ch];
+        let channel = &mut open[ch];
         if !channel.dirty {
             channel.dirty = true;
             dirty.push(ch);
         }
-        if channel.pending.is_empty() && channel.pending.capacity() < channel.capacity {
+        let capacity = channel.capacity as usize;
+        if channel.records.is_empty() && channel.records.capacity() < capacity {
             // A whole buffer's room at once: no regrowth while it fills.
             let mut buffer = pool.pop().unwrap_or_default();
-            buffer.reserve_exact(channel.capacity);
-            channel.pending = buffer;
+            buffer.reserve_exact(capacity);
+            channel.records = buffer;
         }
-        channel.pending.push(*record);
-        if channel.pending.len() >= channel.capacity {
-            let buffer = std::mem::replace(&mut channel.pending, pool.pop().unwrap_or_default());
+        channel.records.push(*record);
+        if channel.records.len() >= capacity {
+            let buffer = std::mem::replace(&mut channel.records, pool.pop().unwrap_or_default());
             full.push((ch, buffer));
         }
     }
@@ -901,9 +914,9 @@ impl World {
         // Flink's flusher goes through the subpartitions in index order.
         dirty.sort_unstable();
         for &ch in &dirty {
-            self.channels[ch].dirty = false;
-            if !self.channels[ch].pending.is_empty() {
-                let records = std::mem::take(&mut self.channels[ch].pending);
+            self.open[ch].dirty = false;
+            if !self.open[ch].records.is_empty() {
+                let records = std::mem::take(&mut self.open[ch].records);
                 self.enqueue(ch, Item::Data(records));
             }
         }

@@ -828,7 +828,7 @@ impl World {
                         prefetch(&open[ch]);
                         ch
                     }));
-                    const AHEAD: usize = 4;
+                    const AHEAD: usize = 8;
                     for (i, record) in records.iter().enumerate() {
                         if let Some(&next) = targets.get(i + AHEAD) {
                             prefetch(open[next].records.as_ptr_range().end);

@@ -17,11 +17,9 @@ impl RunProgress {
     pub fn new(total_ms: u64) -> Self {
         let bar = ProgressBar::with_draw_target(Some(total_ms), ProgressDrawTarget::hidden());
         bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} simulating [{bar:30}] {pos}/{len} ms virtual, {elapsed} wall, eta {eta}",
-            )
-            .expect("static template")
-            .progress_chars("=> "),
+            ProgressStyle::with_template("{spinner} simulating [{bar:24}] {pos}/{len} ms virtual, eta {eta}")
+                .expect("static template")
+                .progress_chars("=> "),
         );
         Self {
             bar,

@@ -27,8 +27,9 @@ use std::collections::VecDeque;
 enum Event {
     /// An idle source looks for new records.
     Poll(usize),
-    /// A subtask finished the CPU work of its current batch.
-    BatchDone(usize),
+    /// A subtask finished the CPU work it started in the given epoch (an
+    /// interrupted batch leaves a stale event behind, which is skipped).
+    BatchDone(usize, u64),
     /// The next in-flight item of a channel arrives at its consumer.
     Deliver(ChannelId),
     /// A credit announcement reaches a channel's producer.
@@ -67,7 +68,7 @@ impl Event {
     fn digest_words(self) -> (u64, u64) {
         match self {
             Event::Poll(s) => (1, s as u64),
-            Event::BatchDone(s) => (2, s as u64),
+            Event::BatchDone(s, e) => (2, (s as u64) << 32 | e),
             Event::Deliver(c) => (3, c as u64),
             Event::Credit(c) => (4, c as u64),
             Event::Flush(s) => (5, s as u64),
@@ -159,6 +160,12 @@ pub struct Subtask {
     sync_work: Option<(u64, Nanos)>,
     /// Input bytes processed while a checkpoint was aligning (Flink's processed data).
     processed_during_alignment: u64,
+    /// Counts CPU grants, so that the completion of interrupted work is recognised.
+    work_epoch: u64,
+    /// When the CPU work in progress started.
+    work_started: Nanos,
+    /// The rest of a batch interrupted by a snapshot, resumed after it.
+    resume: Option<(Vec<Record>, Option<ChannelId>)>,
 }
 
 /// One point of the metrics time series.
@@ -383,6 +390,9 @@ impl World {
                     barrier_timer_at: None,
                     sync_work: None,
                     processed_during_alignment: 0,
+                    work_epoch: 0,
+                    work_started: 0,
+                    resume: None,
                 });
             }
             if let OperatorLogicSpec::Source(src) = &op.logic {
@@ -507,7 +517,11 @@ impl World {
                     }
                     self.wake.push(st);
                 }
-                Event::BatchDone(st) => self.batch_done(st),
+                Event::BatchDone(st, epoch) => {
+                    if epoch == self.subtasks[st].work_epoch {
+                        self.batch_done(st)
+                    }
+                }
                 Event::Deliver(ch) => self.deliver(ch),
                 Event::Credit(ch) => self.credit_arrived(ch),
                 Event::Flush(st) => self.flush_timeout(st),
@@ -555,6 +569,14 @@ impl World {
             // input, and even while backpressure holds the input back.
             if let Some(id) = s.pending_snapshots.pop_front() {
                 self.start_sync(st, id);
+                return;
+            }
+            if let Some((rest, from)) = s.resume.take() {
+                // The rest of a buffer interrupted by a snapshot; it was counted once.
+                s.batch = rest;
+                s.batch_from = from;
+                let cost = s.batch.len() as Nanos * s.cpu_per_record;
+                self.start_work(st, cost);
                 return;
             }
             if !s.source_triggers.is_empty() {
@@ -686,16 +708,18 @@ impl World {
             cpu.free_cores -= 1;
             s.state = TaskState::Busy;
             s.metrics.busy_ns += cost;
-            self.queue.push(self.now + cost, Event::BatchDone(st));
+            s.work_epoch += 1;
+            s.work_started = self.now;
+            self.queue.push(self.now + cost, Event::BatchDone(st, s.work_epoch));
         } else {
             s.state = TaskState::WaitingForCore;
             cpu.run_queue.push_back(st);
         }
     }
 
-    fn batch_done(&mut self, st: usize) {
+    /// Frees the core `st` held: the next subtask waiting on the TaskManager gets it.
+    fn release_core(&mut self, st: usize) {
         let now = self.now;
-        // Hand the core to the next subtask waiting on this TaskManager.
         let tm = self.subtasks[st].tm;
         let cpu = &mut self.taskmanagers[tm].cpu;
         if let Some(next) = cpu.run_queue.pop_front() {
@@ -706,22 +730,60 @@ impl World {
             };
             n.state = TaskState::Busy;
             n.metrics.busy_ns += cost;
-            self.queue.push(now + cost, Event::BatchDone(next));
+            n.work_epoch += 1;
+            n.work_started = now;
+            self.queue.push(now + cost, Event::BatchDone(next, n.work_epoch));
         } else {
             cpu.free_cores += 1;
         }
+        self.subtasks[st].state = TaskState::Idle;
+    }
 
-        let s = &mut self.subtasks[st];
-        s.state = TaskState::Idle;
-        if let Some((id, _)) = s.sync_work.take() {
+    fn batch_done(&mut self, st: usize) {
+        self.release_core(st);
+        if let Some((id, _)) = self.subtasks[st].sync_work.take() {
             self.sync_done(st, id);
             self.wake.push(st);
             return;
         }
-        let batch = std::mem::take(&mut s.batch);
+        let batch = std::mem::take(&mut self.subtasks[st].batch);
+        let from = self.subtasks[st].batch_from.take();
+        self.complete_records(st, batch, from, true);
+        self.wake.push(st);
+    }
+
+    /// A snapshot decided while `st` is in the middle of a buffer: the records its CPU
+    /// time covers so far are done, the rest resume after the snapshot. Flink takes
+    /// the snapshot between records. Sources are left alone: their batch was already
+    /// taken from the log, and their snapshot holds the offsets after it.
+    pub(super) fn interrupt_batch(&mut self, st: usize) {
+        let now = self.now;
+        let s = &mut self.subtasks[st];
+        if s.state != TaskState::Busy || s.sync_work.is_some() || s.source.is_some() || s.batch.is_empty() {
+            return;
+        }
+        let cpu = s.cpu_per_record;
+        // Records whose CPU time has passed (all of them when records cost nothing).
+        let len = s.batch.len() as u64;
+        let done = (now - s.work_started).checked_div(cpu).map_or(len, |d| d.min(len)) as usize;
+        let rest = s.batch.split_off(done);
+        s.metrics.busy_ns -= rest.len() as Nanos * cpu;
+        let first = std::mem::take(&mut s.batch);
+        let from = s.batch_from.take();
+        s.work_epoch += 1;
+        s.resume = Some((rest, from));
+        self.release_core(st);
+        self.complete_records(st, first, from, false);
+    }
+
+    /// Applies the operator to records whose CPU work is done and routes its output.
+    /// They came from channel `from`, whose buffer goes back as a credit when this
+    /// was its `last_part`.
+    fn complete_records(&mut self, st: usize, batch: Vec<Record>, from: Option<ChannelId>, last_part: bool) {
+        let now = self.now;
+        let s = &mut self.subtasks[st];
         // The digest covers what was processed, not only when.
         self.digest.word(batch.len() as u64);
-        let from = s.batch_from.take();
         let mut out = std::mem::take(&mut self.scratch);
         s.metrics.records_in += batch.len() as u64;
         if matches!(s.logic, OperatorLogic::Sink { .. }) {
@@ -741,19 +803,20 @@ impl World {
         self.route(st, if is_source { &batch } else { &out });
         out.clear();
         self.scratch = out;
+        if let Some(ch) = from {
+            self.channels[ch].records_consumed += batch.len() as u64;
+            if last_part {
+                self.release_buffer(ch);
+            }
+        }
         let mut batch = batch;
-        let batch_len = batch.len() as u64;
         batch.clear();
         self.pool.push(batch);
-        if let Some(ch) = from {
-            self.release_buffer(ch, batch_len);
-        }
         if self.scenario.network.buffer_timeout_ns == Some(0) {
             self.flush_all(st);
         }
         // A source's watermark follows the records of the batch just emitted.
         self.emit_source_watermark(st);
-        self.wake.push(st);
     }
 
     /// Emits a source's periodic watermark if one is due: the next unread record of
@@ -1039,10 +1102,9 @@ impl World {
     }
 
     /// The consumer has processed a buffer from `ch`: its credit goes back upstream.
-    fn release_buffer(&mut self, ch: ChannelId, records: u64) {
+    fn release_buffer(&mut self, ch: ChannelId) {
         let channel = &mut self.channels[ch];
         channel.buffers_in_use -= 1;
-        channel.records_consumed += records;
         let gate = &mut self.gates[channel.gate];
         let notify = if channel.floating_in_use > 0 {
             channel.floating_in_use -= 1;

@@ -428,6 +428,9 @@ impl World {
             self.broadcast(st, || Item::Cancel(id));
             return;
         }
+        // Between records, not after the whole buffer: the part of it already paid
+        // for is done (its output goes ahead of the barrier), the rest waits.
+        self.interrupt_batch(st);
         let processed = std::mem::take(&mut self.subtasks[st].processed_during_alignment);
         let p = self.progress(id, st);
         p.first_barrier_at = Some(trigger.first_barrier_at);

@@ -60,7 +60,6 @@ pub struct Channel {
     /// How many of those are floating buffers borrowed from the gate.
     pub floating_in_use: u32,
     pub enqueued_for_consumer: bool,
-    pub ended: bool,
 
     /// Data received while this is set is persisted as channel state of that checkpoint.
     pub persisting: Option<u64>,
@@ -95,7 +94,6 @@ impl Channel {
             buffers_in_use: 0,
             floating_in_use: 0,
             enqueued_for_consumer: false,
-            ended: false,
             persisting: None,
             records_sent: 0,
             records_consumed: 0,

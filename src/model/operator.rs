@@ -457,11 +457,11 @@ impl OperatorLogic {
         }
     }
 
-    /// Makes a sink transactional (two-phase commit) and keyed state track changes
-    /// for incremental snapshots, as the checkpoint configuration asks.
-    pub fn configure_checkpointing(&mut self, transactional: bool, incremental: bool) {
+    /// With checkpoints on, a sink becomes transactional (two-phase commit), and
+    /// keyed state tracks changes when snapshots are incremental.
+    pub fn configure_checkpointing(&mut self, incremental: bool) {
         match self {
-            OperatorLogic::Sink { transactions, .. } if transactional => *transactions = Some(Transactions::default()),
+            OperatorLogic::Sink { transactions, .. } => *transactions = Some(Transactions::default()),
             OperatorLogic::Aggregate { state } if incremental => state.track_changes(),
             _ => {}
         }

@@ -549,10 +549,6 @@ impl World {
         self.close_backpressure();
     }
 
-    pub fn is_finished(&self) -> bool {
-        self.unfinished == 0
-    }
-
     fn run_woken(&mut self) {
         while let Some(st) = self.wake.pop() {
             self.step(st);
@@ -872,8 +868,6 @@ impl World {
 
     fn input_ended(&mut self, st: usize, input: usize) {
         let s = &mut self.subtasks[st];
-        let ch = s.inputs[input];
-        self.channels[ch].ended = true;
         s.inputs_ended += 1;
         s.input_watermarks[input] = Nanos::MAX;
         if s.inputs_ended == s.inputs.len() {

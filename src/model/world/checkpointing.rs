@@ -133,14 +133,13 @@ impl World {
             Err(e) => panic!("validated checkpoint configuration rejected: {e}"),
         };
         let mode = spec.protocol_mode();
-        let transactional = true;
         for s in &mut self.subtasks {
             let mut config = BarrierHandlerConfig::new(mode, s.inputs.len(), spec.alignment_timeout());
             // Flink counts the aligned-checkpoint timeout from the checkpoint's start,
             // so a barrier delayed by backpressure switches to unaligned on arrival.
             config.timeout_start = AlignmentTimeoutStart::CheckpointStart;
             s.barriers = Some(BarrierHandler::with_config(config));
-            s.logic.configure_checkpointing(transactional, spec.incremental());
+            s.logic.configure_checkpointing(spec.incremental());
         }
         self.ckpt = Some(CheckpointRuntime {
             coordinator,
@@ -237,6 +236,9 @@ impl World {
                     self.queue.push(done, Event::MetadataWritten(checkpoint_id));
                 }
                 CoordinatorAction::NotifyCheckpointComplete { checkpoint_id, .. } => {
+                    // Every subtask acknowledged it, and older pending ones are subsumed:
+                    // their bookkeeping is done.
+                    self.runtime().progress.retain(|c, _| *c > checkpoint_id);
                     let at = now + self.rpc_latency();
                     for st in 0..self.subtasks.len() {
                         self.queue.push(at, Event::NotifyComplete(st, checkpoint_id));
@@ -476,14 +478,15 @@ impl World {
         let savepoint = self.barrier_of(id).is_some_and(|b| b.kind == SnapshotKind::Savepoint);
         let incremental = self.scenario.checkpointing.incremental() && !savepoint;
         let s = &mut self.subtasks[st];
-        let state_size = s.logic.state_bytes() + s.source.as_ref().map_or(0, |r| 16 * r.partitions.len() as u64);
+        let keyed_bytes = s.logic.state_bytes();
+        let state_size = keyed_bytes + s.source.as_ref().map_or(0, |r| 16 * r.partitions.len() as u64);
         let entries = s.logic.state_entries() as u64;
         let changed = if incremental {
             s.logic.take_changed_entries() as u64
         } else {
             entries
         };
-        let entry_bytes = s.logic.state_bytes().checked_div(entries).unwrap_or(0);
+        let entry_bytes = keyed_bytes.checked_div(entries).unwrap_or(0);
         // A full snapshot copies every entry; an incremental one flushes what changed.
         let touched = if incremental { changed } else { entries };
         let cost = base + touched * per_entry;
@@ -661,10 +664,7 @@ impl World {
     /// incremental uploads up to `id` become the base of the next ones.
     pub(super) fn notify_complete(&mut self, st: usize, id: CheckpointId) {
         self.subtasks[st].logic.commit(Some(id));
-        let rt = self.runtime();
-        rt.unconfirmed[st].retain(|(c, _)| *c > id);
-        rt.progress
-            .retain(|c, _| *c > id || rt.coordinator.pending_checkpoints().contains(c));
+        self.runtime().unconfirmed[st].retain(|(c, _)| *c > id);
     }
 
     /// A subtask finished. Once every source has, no new checkpoint is triggered

@@ -65,6 +65,12 @@ pub struct RunSummary {
     pub samples: Vec<Sample>,
     /// Present when the scenario checkpoints.
     pub checkpoints: Option<super::checkpoint::CheckpointReport>,
+    /// Faults injected, in time order.
+    pub faults: Vec<super::faults::FaultRecord>,
+    /// Recoveries from task failures, in time order.
+    pub recoveries: Vec<super::faults::RecoveryRecord>,
+    /// The job failed for good: the restart strategy gave up.
+    pub job_failed: bool,
 }
 
 impl RunSummary {
@@ -131,6 +137,9 @@ impl RunSummary {
             subtasks,
             samples: world.samples.clone(),
             checkpoints: super::checkpoint::CheckpointReport::from_world(world),
+            faults: Vec::new(),
+            recoveries: Vec::new(),
+            job_failed: false,
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod fault;
 pub mod model;
 pub mod protocol;
 pub mod run;

@@ -60,6 +60,22 @@ pub struct SinkCheck {
 
 const KEPT_ANOMALIES: usize = 20;
 
+impl Verdict {
+    /// One line for a person: "held", or the first difference found.
+    pub fn headline(&self) -> String {
+        if self.held {
+            return "exactly-once held".to_string();
+        }
+        match self.anomalies.first() {
+            Some(a) => format!(
+                "{} difference(s); first: {:?} at `{}` key {} window {}: expected {:?}, got {:?}",
+                self.anomaly_count, a.kind, a.operator, a.key, a.window, a.expected, a.actual
+            ),
+            None => format!("{} difference(s)", self.anomaly_count),
+        }
+    }
+}
+
 /// Compares every sink of a drained world with the reference output.
 pub fn check_exactly_once(world: &World) -> Verdict {
     let expected = expected_sinks(&world.scenario, &world.source_offsets());

@@ -3,6 +3,7 @@
 
 pub mod checkpointing;
 pub mod error;
+pub mod faults;
 pub mod position;
 pub mod schema;
 pub mod spec;

@@ -26,6 +26,47 @@ pub struct ScenarioFile {
     /// The snapshot cost model and manual checkpoints or savepoints.
     #[serde(default)]
     pub checkpointing: CheckpointingFile,
+    /// Faults at fixed virtual times.
+    #[serde(default)]
+    pub faults: Vec<FaultFile>,
+    /// How `ckptsim explore` draws a random fault schedule for each seed.
+    pub random_faults: Option<RandomFaultsFile>,
+}
+
+/// One fault, as written in a scenario. Which fields apply depends on `kind`;
+/// validation names a missing or misplaced one.
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FaultFile {
+    pub at: Duration,
+    pub kind: String,
+    pub taskmanager: Option<u32>,
+    /// Two TaskManagers, for connection faults.
+    pub between: Option<Vec<u32>>,
+    pub duration: Option<Duration>,
+    /// How many times slower, for slow-link, slow-disk, slow-storage.
+    pub factor: Option<u32>,
+    /// Added latency, for latency-spike.
+    pub latency: Option<Duration>,
+    /// taskmanager-crash: when the TaskManager is back.
+    pub restart_after: Option<Duration>,
+    /// jobmanager-crash: when the standby has taken over.
+    pub failover_after: Option<Duration>,
+    /// storage-outage: requests wait for the storage instead of failing.
+    pub hang: Option<bool>,
+    /// subtask-stall: the operator's name and the subtask's index.
+    pub operator: Option<String>,
+    pub subtask: Option<u32>,
+}
+
+/// The random fault schedules of `ckptsim explore`.
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RandomFaultsFile {
+    /// Each schedule has between 1 and this many faults (default 3).
+    pub max_faults: Option<u32>,
+    /// Fault kinds to draw from (default: all).
+    pub kinds: Option<Vec<String>>,
 }
 
 /// What Flink has no configuration key for: the snapshot cost model, and
@@ -113,6 +154,29 @@ pub struct FlinkConfig {
     pub state_backend: Option<StateBackendKey>,
     #[serde(rename = "execution.checkpointing.incremental", alias = "state.backend.incremental")]
     pub incremental: Option<bool>,
+
+    #[serde(rename = "restart-strategy.type", alias = "restart-strategy")]
+    pub restart_strategy: Option<String>,
+    #[serde(rename = "restart-strategy.fixed-delay.attempts")]
+    pub fixed_delay_attempts: Option<u32>,
+    #[serde(rename = "restart-strategy.fixed-delay.delay")]
+    pub fixed_delay_delay: Option<Duration>,
+    #[serde(rename = "restart-strategy.failure-rate.max-failures-per-interval")]
+    pub failure_rate_max_failures: Option<u32>,
+    #[serde(rename = "restart-strategy.failure-rate.failure-rate-interval")]
+    pub failure_rate_interval: Option<Duration>,
+    #[serde(rename = "restart-strategy.failure-rate.delay")]
+    pub failure_rate_delay: Option<Duration>,
+    #[serde(rename = "restart-strategy.exponential-delay.initial-backoff")]
+    pub exponential_initial_backoff: Option<Duration>,
+    #[serde(rename = "restart-strategy.exponential-delay.max-backoff")]
+    pub exponential_max_backoff: Option<Duration>,
+    #[serde(rename = "restart-strategy.exponential-delay.backoff-multiplier")]
+    pub exponential_multiplier: Option<f64>,
+    #[serde(rename = "restart-strategy.exponential-delay.reset-backoff-threshold")]
+    pub exponential_reset_threshold: Option<Duration>,
+    #[serde(rename = "restart-strategy.exponential-delay.attempts-before-reset-backoff")]
+    pub exponential_attempts: Option<u32>,
 }
 
 /// `execution.checkpointing.mode`, spelled as Flink spells it.

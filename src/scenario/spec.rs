@@ -26,6 +26,17 @@ pub struct Scenario {
     pub edges: Vec<EdgeSpec>,
     /// How the job checkpoints.
     pub checkpointing: super::checkpointing::CheckpointSpec,
+    /// Faults at fixed times, in time order.
+    pub faults: Vec<crate::fault::Fault>,
+    /// How the explorer draws random faults.
+    pub random_faults: crate::fault::RandomFaults,
+    /// `restart-strategy.type` and its options.
+    pub restart_strategy: crate::fault::RestartStrategy,
+    /// A deliberately broken protocol variant, to show that the oracle catches it.
+    /// Tests only; scenario files cannot select one.
+    #[doc(hidden)]
+    #[serde(skip)]
+    pub flaw: Option<crate::fault::Flaw>,
 }
 
 /// Flink's network stack settings and the links between TaskManagers.

@@ -141,15 +141,15 @@ fn syntax_error(file: &str, error: &serde_yaml::Error, positions: &PositionIndex
     }
 }
 
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     file: &'a str,
     positions: PositionIndex,
 }
 
-type Checked<T> = Result<T, ScenarioError>;
+pub(super) type Checked<T> = Result<T, ScenarioError>;
 
 impl Checker<'_> {
-    fn error(&self, path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+    pub(super) fn error(&self, path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
         let path = path.into();
         let position = self.positions.find(&path);
         ScenarioError {
@@ -248,7 +248,12 @@ impl Checker<'_> {
             operators,
             edges,
             checkpointing: self.checkpointing(&raw)?,
+            faults: Vec::new(),
+            random_faults: self.random_faults(&raw)?,
+            restart_strategy: self.restart_strategy(&raw)?,
+            flaw: None,
         };
+        scenario.faults = self.faults(&raw, &scenario)?;
         self.graph(&scenario)?;
         self.record_sizes(&raw, &mut scenario);
         let widest = scenario.operators.iter().map(|o| o.parallelism).max().unwrap_or(1);

@@ -9,6 +9,7 @@ pub type Nanos = u64;
 pub const MICROSECOND: Nanos = 1_000;
 pub const MILLISECOND: Nanos = 1_000_000;
 pub const SECOND: Nanos = 1_000_000_000;
+pub const MINUTE: Nanos = 60 * SECOND;
 
 /// Formats a duration with the largest unit that keeps it readable: `1.250s`, `12.0ms`, `800us`.
 pub fn format_duration(ns: Nanos) -> String {

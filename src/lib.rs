@@ -3,9 +3,11 @@
 
 pub mod check;
 pub mod cli;
+pub mod explore;
 pub mod fault;
 pub mod model;
 pub mod protocol;
+pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod sim;

@@ -1,6 +1,7 @@
 //! Oracles: what the job must have produced, computed independently of the
 //! simulator, and the comparison that names each difference.
 
+pub mod cut;
 pub mod reference;
 
 use crate::model::World;
@@ -42,12 +43,26 @@ pub struct Anomaly {
 /// The outcome of checking a finished run.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Verdict {
-    /// Every sink matched the reference and every channel delivered what was sent.
+    /// The guarantee checked: EXACTLY_ONCE, or AT_LEAST_ONCE (duplicates allowed).
+    pub guarantee: &'static str,
+    /// Every sink matched the reference (up to what the guarantee allows), every
+    /// channel delivered what was sent, and every completed checkpoint was a
+    /// consistent cut.
     pub held: bool,
     pub sinks: Vec<SinkCheck>,
-    /// The first differences found (at most 20 are kept), in key order.
+    /// The first violations found (at most 20 are kept), in key order.
     pub anomalies: Vec<Anomaly>,
     pub anomaly_count: u64,
+    /// Keys with more records than the reference where the guarantee allows it
+    /// (AT_LEAST_ONCE), and keys missing because the job failed for good: reported,
+    /// not violations.
+    pub duplicated_keys: u64,
+    pub missing_keys_after_job_failure: u64,
+    /// The job failed for good (the restart strategy gave up): its committed output
+    /// may stop short of the input, but must hold no duplicates.
+    pub job_failed: bool,
+    /// Completed checkpoints checked to be consistent cuts.
+    pub cuts: cut::CutCheck,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -66,31 +81,83 @@ impl Verdict {
         if self.held {
             return "exactly-once held".to_string();
         }
-        match self.anomalies.first() {
-            Some(a) => format!(
-                "{} difference(s); first: {:?} at `{}` key {} window {}: expected {:?}, got {:?}",
+        if let Some(a) = self.anomalies.first() {
+            return format!(
+                "{} difference(s) in the sinks' output; first: {:?} at `{}` key {} window {}: expected {:?}, got {:?}",
                 self.anomaly_count, a.kind, a.operator, a.key, a.window, a.expected, a.actual
+            );
+        }
+        match self.cuts.violations.first() {
+            Some(v) => format!(
+                "checkpoint {} (completed at {} ns) is not a consistent cut: `{}` key {} holds count {} sum {}, \
+                 the records before its offsets give count {} sum {}",
+                v.checkpoint_id,
+                v.completed_at_ns,
+                v.operator,
+                v.key,
+                v.actual.count,
+                v.actual.sum,
+                v.expected.count,
+                v.expected.sum
             ),
             None => format!("{} difference(s)", self.anomaly_count),
         }
     }
 }
 
-/// Compares every sink of a drained world with the reference output.
+/// Compares every sink of a drained world with the reference output, and every
+/// completed checkpoint with the reference state of its cut.
 pub fn check_exactly_once(world: &World) -> Verdict {
     let expected = expected_sinks(&world.scenario, &world.source_offsets());
-    check_against(world, &expected)
+    let mut verdict = check_against(world, &expected);
+    verdict.cuts = cut::check_cuts(world);
+    if verdict.cuts.violation_count > 0 {
+        verdict.held = false;
+    }
+    verdict
 }
 
 /// Compares every sink of a drained world with the given expected outputs.
 pub fn check_against(world: &World, expected: &[(usize, ExpectedSink)]) -> Verdict {
     let scenario = &world.scenario;
     let actual = world.sink_outputs();
+    // Without checkpoints a restarted job replays its input from the beginning into
+    // sinks that are not transactional: at least once, no more.
+    let at_least_once = if scenario.checkpointing.enabled() {
+        scenario.checkpointing.mode == crate::scenario::checkpointing::Mode::AtLeastOnce
+    } else {
+        !world.recovery.recoveries.is_empty()
+    };
+    let job_failed = world.recovery.status == crate::model::world::JobStatus::Failed;
     let mut verdict = Verdict {
+        guarantee: if at_least_once { "AT_LEAST_ONCE" } else { "EXACTLY_ONCE" },
         held: true,
+        job_failed,
         ..Verdict::default()
     };
     let note = |verdict: &mut Verdict, anomaly: Anomaly| {
+        let more = anomaly.actual.unwrap_or_default().count > anomaly.expected.unwrap_or_default().count;
+        let fewer = anomaly.actual.unwrap_or_default().count < anomaly.expected.unwrap_or_default().count;
+        let tolerated_duplicate = at_least_once
+            && match anomaly.kind {
+                AnomalyKind::Duplicated => true,
+                AnomalyKind::RecordCount => more,
+                _ => false,
+            };
+        let tolerated_loss = job_failed
+            && match anomaly.kind {
+                AnomalyKind::Lost | AnomalyKind::Missing => true,
+                AnomalyKind::RecordCount => fewer,
+                _ => false,
+            };
+        if tolerated_duplicate {
+            verdict.duplicated_keys += u64::from(anomaly.kind == AnomalyKind::Duplicated);
+            return;
+        }
+        if tolerated_loss {
+            verdict.missing_keys_after_job_failure += u64::from(anomaly.kind != AnomalyKind::RecordCount);
+            return;
+        }
         verdict.held = false;
         verdict.anomaly_count += 1;
         if verdict.anomalies.len() < KEPT_ANOMALIES {

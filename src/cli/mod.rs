@@ -1,9 +1,13 @@
 //! Command-line interface. Exit codes: 0 when every check held, 1 when the simulation
 //! found a violation, 2 for bad input (a scenario, a flag, an output folder).
 
+mod explore;
+mod outcome;
 mod output;
 mod progress;
+mod report;
 mod run;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -27,6 +31,12 @@ struct Cli {
 enum Command {
     /// Simulate a scenario and report what happened.
     Run(run::RunArgs),
+    /// Run many seeds, each with a random fault schedule; shrink and save violations.
+    Explore(explore::ExploreArgs),
+    /// Run a scenario over a grid of settings and seeds, in parallel, and compare them.
+    Sweep(sweep::SweepArgs),
+    /// Draw a run's report again from its run.json, without simulating.
+    Report(report::ReportArgs),
     /// Check a scenario file without running it.
     Validate {
         /// The scenario file.
@@ -47,6 +57,9 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Explore(args) => explore::explore(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Report(args) => report::report(args),
         Command::Validate { scenario } => validate(&scenario),
     };
     match result {

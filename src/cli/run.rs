@@ -30,6 +30,10 @@ pub struct RunArgs {
     /// Prints the summary as JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Writes a report (HTML with plots, summary.md, Flink-compatible exports) into
+    /// DIR, or reports/<scenario name>/ when DIR is omitted.
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    report: Option<Option<PathBuf>>,
 }
 
 fn parse_duration_arg(text: &str) -> Result<u64, String> {
@@ -109,7 +113,15 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
         if let Some(dir) = &args.out {
             println!("wrote {}", dir.join("summary.json").display());
         }
+        if !outcome.verdict.held {
+            println!(
+                "violation at seed {}; replay: {}",
+                outcome.summary.seed,
+                super::outcome::replay_command(args.scenario.as_deref(), outcome.summary.seed, args.duration)
+            );
+        }
     }
+    super::report::write_for_run(&outcome, args.report.as_ref(), args.json)?;
     Ok(if outcome.verdict.held {
         ExitCode::SUCCESS
     } else {
@@ -267,28 +279,8 @@ fn print_summary(s: &RunSummary, verdict: &Verdict, wall_s: f64, check_s: f64) {
             }
         );
     }
-    if verdict.held {
-        let sinks: Vec<String> = verdict
-            .sinks
-            .iter()
-            .map(|k| format!("`{}` {} keys, {} records", k.operator, k.keys, k.records))
-            .collect();
-        println!(
-            "exactly-once: held — sink output equals the reference ({}; checked in {check_s:.3}s wall)",
-            sinks.join("; ")
-        );
-    } else {
-        println!(
-            "exactly-once: VIOLATED — {} differences from the reference; first ones:",
-            verdict.anomaly_count
-        );
-        for a in &verdict.anomalies {
-            println!(
-                "  {:?} at `{}` key {} window {}: expected {:?}, got {:?}",
-                a.kind, a.operator, a.key, a.window, a.expected, a.actual
-            );
-        }
-    }
+    super::outcome::print_verdict(verdict, check_s);
+    super::outcome::print_faults(s);
     if let Some(report) = &s.checkpoints {
         print_checkpoints(report);
     }

@@ -37,13 +37,21 @@ pub enum FaultKind {
     /// when the partition heals.
     NetworkPartition { a: u32, b: u32, duration_ns: Nanos },
     /// A TaskManager's outbound link runs `factor` times slower.
-    SlowLink { taskmanager: u32, factor: u32, duration_ns: Nanos },
+    SlowLink {
+        taskmanager: u32,
+        factor: u32,
+        duration_ns: Nanos,
+    },
     /// Every link's latency grows by `extra_ns`.
     LatencySpike { extra_ns: Nanos, duration_ns: Nanos },
     /// A TaskManager's local disk is full: snapshot writes fail.
     DiskFull { taskmanager: u32, duration_ns: Nanos },
     /// A TaskManager's local disk writes `factor` times slower.
-    SlowDisk { taskmanager: u32, factor: u32, duration_ns: Nanos },
+    SlowDisk {
+        taskmanager: u32,
+        factor: u32,
+        duration_ns: Nanos,
+    },
     /// Checkpoint storage is unreachable: requests fail at once, or with `hang` they
     /// wait until it is back (so checkpoints may expire).
     StorageOutage { duration_ns: Nanos, hang: bool },
@@ -53,7 +61,11 @@ pub enum FaultKind {
     /// latest completed checkpoint from storage and restarts the job from it.
     JobmanagerCrash { failover_after_ns: Nanos },
     /// A subtask gets no CPU for a while (a long GC pause, a stuck call).
-    SubtaskStall { operator: usize, subtask: u32, duration_ns: Nanos },
+    SubtaskStall {
+        operator: usize,
+        subtask: u32,
+        duration_ns: Nanos,
+    },
 }
 
 impl FaultKind {

@@ -78,11 +78,7 @@ impl RestartTracker {
                 interval_ns,
                 delay_ns,
             } => {
-                let recent = self
-                    .failures
-                    .iter()
-                    .filter(|&&t| t + interval_ns > now)
-                    .count();
+                let recent = self.failures.iter().filter(|&&t| t + interval_ns > now).count();
                 if recent as u64 > u64::from(max_failures_per_interval) {
                     RestartDecision::FailJob
                 } else {
@@ -96,7 +92,9 @@ impl RestartTracker {
                 reset_threshold_ns,
                 attempts_before_reset,
             } => {
-                let quiet = self.last_failure.is_none_or(|t| now.saturating_sub(t) >= reset_threshold_ns);
+                let quiet = self
+                    .last_failure
+                    .is_none_or(|t| now.saturating_sub(t) >= reset_threshold_ns);
                 if quiet {
                     self.current_backoff = initial_backoff_ns;
                     self.restarts = 0;

@@ -262,6 +262,15 @@ pub struct Transactions {
     pub committed_records: u64,
 }
 
+/// What a snapshot keeps of a subtask's operator state. A sink keeps nothing here:
+/// its transactions live in the external system and survive a failure.
+#[derive(Clone, Debug)]
+pub enum StateSnapshot {
+    Stateless,
+    Keyed(DenseKeyedState),
+    Windows(BTreeMap<Nanos, KeyedCountSum>),
+}
+
 /// The code and state of one subtask.
 pub enum OperatorLogic {
     Source,
@@ -457,11 +466,78 @@ impl OperatorLogic {
         }
     }
 
-    /// With checkpoints on, a sink becomes transactional (two-phase commit), and
-    /// keyed state tracks changes when snapshots are incremental.
-    pub fn configure_checkpointing(&mut self, incremental: bool) {
+    /// A copy of the operator state, as the synchronous phase of a snapshot takes it.
+    pub fn snapshot_state(&self) -> StateSnapshot {
         match self {
-            OperatorLogic::Sink { transactions, .. } => *transactions = Some(Transactions::default()),
+            OperatorLogic::Aggregate { state } => StateSnapshot::Keyed(state.clone()),
+            OperatorLogic::Window { windows, .. } => StateSnapshot::Windows(windows.clone()),
+            _ => StateSnapshot::Stateless,
+        }
+    }
+
+    /// Puts back the operator state of a snapshot (a restore).
+    pub fn restore_state(&mut self, snapshot: StateSnapshot) {
+        match (self, snapshot) {
+            (OperatorLogic::Aggregate { state }, StateSnapshot::Keyed(saved)) => *state = saved,
+            (OperatorLogic::Window { windows, .. }, StateSnapshot::Windows(saved)) => *windows = saved,
+            _ => {}
+        }
+    }
+
+    /// The ends of the open windows: a restored processing-time window needs its timer again.
+    pub fn window_ends(&self) -> Vec<Nanos> {
+        match self {
+            OperatorLogic::Window {
+                windows,
+                time: TimeCharacteristic::Processing,
+                ..
+            } => windows.keys().copied().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A two-phase-commit sink restarting from checkpoint `restored` (`None`: from
+    /// the beginning): transactions pre-committed up to it are committed if they are
+    /// not yet, as Flink's `TwoPhaseCommitSinkFunction` does on restore; later ones
+    /// and the open one are aborted. `commit_open` breaks this on purpose (a flaw).
+    pub fn recover_transactions(&mut self, restored: Option<u64>, commit_open: bool) {
+        if let Some(id) = restored {
+            self.commit(Some(id));
+        }
+        if commit_open {
+            self.commit_open();
+        }
+        if let OperatorLogic::Sink {
+            transactions: Some(t), ..
+        } = self
+        {
+            t.precommitted.clear();
+            t.open.clear();
+        }
+    }
+
+    /// Commits the open transaction at once.
+    fn commit_open(&mut self) {
+        if let OperatorLogic::Sink {
+            mode,
+            table,
+            transactions: Some(t),
+        } = self
+        {
+            t.committed_records += t.open.len() as u64;
+            for record in t.open.drain(..) {
+                table.apply(*mode, &record);
+            }
+        }
+    }
+
+    /// With exactly-once checkpoints, a sink becomes transactional (two-phase
+    /// commit); keyed state tracks changes when snapshots are incremental.
+    pub fn configure_checkpointing(&mut self, incremental: bool, exactly_once: bool) {
+        match self {
+            OperatorLogic::Sink { transactions, .. } if exactly_once && transactions.is_none() => {
+                *transactions = Some(Transactions::default())
+            }
             OperatorLogic::Aggregate { state } if incremental => state.track_changes(),
             _ => {}
         }

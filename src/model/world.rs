@@ -8,8 +8,10 @@
 
 mod checkpointing;
 mod network;
+mod recovery;
 
-pub use checkpointing::{CheckpointRuntime, SubtaskBreakdown};
+pub use checkpointing::{CheckpointRuntime, CheckpointSnapshot, SubtaskBreakdown, SubtaskSnapshot};
+pub use recovery::{JobStatus, RecoveryState};
 
 use super::channel::{Channel, ChannelId, Gate, Item, OpenBuffer};
 use super::operator::{DenseKeyedState, KeySlots, OperatorLogic, SinkMode};
@@ -63,6 +65,20 @@ enum Event {
     MetadataWritten(u64),
     /// The completion notice reaches a subtask.
     NotifyComplete(usize, u64),
+    /// Writing a checkpoint's metadata failed.
+    MetadataFailed(u64),
+    /// The scenario's fault with this index strikes.
+    Fault(usize),
+    /// A crashed TaskManager is back.
+    TaskManagerBack(u32),
+    /// The standby JobManager has taken over.
+    JobManagerBack,
+    /// The restart delay of this attempt has passed.
+    Restart(u32),
+    /// The restored state of this attempt is in place: the tasks run again.
+    Running(u32),
+    /// A stalled subtask gets CPU again.
+    StallEnd(usize),
 }
 
 impl Event {
@@ -86,7 +102,32 @@ impl Event {
             Event::Decline(s, c) => (16, (s as u64) << 32 | c),
             Event::MetadataWritten(c) => (17, c),
             Event::NotifyComplete(s, c) => (18, (s as u64) << 32 | c),
+            Event::MetadataFailed(c) => (19, c),
+            Event::Fault(i) => (20, i as u64),
+            Event::TaskManagerBack(tm) => (21, u64::from(tm)),
+            Event::JobManagerBack => (22, 0),
+            Event::Restart(a) => (23, u64::from(a)),
+            Event::Running(a) => (24, u64::from(a)),
+            Event::StallEnd(s) => (25, s as u64),
         }
+    }
+
+    /// Whether the event outlives a failover: the failed tasks' work is dropped, the
+    /// coordinator's, the metrics' and the faults' is not.
+    fn survives_failover(&self) -> bool {
+        matches!(
+            self,
+            Event::Sample
+                | Event::ManualTrigger(_)
+                | Event::CoordinatorTimer
+                | Event::MetadataWritten(_)
+                | Event::MetadataFailed(_)
+                | Event::Fault(_)
+                | Event::TaskManagerBack(_)
+                | Event::JobManagerBack
+                | Event::Restart(_)
+                | Event::Running(_)
+        )
     }
 }
 
@@ -166,7 +207,17 @@ pub struct Subtask {
     /// When the CPU work in progress started.
     work_started: Nanos,
     /// The rest of a batch interrupted by a snapshot, resumed after it.
-    resume: Option<(Vec<Record>, Option<ChannelId>)>,
+    /// (records, the channel to credit, the channel a restored batch belongs to).
+    resume: Option<(Vec<Record>, Option<ChannelId>, Option<ChannelId>)>,
+    /// Restored channel state by channel, processed before any new input.
+    recovered: VecDeque<(ChannelId, Vec<Record>)>,
+    /// The batch in hand is restored channel state of this channel.
+    batch_recovered_from: Option<ChannelId>,
+    /// A subtask-stall fault: no CPU before this time.
+    stalled_until: Nanos,
+    /// With the snapshot-before-alignment flaw: the checkpoint already snapshotted
+    /// at its first barrier.
+    early_snapshot: Option<u64>,
 }
 
 /// One point of the metrics time series.
@@ -211,6 +262,8 @@ pub struct World {
     pub storage: CheckpointStorage,
     /// The checkpointing side, when the scenario checkpoints.
     pub ckpt: Option<CheckpointRuntime>,
+    /// Faults, failures and restarts.
+    pub recovery: RecoveryState,
 }
 
 /// Hints the CPU to load the cache line at `address`; no effect on results.
@@ -223,6 +276,18 @@ fn prefetch<T>(address: *const T) {
     };
     #[cfg(not(target_arch = "x86_64"))]
     let _ = address;
+}
+
+/// An empty open buffer for every channel.
+fn open_buffers(channels: &[Channel]) -> Vec<OpenBuffer> {
+    channels
+        .iter()
+        .map(|c| OpenBuffer {
+            records: Vec::new(),
+            capacity: c.capacity as u32,
+            dirty: false,
+        })
+        .collect()
 }
 
 /// For each operator, `Some(p)` when its subtask i receives exactly the keys that
@@ -275,11 +340,172 @@ fn sink_modes(s: &Scenario) -> Vec<SinkMode> {
     modes
 }
 
+/// The job's tasks as deployed: subtasks with fresh state, and the channels and
+/// input gates between them. A failover deploys them anew.
+fn build_tasks(s: &Scenario) -> (Vec<Subtask>, Vec<Channel>, Vec<Gate>) {
+    let net = &s.network;
+    let modes = sink_modes(s);
+    // Subtasks, operator by operator; first_subtask[op] is the id of subtask 0.
+    let mut subtasks = Vec::new();
+    let mut first_subtask = Vec::new();
+    let mut partition_id = 0u64;
+    // Keys never change along the job, so every key is below the largest source key count.
+    let key_count = s
+        .operators
+        .iter()
+        .filter_map(|o| match &o.logic {
+            OperatorLogicSpec::Source(src) => Some(src.keys.count()),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(1);
+    let key_partitioned = key_partitioning(s);
+    let mut slot_layouts: Vec<(u32, KeySlots)> = Vec::new();
+    for (op_index, op) in s.operators.iter().enumerate() {
+        first_subtask.push(subtasks.len());
+        // Keyed operators, and sinks that receive only the keys they own, keep
+        // dense per-key state; operators of equal parallelism share the layout.
+        let key_slots = key_partitioned[op_index]
+            .filter(|_| op.logic.is_keyed() || matches!(op.logic, OperatorLogicSpec::Sink))
+            .map(|p| {
+                if let Some((_, layout)) = slot_layouts.iter().find(|(q, _)| *q == p) {
+                    return layout.clone();
+                }
+                let layout = KeySlots::new(key_count, s.max_parallelism, p);
+                slot_layouts.push((p, layout.clone()));
+                layout
+            });
+        let keys = match &op.logic {
+            OperatorLogicSpec::Source(src) => Some(KeySampler::new(&src.keys)),
+            _ => None,
+        };
+        for index in 0..op.parallelism {
+            let source = match (&op.logic, &keys) {
+                (OperatorLogicSpec::Source(src), Some(sampler)) => {
+                    // Partitions are assigned round-robin, as Kafka's source does.
+                    let partitions = (0..src.partitions)
+                        .filter(|p| p % op.parallelism == index)
+                        .map(|p| {
+                            PartitionLog::new(
+                                src,
+                                sampler.clone(),
+                                s.seed,
+                                p,
+                                partition_id + u64::from(p),
+                                s.duration_ns,
+                            )
+                        })
+                        .collect();
+                    Some(SourceReader {
+                        partitions,
+                        next_partition: 0,
+                        poll_scheduled: false,
+                        poll_interval: src.poll_interval_ns,
+                        max_batch: 1024,
+                        next_watermark_at: 0,
+                        last_watermark: 0,
+                    })
+                }
+                _ => None,
+            };
+            subtasks.push(Subtask {
+                op: op_index,
+                index,
+                tm: op.placement[index as usize] as usize,
+                logic: OperatorLogic::new(
+                    &op.logic,
+                    modes[op_index],
+                    key_slots.as_ref().map(|k| DenseKeyedState::new(k, index)),
+                ),
+                cpu_per_record: op.cpu_per_record_ns[index as usize],
+                inputs: Vec::new(),
+                input_watermarks: Vec::new(),
+                watermark: 0,
+                inputs_ended: 0,
+                available: VecDeque::new(),
+                outputs: Vec::new(),
+                dirty: Vec::new(),
+                full_outputs: 0,
+                backpressured_since: None,
+                state: TaskState::Idle,
+                batch: Vec::new(),
+                batch_from: None,
+                flush_armed: false,
+                finished: false,
+                source,
+                metrics: SubtaskMetrics::default(),
+                barriers: None,
+                pending_snapshots: VecDeque::new(),
+                source_triggers: VecDeque::new(),
+                barrier_timer_at: None,
+                sync_work: None,
+                processed_during_alignment: 0,
+                work_epoch: 0,
+                work_started: 0,
+                resume: None,
+                recovered: VecDeque::new(),
+                batch_recovered_from: None,
+                stalled_until: 0,
+                early_snapshot: None,
+            });
+        }
+        if let OperatorLogicSpec::Source(src) = &op.logic {
+            partition_id += u64::from(src.partitions);
+        }
+    }
+
+    // Channels and gates, edge by edge.
+    let mut channels = Vec::new();
+    let mut gates = Vec::new();
+    for edge in &s.edges {
+        let (from, to) = (&s.operators[edge.from], &s.operators[edge.to]);
+        let first_gate = gates.len();
+        for _ in 0..to.parallelism {
+            gates.push(Gate {
+                floating_free: net.floating_buffers_per_gate,
+                waiting: VecDeque::new(),
+            });
+        }
+        for p in 0..from.parallelism {
+            let producer = first_subtask[edge.from] + p as usize;
+            let targets: Vec<u32> = match edge.partitioning {
+                Partitioning::Forward => vec![p],
+                _ => (0..to.parallelism).collect(),
+            };
+            let mut out_channels = Vec::with_capacity(targets.len());
+            for c in targets {
+                let consumer = first_subtask[edge.to] + c as usize;
+                let id = channels.len();
+                let consumer_input = subtasks[consumer].inputs.len();
+                subtasks[consumer].inputs.push(id);
+                subtasks[consumer].input_watermarks.push(0);
+                let local = subtasks[producer].tm == subtasks[consumer].tm;
+                channels.push(Channel::new(
+                    producer,
+                    consumer,
+                    consumer_input,
+                    first_gate + c as usize,
+                    local,
+                    from.record_size_bytes,
+                    net.buffer_size_bytes,
+                ));
+                out_channels.push(id);
+            }
+            let start = p as usize % out_channels.len().max(1);
+            subtasks[producer].outputs.push(OutputEdge {
+                partitioning: edge.partitioning,
+                channels: out_channels,
+                next_rebalance: start,
+            });
+        }
+    }
+
+    (subtasks, channels, gates)
+}
+
 impl World {
     pub fn new(scenario: Scenario) -> Self {
         let s = &scenario;
-        let net = &s.network;
-        let modes = sink_modes(s);
         let taskmanagers = (0..s.cluster.taskmanagers)
             .map(|_| TaskManager {
                 cpu: Cpu {
@@ -292,160 +518,13 @@ impl World {
                     capacity: s.cluster.disk.capacity_bytes,
                     used: 0,
                     free_at: 0,
+                    full: Vec::new(),
+                    slow: Vec::new(),
                 },
             })
             .collect();
 
-        // Subtasks, operator by operator; first_subtask[op] is the id of subtask 0.
-        let mut subtasks = Vec::new();
-        let mut first_subtask = Vec::new();
-        let mut partition_id = 0u64;
-        // Keys never change along the job, so every key is below the largest source key count.
-        let key_count = s
-            .operators
-            .iter()
-            .filter_map(|o| match &o.logic {
-                OperatorLogicSpec::Source(src) => Some(src.keys.count()),
-                _ => None,
-            })
-            .max()
-            .unwrap_or(1);
-        let key_partitioned = key_partitioning(s);
-        let mut slot_layouts: Vec<(u32, KeySlots)> = Vec::new();
-        for (op_index, op) in s.operators.iter().enumerate() {
-            first_subtask.push(subtasks.len());
-            // Keyed operators, and sinks that receive only the keys they own, keep
-            // dense per-key state; operators of equal parallelism share the layout.
-            let key_slots = key_partitioned[op_index]
-                .filter(|_| op.logic.is_keyed() || matches!(op.logic, OperatorLogicSpec::Sink))
-                .map(|p| {
-                    if let Some((_, layout)) = slot_layouts.iter().find(|(q, _)| *q == p) {
-                        return layout.clone();
-                    }
-                    let layout = KeySlots::new(key_count, s.max_parallelism, p);
-                    slot_layouts.push((p, layout.clone()));
-                    layout
-                });
-            let keys = match &op.logic {
-                OperatorLogicSpec::Source(src) => Some(KeySampler::new(&src.keys)),
-                _ => None,
-            };
-            for index in 0..op.parallelism {
-                let source = match (&op.logic, &keys) {
-                    (OperatorLogicSpec::Source(src), Some(sampler)) => {
-                        // Partitions are assigned round-robin, as Kafka's source does.
-                        let partitions = (0..src.partitions)
-                            .filter(|p| p % op.parallelism == index)
-                            .map(|p| {
-                                PartitionLog::new(
-                                    src,
-                                    sampler.clone(),
-                                    s.seed,
-                                    p,
-                                    partition_id + u64::from(p),
-                                    s.duration_ns,
-                                )
-                            })
-                            .collect();
-                        Some(SourceReader {
-                            partitions,
-                            next_partition: 0,
-                            poll_scheduled: false,
-                            poll_interval: src.poll_interval_ns,
-                            max_batch: 1024,
-                            next_watermark_at: 0,
-                            last_watermark: 0,
-                        })
-                    }
-                    _ => None,
-                };
-                subtasks.push(Subtask {
-                    op: op_index,
-                    index,
-                    tm: op.placement[index as usize] as usize,
-                    logic: OperatorLogic::new(
-                        &op.logic,
-                        modes[op_index],
-                        key_slots.as_ref().map(|k| DenseKeyedState::new(k, index)),
-                    ),
-                    cpu_per_record: op.cpu_per_record_ns[index as usize],
-                    inputs: Vec::new(),
-                    input_watermarks: Vec::new(),
-                    watermark: 0,
-                    inputs_ended: 0,
-                    available: VecDeque::new(),
-                    outputs: Vec::new(),
-                    dirty: Vec::new(),
-                    full_outputs: 0,
-                    backpressured_since: None,
-                    state: TaskState::Idle,
-                    batch: Vec::new(),
-                    batch_from: None,
-                    flush_armed: false,
-                    finished: false,
-                    source,
-                    metrics: SubtaskMetrics::default(),
-                    barriers: None,
-                    pending_snapshots: VecDeque::new(),
-                    source_triggers: VecDeque::new(),
-                    barrier_timer_at: None,
-                    sync_work: None,
-                    processed_during_alignment: 0,
-                    work_epoch: 0,
-                    work_started: 0,
-                    resume: None,
-                });
-            }
-            if let OperatorLogicSpec::Source(src) = &op.logic {
-                partition_id += u64::from(src.partitions);
-            }
-        }
-
-        // Channels and gates, edge by edge.
-        let mut channels = Vec::new();
-        let mut gates = Vec::new();
-        for edge in &s.edges {
-            let (from, to) = (&s.operators[edge.from], &s.operators[edge.to]);
-            let first_gate = gates.len();
-            for _ in 0..to.parallelism {
-                gates.push(Gate {
-                    floating_free: net.floating_buffers_per_gate,
-                    waiting: VecDeque::new(),
-                });
-            }
-            for p in 0..from.parallelism {
-                let producer = first_subtask[edge.from] + p as usize;
-                let targets: Vec<u32> = match edge.partitioning {
-                    Partitioning::Forward => vec![p],
-                    _ => (0..to.parallelism).collect(),
-                };
-                let mut out_channels = Vec::with_capacity(targets.len());
-                for c in targets {
-                    let consumer = first_subtask[edge.to] + c as usize;
-                    let id = channels.len();
-                    let consumer_input = subtasks[consumer].inputs.len();
-                    subtasks[consumer].inputs.push(id);
-                    subtasks[consumer].input_watermarks.push(0);
-                    let local = subtasks[producer].tm == subtasks[consumer].tm;
-                    channels.push(Channel::new(
-                        producer,
-                        consumer,
-                        consumer_input,
-                        first_gate + c as usize,
-                        local,
-                        from.record_size_bytes,
-                        net.buffer_size_bytes,
-                    ));
-                    out_channels.push(id);
-                }
-                let start = p as usize % out_channels.len().max(1);
-                subtasks[producer].outputs.push(OutputEdge {
-                    partitioning: edge.partitioning,
-                    channels: out_channels,
-                    next_rebalance: start,
-                });
-            }
-        }
+        let (subtasks, channels, gates) = build_tasks(s);
 
         let emit_watermarks = s.operators.iter().any(|o| {
             matches!(
@@ -482,23 +561,17 @@ impl World {
             sources_done_at: 0,
             storage,
             ckpt: None,
+            recovery: RecoveryState::default(),
         };
         for st in 0..world.subtasks.len() {
             if world.subtasks[st].source.is_some() {
                 world.wake.push(st);
             }
         }
-        world.open = world
-            .channels
-            .iter()
-            .map(|c| OpenBuffer {
-                records: Vec::new(),
-                capacity: c.capacity as u32,
-                dirty: false,
-            })
-            .collect();
+        world.open = open_buffers(&world.channels);
         world.queue.push(0, Event::Sample);
         world.start_checkpointing();
+        world.schedule_faults();
         world
     }
 
@@ -539,6 +612,18 @@ impl World {
                 Event::Decline(st, id) => self.decline_arrived(st, id),
                 Event::MetadataWritten(id) => self.metadata_written(id),
                 Event::NotifyComplete(st, id) => self.notify_complete(st, id),
+                Event::MetadataFailed(id) => self.metadata_failed(id),
+                Event::Fault(i) => self.fault_strikes(i),
+                Event::TaskManagerBack(tm) => self.taskmanager_back(tm),
+                Event::JobManagerBack => self.jobmanager_back(),
+                Event::Restart(attempt) => self.restart_due(attempt),
+                Event::Running(attempt) => self.restored(attempt),
+                Event::StallEnd(st) => {
+                    // While the job restarts, the tasks wait for their restored state.
+                    if self.recovery.status == JobStatus::Running {
+                        self.wake.push(st)
+                    }
+                }
             }
             self.run_woken();
             handled += 1;
@@ -559,7 +644,7 @@ impl World {
     fn step(&mut self, st: usize) {
         loop {
             let s = &mut self.subtasks[st];
-            if s.finished || s.state != TaskState::Idle {
+            if s.finished || s.state != TaskState::Idle || s.stalled_until > self.now {
                 return;
             }
             // Checkpoint work runs as mailbox actions, as in Flink: before any further
@@ -568,12 +653,19 @@ impl World {
                 self.start_sync(st, id);
                 return;
             }
-            if let Some((rest, from)) = s.resume.take() {
+            if let Some((rest, from, origin)) = s.resume.take() {
                 // The rest of a buffer interrupted by a snapshot; it was counted once.
                 s.batch = rest;
                 s.batch_from = from;
+                s.batch_recovered_from = origin;
                 let cost = s.batch.len() as Nanos * s.cpu_per_record;
                 self.start_work(st, cost);
+                return;
+            }
+            if let Some((ch, records)) = s.recovered.pop_front() {
+                // Restored channel state: records that were in flight at the checkpoint.
+                self.start_batch(st, records, None);
+                self.subtasks[st].batch_recovered_from = Some(ch);
                 return;
             }
             if !s.source_triggers.is_empty() {
@@ -591,7 +683,9 @@ impl World {
                 return;
             };
             let input = self.channels[ch].consumer_input;
-            if s.barriers.as_ref().is_some_and(|h| h.is_blocked(input)) {
+            if s.barriers.as_ref().is_some_and(|h| h.is_blocked(input))
+                && self.scenario.flaw != Some(crate::fault::Flaw::BarrierDoesNotBlock)
+            {
                 // Aligning: this channel's data waits until the handler unblocks it.
                 s.available.pop_front();
                 self.channels[ch].enqueued_for_consumer = false;
@@ -627,6 +721,7 @@ impl World {
                         && let Some(handler) = self.subtasks[st].barriers.as_mut()
                     {
                         handler.on_barrier(now, input, barrier);
+                        self.snapshot_early_if_flawed(st, barrier);
                         self.drain_barrier_actions(st);
                     }
                 }
@@ -693,6 +788,7 @@ impl World {
         }
         s.batch = records;
         s.batch_from = from;
+        s.batch_recovered_from = None;
         self.start_work(st, cost);
     }
 
@@ -756,7 +852,18 @@ impl World {
     pub(super) fn interrupt_batch(&mut self, st: usize) {
         let now = self.now;
         let s = &mut self.subtasks[st];
-        if s.state != TaskState::Busy || s.sync_work.is_some() || s.source.is_some() || s.batch.is_empty() {
+        if s.sync_work.is_some() || s.source.is_some() || s.batch.is_empty() {
+            return;
+        }
+        if s.state == TaskState::WaitingForCore {
+            // Not started: the whole buffer waits for after the snapshot.
+            let rest = std::mem::take(&mut s.batch);
+            s.resume = Some((rest, s.batch_from.take(), s.batch_recovered_from.take()));
+            s.state = TaskState::Idle;
+            self.taskmanagers[s.tm].cpu.run_queue.retain(|&w| w != st);
+            return;
+        }
+        if s.state != TaskState::Busy {
             return;
         }
         let cpu = s.cpu_per_record;
@@ -768,7 +875,7 @@ impl World {
         let first = std::mem::take(&mut s.batch);
         let from = s.batch_from.take();
         s.work_epoch += 1;
-        s.resume = Some((rest, from));
+        s.resume = Some((rest, from, s.batch_recovered_from.take()));
         self.release_core(st);
         self.complete_records(st, first, from, false);
     }
@@ -888,11 +995,16 @@ impl World {
         if self.subtasks[st].source.is_some() {
             self.sources_done_at = self.now;
         }
-        // The end of input commits what the sink still holds, as Flink's final
-        // checkpoint would.
-        self.subtasks[st].logic.commit(None);
         self.subtasks[st].finished = true;
         self.unfinished -= 1;
+        if self.unfinished == 0 {
+            // The job finished: every sink commits what it still holds, as after
+            // Flink's final checkpoint. Not earlier: a failover before the whole job
+            // finished replays the input, so a finished sink's output is not final yet.
+            for s in &mut self.subtasks {
+                s.logic.commit(None);
+            }
+        }
         self.checkpointing_subtask_finished(st);
     }
 
@@ -923,7 +1035,7 @@ impl World {
             }
         }
         self.samples.push(sample);
-        if self.unfinished > 0 {
+        if self.unfinished > 0 && self.recovery.status != JobStatus::Failed {
             self.queue.push(self.now + self.sample_interval, Event::Sample);
         }
     }
@@ -971,12 +1083,16 @@ impl World {
         outputs
     }
 
-    /// How far each source partition was read, by (source operator, partition).
+    /// How far each source partition was read, by (source operator, partition),
+    /// over every attempt (a job that failed for good read further before).
     pub fn source_offsets(&self) -> Vec<(usize, u32, u64)> {
         let mut offsets = Vec::new();
         for s in &self.subtasks {
             if let Some(reader) = &s.source {
-                offsets.extend(reader.partitions.iter().map(|p| (s.op, p.partition, p.next_offset)));
+                offsets.extend(reader.partitions.iter().map(|p| {
+                    let before = self.recovery.furthest_read(s.op, p.partition);
+                    (s.op, p.partition, p.next_offset.max(before))
+                }));
             }
         }
         offsets.sort_unstable();

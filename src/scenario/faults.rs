@@ -79,7 +79,10 @@ impl Checker<'_> {
             if !allowed.contains(&name) {
                 return Err(self.error(
                     format!("{at}.{name}"),
-                    format!("`{name}` does not apply to a {kind} fault (it takes: {})", allowed.join(", ")),
+                    format!(
+                        "`{name}` does not apply to a {kind} fault (it takes: {})",
+                        allowed.join(", ")
+                    ),
                 ));
             }
         }
@@ -90,7 +93,10 @@ impl Checker<'_> {
             if tm >= tms {
                 return Err(self.error(
                     format!("{at}.taskmanager"),
-                    format!("TaskManager {tm} does not exist: the cluster has {tms} (0 to {})", tms - 1),
+                    format!(
+                        "TaskManager {tm} does not exist: the cluster has {tms} (0 to {})",
+                        tms - 1
+                    ),
                 ));
             }
             Ok(tm)
@@ -262,7 +268,10 @@ impl Checker<'_> {
                     .unwrap_or_default();
                 return Err(self.error(
                     key,
-                    format!("unknown restart strategy `{other}`{hint} (one of: {})", names.join(", ")),
+                    format!(
+                        "unknown restart strategy `{other}`{hint} (one of: {})",
+                        names.join(", ")
+                    ),
                 ));
             }
         })

@@ -4,6 +4,7 @@
 pub mod checkpointing;
 pub mod error;
 pub mod faults;
+pub mod overrides;
 pub mod position;
 pub mod schema;
 pub mod spec;

@@ -51,6 +51,12 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// Keeps only the events `keep` accepts (a failover drops the failed tasks' work);
+    /// the order of those kept is unchanged.
+    pub fn retain(&mut self, mut keep: impl FnMut(&E) -> bool) {
+        self.heap.retain(|entry| keep(&entry.event));
+    }
+
     /// Schedules `event` at `time`. Events at the same time pop in the order pushed.
     pub fn push(&mut self, time: Nanos, event: E) {
         let key = ((time as u128) << 64) | self.next_seq as u128;

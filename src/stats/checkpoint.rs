@@ -4,7 +4,7 @@
 use crate::model::World;
 use crate::model::world::SubtaskBreakdown;
 use crate::sim::Nanos;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Percentile of a set of durations (nearest rank); 0 when empty.
 fn percentile(values: &mut [Nanos], q: f64) -> Nanos {
@@ -16,8 +16,12 @@ fn percentile(values: &mut [Nanos], q: f64) -> Nanos {
     values[rank - 1]
 }
 
+/// A name from Flink's vocabulary (a status, a failure reason): static text. The
+/// alias keeps serde from borrowing it when `run.json` is read back.
+pub type FlinkName = &'static str;
+
 /// The p50 and maximum of one phase over a checkpoint's subtasks.
-#[derive(Clone, Copy, Debug, Default, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 pub struct PhaseSpread {
     pub p50: Nanos,
     pub max: Nanos,
@@ -32,11 +36,12 @@ fn spread(parts: &[&SubtaskBreakdown], phase: impl Fn(&SubtaskBreakdown) -> Nano
 }
 
 /// One checkpoint, as Flink's REST API reports it, plus its phase spreads.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CheckpointSummary {
     pub id: u64,
     /// IN_PROGRESS, COMPLETED or FAILED.
-    pub status: &'static str,
+    #[serde(deserialize_with = "crate::report::compat::static_str")]
+    pub status: FlinkName,
     pub is_savepoint: bool,
     pub trigger_timestamp: Nanos,
     pub latest_ack_timestamp: Option<Nanos>,
@@ -49,7 +54,8 @@ pub struct CheckpointSummary {
     pub num_acknowledged_subtasks: usize,
     /// All acknowledged to metadata written: the coordinator's finalization.
     pub finalize_duration: Option<Nanos>,
-    pub failure_message: Option<&'static str>,
+    #[serde(default, deserialize_with = "crate::report::compat::static_str_opt")]
+    pub failure_message: Option<FlinkName>,
     pub unaligned_subtasks: usize,
     pub start_delay: PhaseSpread,
     pub alignment: PhaseSpread,
@@ -63,7 +69,7 @@ pub struct CheckpointSummary {
 }
 
 /// Everything about a run's checkpoints.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct CheckpointReport {
     pub triggered: u64,
     pub completed: u64,
@@ -71,10 +77,13 @@ pub struct CheckpointReport {
     pub in_progress: u64,
     pub checkpoints: Vec<CheckpointSummary>,
     /// Every acknowledged subtask part, in acknowledgement order.
+    #[serde(deserialize_with = "crate::report::compat::breakdowns")]
     pub subtasks: Vec<SubtaskBreakdown>,
     /// Periodic triggers the coordinator skipped, with Flink's reason.
+    #[serde(deserialize_with = "crate::report::compat::timed_reasons")]
     pub dropped_triggers: Vec<(Nanos, &'static str)>,
     /// Times the coordinator asked for a failover (tolerable failures exceeded).
+    #[serde(deserialize_with = "crate::report::compat::failover_requests")]
     pub failover_requests: Vec<(Nanos, u64, &'static str)>,
 }
 

@@ -4,12 +4,13 @@ use crate::model::World;
 use crate::model::world::{Sample, SubtaskMetrics};
 use crate::sim::Nanos;
 use crate::sim::time::as_secs_f64;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OperatorSummary {
     pub name: String,
-    pub kind: &'static str,
+    #[serde(deserialize_with = "crate::report::compat::static_str")]
+    pub kind: super::checkpoint::FlinkName,
     pub parallelism: u32,
     pub records_in: u64,
     pub records_out: u64,
@@ -19,18 +20,18 @@ pub struct OperatorSummary {
     pub backpressured_ratio_max: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SubtaskSummary {
     pub operator: String,
     pub subtask: u32,
     pub taskmanager: usize,
-    #[serde(flatten)]
+    #[serde(flatten, deserialize_with = "crate::report::compat::subtask_metrics")]
     pub metrics: SubtaskMetrics,
     pub busy_ratio: f64,
     pub backpressured_ratio: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LatencySummary {
     pub records: u64,
     pub p50_ns: Nanos,
@@ -38,7 +39,7 @@ pub struct LatencySummary {
     pub max_ns: Nanos,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunSummary {
     pub scenario: String,
     pub seed: u64,
@@ -62,6 +63,7 @@ pub struct RunSummary {
     pub latency: LatencySummary,
     pub operators: Vec<OperatorSummary>,
     pub subtasks: Vec<SubtaskSummary>,
+    #[serde(deserialize_with = "crate::report::compat::samples")]
     pub samples: Vec<Sample>,
     /// Present when the scenario checkpoints.
     pub checkpoints: Option<super::checkpoint::CheckpointReport>,
@@ -137,9 +139,9 @@ impl RunSummary {
             subtasks,
             samples: world.samples.clone(),
             checkpoints: super::checkpoint::CheckpointReport::from_world(world),
-            faults: Vec::new(),
-            recoveries: Vec::new(),
-            job_failed: false,
+            faults: world.recovery.faults.clone(),
+            recoveries: world.recovery.recoveries.clone(),
+            job_failed: world.recovery.status == crate::model::world::JobStatus::Failed,
         }
     }
 

@@ -17,7 +17,10 @@
 //! ```
 
 use super::{Event, Item, World};
+use crate::fault::Flaw;
 use crate::model::channel::ChannelId;
+use crate::model::operator::StateSnapshot;
+use crate::model::record::Record;
 use crate::model::taskmanager::DiskWrite;
 use crate::protocol::barrier::{Action, AlignmentTimeoutStart, BarrierHandler, BarrierHandlerConfig, SnapshotTrigger};
 use crate::protocol::coordinator::{CheckpointCoordinator, CoordinatorAction, JobTermination, SubtaskAck};
@@ -77,7 +80,7 @@ impl SubtaskBreakdown {
 
 /// Where one subtask stands in one checkpoint.
 #[derive(Clone, Debug, Default)]
-struct Progress {
+pub(super) struct Progress {
     first_barrier_at: Option<Nanos>,
     decided_at: Option<Nanos>,
     unaligned: bool,
@@ -96,28 +99,63 @@ struct Progress {
     decline: Option<CheckpointFailureReason>,
 }
 
+/// What one subtask's snapshot holds: its operator state and, for a source, the
+/// offset of every partition it reads (the next record to read).
+#[derive(Clone, Debug)]
+pub struct SubtaskSnapshot {
+    pub state: StateSnapshot,
+    pub offsets: Vec<(u32, u64)>,
+    /// Bytes of state downloaded again on restore.
+    pub state_bytes: u64,
+}
+
+/// The content of one checkpoint: what a restore puts back.
+#[derive(Clone, Debug, Default)]
+pub struct CheckpointSnapshot {
+    /// By subtask; `None` until the subtask has taken its snapshot.
+    pub subtasks: Vec<Option<SubtaskSnapshot>>,
+    /// Channel state of an unaligned checkpoint, by channel: the records persisted at
+    /// the consumer's input, then those persisted from the producer's output backlog
+    /// (later in the channel's order).
+    pub channels: BTreeMap<ChannelId, (Vec<Record>, Vec<Record>)>,
+    /// When the coordinator completed it.
+    pub completed_at: Option<Nanos>,
+}
+
+impl CheckpointSnapshot {
+    /// Every channel's persisted records, in channel order, each channel's input
+    /// part before its output part.
+    pub fn channel_records(&self) -> impl Iterator<Item = (ChannelId, &Record)> {
+        self.channels
+            .iter()
+            .flat_map(|(ch, (input, output))| input.iter().chain(output).map(move |r| (*ch, r)))
+    }
+}
+
 /// The checkpointing side of a world: the coordinator and per-checkpoint bookkeeping.
 pub struct CheckpointRuntime {
     pub coordinator: CheckpointCoordinator,
     barriers: BTreeMap<CheckpointId, Barrier>,
-    progress: BTreeMap<CheckpointId, Vec<Progress>>,
+    pub(super) progress: BTreeMap<CheckpointId, Vec<Progress>>,
     /// Acknowledged subtask parts, in acknowledgement order.
     pub breakdowns: Vec<SubtaskBreakdown>,
     /// Bytes each checkpoint stored, to delete when it is discarded.
     stored_bytes: BTreeMap<CheckpointId, u64>,
     /// Uploads under way: (checkpoint, subtask, channel state?) → bytes.
-    uploads: BTreeMap<(CheckpointId, usize, bool), u64>,
+    pub(super) uploads: BTreeMap<(CheckpointId, usize, bool), u64>,
     /// Checkpoints that failed: subtasks skip their barriers (forwarding a
     /// cancellation instead, as Flink's subtask checkpoint coordinator does) and
     /// drop their uploads.
     aborted: BTreeSet<CheckpointId>,
     timer_at: Option<Nanos>,
     /// Incremental uploads not yet confirmed by a completed checkpoint, per subtask.
-    unconfirmed: Vec<Vec<(CheckpointId, u64)>>,
+    pub(super) unconfirmed: Vec<Vec<(CheckpointId, u64)>>,
     /// Periodic triggers the coordinator dropped, and why.
     pub dropped_triggers: Vec<(Nanos, CheckpointFailureReason)>,
     /// The coordinator asked for a failover (too many failed checkpoints).
     pub failover_requests: Vec<(Nanos, CheckpointId, CheckpointFailureReason)>,
+    /// Snapshot contents of pending and completed checkpoints (failed ones are dropped).
+    pub snapshots: BTreeMap<CheckpointId, CheckpointSnapshot>,
 }
 
 impl World {
@@ -132,15 +170,7 @@ impl World {
             Ok(c) => c,
             Err(e) => panic!("validated checkpoint configuration rejected: {e}"),
         };
-        let mode = spec.protocol_mode();
-        for s in &mut self.subtasks {
-            let mut config = BarrierHandlerConfig::new(mode, s.inputs.len(), spec.alignment_timeout());
-            // Flink counts the aligned-checkpoint timeout from the checkpoint's start,
-            // so a barrier delayed by backpressure switches to unaligned on arrival.
-            config.timeout_start = AlignmentTimeoutStart::CheckpointStart;
-            s.barriers = Some(BarrierHandler::with_config(config));
-            s.logic.configure_checkpointing(spec.incremental());
-        }
+        self.install_barrier_handlers();
         self.ckpt = Some(CheckpointRuntime {
             coordinator,
             barriers: BTreeMap::new(),
@@ -153,6 +183,7 @@ impl World {
             unconfirmed: vec![Vec::new(); self.subtasks.len()],
             dropped_triggers: Vec::new(),
             failover_requests: Vec::new(),
+            snapshots: BTreeMap::new(),
         });
         for trigger in &spec.triggers {
             self.queue.push(trigger.at_ns, Event::ManualTrigger(trigger.savepoint));
@@ -162,7 +193,48 @@ impl World {
         self.drain_coordinator();
     }
 
-    fn runtime(&mut self) -> &mut CheckpointRuntime {
+    /// Gives every subtask a barrier handler and makes sinks transactional.
+    pub(super) fn install_barrier_handlers(&mut self) {
+        let spec = &self.scenario.checkpointing;
+        if !spec.enabled() {
+            return;
+        }
+        let mode = spec.protocol_mode();
+        let exactly_once = spec.mode == crate::scenario::checkpointing::Mode::ExactlyOnce;
+        for s in &mut self.subtasks {
+            let mut config = BarrierHandlerConfig::new(mode, s.inputs.len(), spec.alignment_timeout());
+            // Flink counts the aligned-checkpoint timeout from the checkpoint's start,
+            // so a barrier delayed by backpressure switches to unaligned on arrival.
+            config.timeout_start = AlignmentTimeoutStart::CheckpointStart;
+            s.barriers = Some(BarrierHandler::with_config(config));
+            s.logic.configure_checkpointing(spec.incremental(), exactly_once);
+        }
+    }
+
+    pub(super) fn flaw(&self, flaw: Flaw) -> bool {
+        self.scenario.flaw == Some(flaw)
+    }
+
+    fn snapshot_of(&mut self, id: CheckpointId) -> &mut CheckpointSnapshot {
+        let n = self.subtasks.len();
+        self.runtime()
+            .snapshots
+            .entry(id)
+            .or_insert_with(|| CheckpointSnapshot {
+                subtasks: vec![None; n],
+                ..CheckpointSnapshot::default()
+            })
+    }
+
+    /// Records persisted as channel state of checkpoint `id`: at the consumer's
+    /// input (`output` false) or from the producer's backlog.
+    fn persist_records(&mut self, id: CheckpointId, ch: ChannelId, records: &[Record], output: bool) {
+        let parts = self.snapshot_of(id).channels.entry(ch).or_default();
+        let into = if output { &mut parts.1 } else { &mut parts.0 };
+        into.extend_from_slice(records);
+    }
+
+    pub(super) fn runtime(&mut self) -> &mut CheckpointRuntime {
         self.ckpt.as_mut().expect("checkpointing is on")
     }
 
@@ -176,14 +248,16 @@ impl World {
     }
 
     /// Data received on a channel being persisted joins the checkpoint's channel state.
-    pub(super) fn add_persisted(&mut self, id: CheckpointId, st: usize, bytes: u64) {
+    pub(super) fn add_persisted(&mut self, id: CheckpointId, ch: ChannelId, records: &[Record]) {
         if self.ckpt.as_ref().is_some_and(|rt| rt.progress.contains_key(&id)) {
-            self.progress(id, st).persisted += bytes;
+            let st = self.channels[ch].consumer;
+            self.progress(id, st).persisted += records.len() as u64 * self.channels[ch].record_size;
+            self.persist_records(id, ch, records, false);
         }
     }
 
     fn rpc_latency(&self) -> Nanos {
-        self.scenario.network.latency_ns
+        self.message_latency()
     }
 
     pub(super) fn manual_trigger(&mut self, savepoint: bool) {
@@ -206,7 +280,7 @@ impl World {
     }
 
     /// Carries out what the coordinator asked for, then arms its next timer.
-    fn drain_coordinator(&mut self) {
+    pub(super) fn drain_coordinator(&mut self) {
         let now = self.now;
         while let Some(action) = self.runtime().coordinator.poll_action() {
             match action {
@@ -216,6 +290,12 @@ impl World {
                     let sources: Vec<usize> = (0..self.subtasks.len())
                         .filter(|&s| self.subtasks[s].source.is_some())
                         .collect();
+                    if self.recovery.status != super::JobStatus::Running {
+                        // Not all tasks are running (a restart is under way), as Flink declines.
+                        let reason = CheckpointFailureReason::CheckpointDeclinedTaskNotReady;
+                        self.runtime().coordinator.abort_checkpoint(now, id, reason);
+                        continue;
+                    }
                     if sources.iter().all(|&s| self.subtasks[s].finished) {
                         // Nothing left to inject a barrier into: the input has ended.
                         let reason = CheckpointFailureReason::CheckpointDeclinedTaskNotReady;
@@ -230,15 +310,18 @@ impl World {
                 CoordinatorAction::TriggerRequestDropped { reason, .. } => {
                     self.runtime().dropped_triggers.push((now, reason));
                 }
-                CoordinatorAction::WriteMetadata { checkpoint_id, bytes } => {
-                    let done = self.storage.put(now, bytes);
-                    *self.runtime().stored_bytes.entry(checkpoint_id).or_default() += bytes;
-                    self.queue.push(done, Event::MetadataWritten(checkpoint_id));
-                }
+                CoordinatorAction::WriteMetadata { checkpoint_id, bytes } => match self.storage.put(now, bytes) {
+                    Ok(done) => {
+                        *self.runtime().stored_bytes.entry(checkpoint_id).or_default() += bytes;
+                        self.queue.push(done, Event::MetadataWritten(checkpoint_id));
+                    }
+                    Err(failure) => self.queue.push(failure.at, Event::MetadataFailed(checkpoint_id)),
+                },
                 CoordinatorAction::NotifyCheckpointComplete { checkpoint_id, .. } => {
                     // Every subtask acknowledged it, and older pending ones are subsumed:
                     // their bookkeeping is done.
                     self.runtime().progress.retain(|c, _| *c > checkpoint_id);
+                    self.snapshot_of(checkpoint_id).completed_at = Some(now);
                     let at = now + self.rpc_latency();
                     for st in 0..self.subtasks.len() {
                         self.queue.push(at, Event::NotifyComplete(st, checkpoint_id));
@@ -249,6 +332,7 @@ impl World {
                     let rt = self.runtime();
                     rt.progress.remove(&checkpoint_id);
                     rt.aborted.insert(checkpoint_id);
+                    rt.snapshots.remove(&checkpoint_id);
                 }
                 CoordinatorAction::DiscardCheckpoint { checkpoint_id, .. } => {
                     let bytes = self.runtime().stored_bytes.remove(&checkpoint_id).unwrap_or(0);
@@ -256,6 +340,10 @@ impl World {
                 }
                 CoordinatorAction::FailJob { checkpoint_id, reason } => {
                     self.runtime().failover_requests.push((now, checkpoint_id, reason));
+                    self.fail_tasks(format!(
+                        "checkpoint {checkpoint_id} failed ({}): tolerable-failed-checkpoints exceeded",
+                        reason.flink_name()
+                    ));
                 }
             }
         }
@@ -305,16 +393,22 @@ impl World {
                     let ch = self.subtasks[st].inputs[channel];
                     self.make_available(ch);
                 }
-                Action::TriggerSnapshot(trigger) => self.snapshot_decided(st, trigger),
+                Action::TriggerSnapshot(trigger) => {
+                    if self.subtasks[st].early_snapshot != Some(trigger.checkpoint_id()) {
+                        self.snapshot_decided(st, trigger)
+                    }
+                }
                 Action::PersistQueuedInput { channel, checkpoint_id } => {
                     let ch = self.subtasks[st].inputs[channel];
-                    let bytes = self.queued_bytes_before(ch, None);
-                    self.progress(checkpoint_id, st).persisted += bytes;
+                    let records = self.queued_records_before(ch, None);
+                    self.progress(checkpoint_id, st).persisted += records.len() as u64 * self.channels[ch].record_size;
+                    self.persist_records(checkpoint_id, ch, &records, false);
                 }
                 Action::StartPersisting { channel, checkpoint_id } => {
                     let ch = self.subtasks[st].inputs[channel];
-                    let bytes = self.queued_bytes_before(ch, Some(checkpoint_id));
-                    self.progress(checkpoint_id, st).persisted += bytes;
+                    let records = self.queued_records_before(ch, Some(checkpoint_id));
+                    self.progress(checkpoint_id, st).persisted += records.len() as u64 * self.channels[ch].record_size;
+                    self.persist_records(checkpoint_id, ch, &records, false);
                     self.channels[ch].persisting = Some(checkpoint_id);
                     // The contract: a barrier already queued behind persisted data is
                     // handed over at once, as if it had overtaken them.
@@ -367,6 +461,53 @@ impl World {
         }
     }
 
+    /// An unaligned snapshot at `st` also holds the input it has taken off its
+    /// channels but not processed: the rest of the buffer in hand (Flink persists the
+    /// deserializer's unconsumed buffer the same way) and restored channel state not
+    /// yet replayed. Both come before whatever is still queued on their channels.
+    fn persist_input_in_hand(&mut self, id: CheckpointId, st: usize) {
+        let s = &self.subtasks[st];
+        let mut front: Vec<(ChannelId, Vec<Record>)> = Vec::new();
+        if let Some((rest, from, origin)) = &s.resume
+            && let Some(ch) = from.or(*origin)
+        {
+            front.push((ch, rest.clone()));
+        }
+        front.extend(s.recovered.iter().cloned());
+        // Per channel, in the order taken; then ahead of what the handler persisted.
+        let mut by_channel: BTreeMap<ChannelId, Vec<Record>> = BTreeMap::new();
+        for (ch, records) in front {
+            by_channel.entry(ch).or_default().extend(records);
+        }
+        for (ch, records) in by_channel {
+            self.progress(id, st).persisted += records.len() as u64 * self.channels[ch].record_size;
+            let parts = self.snapshot_of(id).channels.entry(ch).or_default();
+            parts.0.splice(0..0, records);
+        }
+    }
+
+    /// The snapshot-before-alignment flaw: a subtask with several inputs snapshots
+    /// as soon as a checkpoint's first barrier arrives, and ignores the real trigger.
+    pub(super) fn snapshot_early_if_flawed(&mut self, st: usize, barrier: Barrier) {
+        let id = barrier.checkpoint_id;
+        let s = &self.subtasks[st];
+        if !self.flaw(Flaw::SnapshotBeforeAlignment)
+            || s.inputs.len() < 2
+            || s.early_snapshot == Some(id)
+            || s.barriers.as_ref().and_then(|h| h.pending_checkpoint()) != Some(id)
+        {
+            return;
+        }
+        self.subtasks[st].early_snapshot = Some(id);
+        let trigger = SnapshotTrigger {
+            barrier,
+            unaligned: false,
+            first_barrier_at: self.now,
+            alignment_duration: 0,
+        };
+        self.snapshot_decided(st, trigger);
+    }
+
     pub(super) fn barrier_timer(&mut self, st: usize) {
         let now = self.now;
         self.subtasks[st].barrier_timer_at = None;
@@ -377,28 +518,35 @@ impl World {
         self.wake.push(st);
     }
 
-    /// Bytes of data queued on a channel ahead of barrier `id` (all of it if `None`
-    /// or if that barrier is not queued).
-    fn queued_bytes_before(&self, ch: ChannelId, id: Option<CheckpointId>) -> u64 {
-        let channel = &self.channels[ch];
-        let mut bytes = 0;
-        for item in &channel.queue {
+    /// Records queued on a channel ahead of barrier `id` (all of them if `None` or if
+    /// that barrier is not queued).
+    fn queued_records_before(&self, ch: ChannelId, id: Option<CheckpointId>) -> Vec<Record> {
+        let mut records = Vec::new();
+        for item in &self.channels[ch].queue {
             match item {
                 Item::Barrier { id: b, .. } if Some(*b) == id => break,
-                Item::Data(records) => bytes += records.len() as u64 * channel.record_size,
+                Item::Data(data) => records.extend_from_slice(data),
                 _ => {}
             }
         }
-        bytes
+        records
     }
 
     fn is_aborted(&self, id: CheckpointId) -> bool {
         self.ckpt.as_ref().is_some_and(|rt| rt.aborted.contains(&id))
     }
 
-    /// Starts an upload to checkpoint storage, remembered until it completes.
+    /// Starts an upload to checkpoint storage, remembered until it completes. An
+    /// upload that meets a storage outage fails the subtask's part: it declines.
     fn upload(&mut self, st: usize, id: CheckpointId, bytes: u64, channel_state: bool) {
-        let done = self.storage.put(self.now, bytes);
+        let done = match self.storage.put(self.now, bytes) {
+            Ok(done) => done,
+            Err(failure) => {
+                self.progress(id, st).decline = Some(CheckpointFailureReason::IoException);
+                self.queue.push(failure.at, Event::Decline(st, id));
+                return;
+            }
+        };
         self.runtime().uploads.insert((id, st, channel_state), bytes);
         let event = if channel_state {
             Event::ChannelUploadDone(st, id)
@@ -441,22 +589,25 @@ impl World {
         p.reported_alignment = trigger.alignment_duration;
         p.processed = processed;
         if trigger.unaligned {
+            self.persist_input_in_hand(id, st);
+        }
+        if trigger.unaligned {
             // The barrier overtakes the output backlog, which becomes channel state.
             self.flush_all(st);
             let mut persisted = 0;
             for ch in self.output_channels(st) {
                 let channel = &self.channels[ch];
-                persisted += channel
+                let records: Vec<Record> = channel
                     .backlog
                     .iter()
-                    .map(|i| {
-                        if let Item::Data(r) = i {
-                            r.len() as u64 * channel.record_size
-                        } else {
-                            0
-                        }
-                    })
-                    .sum::<u64>();
+                    .filter_map(|i| if let Item::Data(r) = i { Some(r) } else { None })
+                    .flatten()
+                    .copied()
+                    .collect();
+                persisted += records.len() as u64 * channel.record_size;
+                if !records.is_empty() {
+                    self.persist_records(id, ch, &records, true);
+                }
                 self.enqueue_front(ch, Item::Barrier { id, priority: true });
             }
             self.progress(id, st).persisted += persisted;
@@ -464,6 +615,9 @@ impl World {
             self.broadcast(st, || Item::Barrier { id, priority: false });
         }
         self.subtasks[st].logic.precommit(id);
+        if self.flaw(Flaw::SinkCommitsAtBarrier) {
+            self.subtasks[st].logic.commit(Some(id));
+        }
         self.subtasks[st].pending_snapshots.push_back(id);
         self.wake.push(st);
     }
@@ -502,6 +656,18 @@ impl World {
         p.sync_started = Some(now);
         p.state_size = state_size;
         p.checkpointed_size = checkpointed;
+        // The synchronous phase copies the state: later records do not change it.
+        let s = &self.subtasks[st];
+        let snapshot = SubtaskSnapshot {
+            state: s.logic.snapshot_state(),
+            offsets: s
+                .source
+                .as_ref()
+                .map(|r| r.partitions.iter().map(|p| (p.partition, p.next_offset)).collect())
+                .unwrap_or_default(),
+            state_bytes: state_size,
+        };
+        self.snapshot_of(id).subtasks[st] = Some(snapshot);
         self.subtasks[st].sync_work = Some((id, cost));
         self.start_work(st, cost);
     }
@@ -651,6 +817,13 @@ impl World {
             .and_then(|v| v[st].decline)
             .unwrap_or(CheckpointFailureReason::CheckpointDeclined);
         self.runtime().coordinator.decline(now, id, st, reason);
+        self.drain_coordinator();
+    }
+
+    /// Writing a checkpoint's metadata failed (a storage outage): it fails.
+    pub(super) fn metadata_failed(&mut self, id: CheckpointId) {
+        let now = self.now;
+        self.runtime().coordinator.finalize_failed(now, id);
         self.drain_coordinator();
     }
 

@@ -217,6 +217,12 @@ impl World {
             let bytes = channel.wire_bytes(&item);
             let arrival = if channel.local {
                 self.now
+            } else if self.recovery.network_faults {
+                let (from, to) = (self.subtasks[channel.producer].tm, self.subtasks[channel.consumer].tm);
+                let (held_until, latency) = self.network_conditions(from, to, self.now);
+                let link = &mut self.taskmanagers[from].link;
+                // A partition holds what is sent until it heals.
+                link.transmit(self.now.max(held_until), bytes, bandwidth, latency)
             } else {
                 let tm = self.subtasks[channel.producer].tm;
                 self.taskmanagers[tm].link.transmit(self.now, bytes, bandwidth, latency)
@@ -250,9 +256,9 @@ impl World {
             }
             Item::Data(records) => {
                 if let Some(id) = channel.persisting {
-                    let bytes = records.len() as u64 * channel.record_size;
-                    let consumer = channel.consumer;
-                    self.add_persisted(id, consumer, bytes);
+                    // Copied only while a checkpoint persists this channel.
+                    let records = records.clone();
+                    self.add_persisted(id, ch, &records);
                 }
             }
             _ => {}
@@ -288,6 +294,11 @@ impl World {
         if let Some(target) = notify {
             let delay = if self.channels[target].local {
                 0
+            } else if self.recovery.network_faults {
+                let c = &self.channels[target];
+                let (from, to) = (self.subtasks[c.consumer].tm, self.subtasks[c.producer].tm);
+                let (held_until, latency) = self.network_conditions(from, to, self.now);
+                held_until.saturating_sub(self.now) + latency
             } else {
                 self.scenario.network.latency_ns
             };

@@ -345,6 +345,12 @@ impl CheckpointCoordinator {
         self.running_subtasks.remove(&subtask);
     }
 
+    /// Every task was deployed again (after a failover): later checkpoints wait for
+    /// all of them, including those that had finished before.
+    pub fn tasks_restarted(&mut self, num_subtasks: usize) {
+        self.running_subtasks = (0..num_subtasks).collect();
+    }
+
     /// The job restarts from the latest retained checkpoint; returns its id (None if
     /// there is none) and counts the restore in the statistics.
     pub fn restore_latest_checkpoint(&mut self, now: Nanos) -> Option<CheckpointId> {

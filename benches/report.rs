@@ -1,0 +1,47 @@
+//! Report rendering against the run it reports on, measured in the same process: the
+//! quickstart simulated and checked (the baseline a `ckptsim run` pays anyway), then
+//! its whole report rendered in memory (plots, HTML, summary, Flink exports), then
+//! rendered and written to disk as `--report` does.
+
+use ckptsim::report::{RunRecord, render_run};
+use ckptsim::scenario::load_file;
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::time::Duration;
+
+fn bench(c: &mut Criterion) {
+    let scenario = load_file(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml").as_ref())
+        .expect("the quickstart loads");
+    let record = RunRecord::new(&ckptsim::run::run(scenario.clone()));
+    let dir = std::env::temp_dir().join(format!("ckptsim-bench-report-{}", std::process::id()));
+    let mut group = c.benchmark_group("report");
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_millis(500));
+    group.bench_function("quickstart run (baseline)", |b| {
+        b.iter(|| ckptsim::run::run(scenario.clone()).summary.events)
+    });
+    group.bench_function("quickstart report, rendered", |b| {
+        b.iter(|| render_run(&record).expect("renders").len())
+    });
+    group.bench_function("quickstart report, rendered and written", |b| {
+        b.iter(|| {
+            let files = render_run(&record).expect("renders");
+            for (path, contents) in &files {
+                // As `--report` writes: the old file removed, a temporary one renamed.
+                let path = dir.join(path);
+                std::fs::create_dir_all(path.parent().expect("a folder")).expect("writable");
+                let temporary = path.with_extension("tmp");
+                std::fs::write(&temporary, contents).expect("writable");
+                let _ = std::fs::remove_file(&path);
+                std::fs::rename(&temporary, &path).expect("writable");
+            }
+            files.len()
+        })
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

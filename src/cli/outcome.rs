@@ -1,0 +1,137 @@
+//! The parts of `ckptsim run`'s summary about faults, recoveries and the oracle's
+//! verdict, with a command that replays a violation.
+
+use crate::check::Verdict;
+use crate::sim::time::format_duration;
+use crate::stats::run::RunSummary;
+
+/// Faults that struck and how the job recovered from each failure.
+pub fn print_faults(s: &RunSummary) {
+    if s.faults.is_empty() && s.recoveries.is_empty() {
+        return;
+    }
+    println!();
+    println!("faults: {}", s.faults.len());
+    for f in &s.faults {
+        let until = f
+            .until_ns
+            .map_or(String::new(), |u| format!(" until {}", format_duration(u)));
+        println!(
+            "  {:>9} {} on {}{}{}",
+            format_duration(f.at_ns),
+            f.kind,
+            f.target,
+            until,
+            if f.fails_tasks { " — tasks fail" } else { "" }
+        );
+    }
+    for r in &s.recoveries {
+        let from = r
+            .restored_checkpoint
+            .map_or("the beginning of the input".to_string(), |c| format!("checkpoint {c}"));
+        match r.recovery_time_ns() {
+            Some(t) => println!(
+                "recovery {}: failed at {} ({}), running again {} later from {}, {} source records read again",
+                r.attempt,
+                format_duration(r.failed_at_ns),
+                r.cause,
+                format_duration(t),
+                from,
+                r.reprocessed_records
+            ),
+            None => println!(
+                "recovery {}: failed at {} ({}), never running again",
+                r.attempt,
+                format_duration(r.failed_at_ns),
+                r.cause
+            ),
+        }
+    }
+    if s.job_failed {
+        println!("the job FAILED: the restart strategy gave up (restart-strategy.type)");
+    }
+}
+
+/// The oracle's verdict, in words.
+pub fn print_verdict(verdict: &Verdict, check_s: f64) {
+    let name = verdict.guarantee.to_ascii_lowercase().replace('_', "-");
+    let cuts = if verdict.cuts.checkpoints > 0 {
+        format!(
+            "; {} completed checkpoint(s) checked as consistent cuts of `{}`",
+            verdict.cuts.checkpoints,
+            verdict.cuts.operators.join("`, `")
+        )
+    } else {
+        String::new()
+    };
+    if verdict.held {
+        let sinks: Vec<String> = verdict
+            .sinks
+            .iter()
+            .map(|k| format!("`{}` {} keys, {} records", k.operator, k.keys, k.records))
+            .collect();
+        let mut notes = String::new();
+        if verdict.duplicated_keys > 0 {
+            notes += &format!(
+                "; {} key(s) with duplicates, as at-least-once allows",
+                verdict.duplicated_keys
+            );
+        }
+        if verdict.job_failed {
+            notes += &format!(
+                "; the job failed, {} key(s) short of the reference and no duplicates",
+                verdict.missing_keys_after_job_failure
+            );
+        }
+        println!(
+            "{name}: held — sink output matches the reference ({}{cuts}{notes}; checked in {check_s:.3}s wall)",
+            sinks.join("; ")
+        );
+        return;
+    }
+    println!("{name}: VIOLATED");
+    if verdict.anomaly_count > 0 {
+        println!(
+            "  {} difference(s) between the sinks' committed output and the reference; first ones:",
+            verdict.anomaly_count
+        );
+        for a in &verdict.anomalies {
+            println!(
+                "  {:?} at `{}` key {} window {}: expected {:?}, got {:?}",
+                a.kind, a.operator, a.key, a.window, a.expected, a.actual
+            );
+        }
+    }
+    if verdict.cuts.violation_count > 0 {
+        println!(
+            "  {} key(s) where a completed checkpoint is not a consistent cut; first ones:",
+            verdict.cuts.violation_count
+        );
+        for v in &verdict.cuts.violations {
+            println!(
+                "  checkpoint {} (completed at {}) `{}` key {}: expected count {} sum {}, state holds count {} sum {}",
+                v.checkpoint_id,
+                format_duration(v.completed_at_ns),
+                v.operator,
+                v.key,
+                v.expected.count,
+                v.expected.sum,
+                v.actual.count,
+                v.actual.sum
+            );
+        }
+    }
+}
+
+/// The command that runs this scenario again with the same result.
+pub fn replay_command(scenario: Option<&std::path::Path>, seed: u64, duration: Option<u64>) -> String {
+    let mut cmd = "ckptsim run".to_string();
+    if let Some(path) = scenario {
+        cmd += &format!(" {}", path.display());
+    }
+    cmd += &format!(" --seed {seed}");
+    if let Some(d) = duration {
+        cmd += &format!(" --duration {d}ns");
+    }
+    cmd
+}

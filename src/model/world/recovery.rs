@@ -1,0 +1,465 @@
+//! Faults and recovery in the simulated world: faults strike at their scheduled
+//! times; a fault that fails tasks starts a full restart, as Flink's default
+//! failover does for a job whose tasks are all connected: every task is cancelled,
+//! the restart strategy picks a delay, and once the cluster has the resources again
+//! every subtask is deployed anew and restored from the latest completed checkpoint
+//! (keyed state, source offsets, channel state, sink transactions).
+//!
+//! Faults that only degrade (slow links, disks or storage, partitions, full disks,
+//! storage outages) are windows installed in the components up front; the
+//! components consult them as they work.
+
+use super::{Event, World, build_tasks, open_buffers};
+use crate::fault::{FaultKind, Flaw, RestartDecision, RestartTracker};
+use crate::model::operator::OperatorLogic;
+use crate::model::taskmanager::Window;
+use crate::protocol::CheckpointFailureReason;
+use crate::protocol::coordinator::JobTermination;
+use crate::sim::Nanos;
+use crate::stats::faults::{FaultRecord, RecoveryRecord};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Where the job stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobStatus {
+    #[default]
+    Running,
+    /// Tasks failed; waiting for the restart delay, the resources, or the restore.
+    Restarting,
+    /// The restart strategy gave up.
+    Failed,
+}
+
+/// Faults, failures and restarts of a run.
+#[derive(Debug, Default)]
+pub struct RecoveryState {
+    pub status: JobStatus,
+    /// Every fault that struck, in time order.
+    pub faults: Vec<FaultRecord>,
+    pub recoveries: Vec<RecoveryRecord>,
+    attempt: u32,
+    tracker: Option<RestartTracker>,
+    taskmanager_down: Vec<bool>,
+    jobmanager_down: bool,
+    /// The restart delay has passed (or the standby JobManager took over).
+    restart_due: bool,
+    /// Network partitions: (TaskManager, TaskManager, window).
+    partitions: Vec<(u32, u32, Window)>,
+    /// Latency spikes: `value` nanoseconds added to every link.
+    latency_spikes: Vec<Window>,
+    /// Whether any network fault exists, so the hot path can skip looking.
+    pub(super) network_faults: bool,
+    /// The furthest offset each source partition was read to, over all attempts.
+    read_high: BTreeMap<(usize, u32), u64>,
+    /// With the restore-latest-triggered flaw: the checkpoint picked at the failure.
+    flawed_target: Option<u64>,
+    /// The checkpoint being restored by the current attempt.
+    restoring: Option<u64>,
+}
+
+impl RecoveryState {
+    /// The furthest offset of a source partition read by an earlier attempt.
+    pub fn furthest_read(&self, op: usize, partition: u32) -> u64 {
+        self.read_high.get(&(op, partition)).copied().unwrap_or(0)
+    }
+}
+
+impl World {
+    /// Puts every scheduled fault on the queue and installs the windows of those
+    /// that only degrade a component.
+    pub(super) fn schedule_faults(&mut self) {
+        let tms = self.taskmanagers.len();
+        let r = &mut self.recovery;
+        r.tracker = Some(RestartTracker::new(self.scenario.restart_strategy.clone()));
+        r.taskmanager_down = vec![false; tms];
+        for (i, fault) in self.scenario.faults.iter().enumerate() {
+            self.queue.push(fault.at_ns, Event::Fault(i));
+            let window = |value: u64, d: Nanos| Window {
+                start: fault.at_ns,
+                end: fault.at_ns.saturating_add(d),
+                value,
+            };
+            match fault.kind {
+                FaultKind::NetworkPartition { a, b, duration_ns } => {
+                    self.recovery.partitions.push((a, b, window(0, duration_ns)));
+                    self.recovery.network_faults = true;
+                }
+                FaultKind::LatencySpike { extra_ns, duration_ns } => {
+                    self.recovery.latency_spikes.push(window(extra_ns, duration_ns));
+                    self.recovery.network_faults = true;
+                }
+                FaultKind::SlowLink {
+                    taskmanager,
+                    factor,
+                    duration_ns,
+                } => {
+                    let w = window(u64::from(factor), duration_ns);
+                    self.taskmanagers[taskmanager as usize].link.slow.push(w);
+                }
+                FaultKind::DiskFull {
+                    taskmanager,
+                    duration_ns,
+                } => {
+                    let w = window(1, duration_ns);
+                    self.taskmanagers[taskmanager as usize].disk.full.push(w);
+                }
+                FaultKind::SlowDisk {
+                    taskmanager,
+                    factor,
+                    duration_ns,
+                } => {
+                    let w = window(u64::from(factor), duration_ns);
+                    self.taskmanagers[taskmanager as usize].disk.slow.push(w);
+                }
+                FaultKind::StorageOutage { duration_ns, hang } => {
+                    self.storage.outages.push(window(u64::from(hang), duration_ns));
+                }
+                FaultKind::SlowStorage { factor, duration_ns } => {
+                    self.storage.slow.push(window(u64::from(factor), duration_ns));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// When an item sent now from TaskManager `from` to `to` may arrive at the
+    /// earliest, and the latency it pays: partitions hold it, spikes slow it.
+    pub(super) fn network_conditions(&self, from: usize, to: usize, now: Nanos) -> (Nanos, Nanos) {
+        let r = &self.recovery;
+        let extra: Nanos = r.latency_spikes.iter().filter(|w| w.covers(now)).map(|w| w.value).sum();
+        let held_until = r
+            .partitions
+            .iter()
+            .filter(|(a, b, w)| {
+                let (a, b) = (*a as usize, *b as usize);
+                ((a, b) == (from, to) || (a, b) == (to, from)) && w.covers(now)
+            })
+            .map(|(_, _, w)| w.end)
+            .max()
+            .unwrap_or(0);
+        (held_until, self.scenario.network.latency_ns + extra)
+    }
+
+    /// The latency of a message between TaskManagers (or to the JobManager) now.
+    pub(super) fn message_latency(&self) -> Nanos {
+        let now = self.now;
+        let extra: Nanos = self
+            .recovery
+            .latency_spikes
+            .iter()
+            .filter(|w| w.covers(now))
+            .map(|w| w.value)
+            .sum();
+        self.scenario.network.latency_ns + extra
+    }
+
+    pub(super) fn fault_strikes(&mut self, index: usize) {
+        let now = self.now;
+        let fault = self.scenario.faults[index].clone();
+        let target = self.fault_target(&fault.kind);
+        let until_ns = fault.kind.duration_ns().map(|d| now.saturating_add(d));
+        self.recovery.faults.push(FaultRecord {
+            at_ns: now,
+            until_ns,
+            kind: fault.kind.name().to_string(),
+            target: target.clone(),
+            fails_tasks: fault.kind.fails_tasks(),
+        });
+        match fault.kind {
+            FaultKind::TaskmanagerCrash {
+                taskmanager,
+                restart_after_ns,
+            } => {
+                self.recovery.taskmanager_down[taskmanager as usize] = true;
+                self.queue
+                    .push(now + restart_after_ns, Event::TaskManagerBack(taskmanager));
+                if self.subtasks.iter().any(|s| s.tm == taskmanager as usize) {
+                    self.fail_tasks(format!("{target} crashed"));
+                }
+            }
+            FaultKind::ConnectionLoss { a, b } => {
+                let (a, b) = (a as usize, b as usize);
+                let crosses = self.channels.iter().any(|c| {
+                    let (p, q) = (self.subtasks[c.producer].tm, self.subtasks[c.consumer].tm);
+                    (p, q) == (a, b) || (p, q) == (b, a)
+                });
+                if crosses {
+                    self.fail_tasks(format!("connection lost between {target}"));
+                }
+            }
+            FaultKind::JobmanagerCrash { failover_after_ns } => {
+                self.recovery.jobmanager_down = true;
+                self.queue.push(now + failover_after_ns, Event::JobManagerBack);
+                // The TaskManagers lose their leader and cancel the job's tasks; the
+                // standby recovers the job from the checkpoints in storage.
+                self.fail_tasks("the JobManager crashed".to_string());
+            }
+            FaultKind::SubtaskStall {
+                operator,
+                subtask,
+                duration_ns,
+            } => {
+                let st = self
+                    .subtasks
+                    .iter()
+                    .position(|s| s.op == operator && s.index == subtask)
+                    .expect("validated subtask");
+                let until = now + duration_ns;
+                let s = &mut self.subtasks[st];
+                s.stalled_until = s.stalled_until.max(until);
+                self.queue.push(until, Event::StallEnd(st));
+            }
+            _ => {}
+        }
+    }
+
+    fn fault_target(&self, kind: &FaultKind) -> String {
+        match *kind {
+            FaultKind::TaskmanagerCrash { taskmanager, .. }
+            | FaultKind::SlowLink { taskmanager, .. }
+            | FaultKind::DiskFull { taskmanager, .. }
+            | FaultKind::SlowDisk { taskmanager, .. } => format!("TaskManager {taskmanager}"),
+            FaultKind::ConnectionLoss { a, b } | FaultKind::NetworkPartition { a, b, .. } => {
+                format!("TaskManagers {a} and {b}")
+            }
+            FaultKind::LatencySpike { .. } => "every link".to_string(),
+            FaultKind::StorageOutage { .. } | FaultKind::SlowStorage { .. } => "checkpoint storage".to_string(),
+            FaultKind::JobmanagerCrash { .. } => "the JobManager".to_string(),
+            FaultKind::SubtaskStall { operator, subtask, .. } => {
+                format!("{}[{subtask}]", self.scenario.operators[operator].name)
+            }
+        }
+    }
+
+    /// Tasks failed: cancel them all and restart as the restart strategy says.
+    pub(super) fn fail_tasks(&mut self, cause: String) {
+        let now = self.now;
+        if self.recovery.status != JobStatus::Running || self.unfinished == 0 {
+            return;
+        }
+        self.recovery.status = JobStatus::Restarting;
+        self.recovery.attempt += 1;
+        let attempt = self.recovery.attempt;
+        self.recovery.recoveries.push(RecoveryRecord {
+            failed_at_ns: now,
+            running_at_ns: None,
+            cause,
+            restored_checkpoint: None,
+            reprocessed_records: 0,
+            attempt,
+        });
+        if self.flaw(Flaw::RestoreLatestTriggered) {
+            self.recovery.flawed_target = self.ckpt.as_ref().and_then(|rt| rt.snapshots.keys().last().copied());
+        }
+        for s in &self.subtasks {
+            if let Some(reader) = &s.source {
+                for p in &reader.partitions {
+                    let high = self.recovery.read_high.entry((s.op, p.partition)).or_default();
+                    *high = (*high).max(p.next_offset);
+                }
+            }
+        }
+        if self.ckpt.is_some() {
+            // Pending checkpoints cannot complete: their tasks are gone.
+            let rt = self.runtime();
+            rt.coordinator
+                .abort_pending_checkpoints(now, CheckpointFailureReason::JobFailover);
+            rt.coordinator.stop_scheduler(now);
+            self.drain_coordinator();
+        }
+        self.tear_down_tasks();
+        if self.recovery.jobmanager_down {
+            // The standby JobManager restarts the job when it takes over.
+            return;
+        }
+        let decision = self
+            .recovery
+            .tracker
+            .as_mut()
+            .map_or(RestartDecision::FailJob, |t| t.on_failure(now));
+        match decision {
+            RestartDecision::RestartAfter(delay) => self.queue.push(now + delay, Event::Restart(attempt)),
+            RestartDecision::FailJob => self.fail_job(),
+        }
+    }
+
+    /// The restart strategy gave up: the job is FAILED and nothing runs any more.
+    fn fail_job(&mut self) {
+        let now = self.now;
+        self.recovery.status = JobStatus::Failed;
+        if self.ckpt.is_some() {
+            self.runtime().coordinator.shutdown(now, JobTermination::Failed);
+            self.drain_coordinator();
+        }
+        self.queue.retain(|_| false);
+    }
+
+    /// Cancels every task: their in-flight work is dropped and a fresh deployment
+    /// waits. What lives outside the tasks stays: the sinks' external system (its
+    /// committed output and pre-committed transactions), metrics, checkpoint storage.
+    fn tear_down_tasks(&mut self) {
+        self.close_backpressure();
+        self.queue.retain(|e| e.survives_failover());
+        let (mut subtasks, channels, gates) = build_tasks(&self.scenario);
+        for (new, old) in subtasks.iter_mut().zip(self.subtasks.iter_mut()) {
+            new.metrics = std::mem::take(&mut old.metrics);
+            if matches!(old.logic, OperatorLogic::Sink { .. }) {
+                std::mem::swap(&mut new.logic, &mut old.logic);
+            }
+        }
+        self.subtasks = subtasks;
+        self.channels = channels;
+        self.gates = gates;
+        self.open = open_buffers(&self.channels);
+        self.wake.clear();
+        self.full_buffers.clear();
+        self.unfinished = self.subtasks.len();
+        let cores = self.scenario.cluster.cpu_cores_per_taskmanager;
+        for tm in &mut self.taskmanagers {
+            tm.cpu.free_cores = cores;
+            tm.cpu.run_queue.clear();
+            // Local snapshot files went with the processes.
+            tm.disk.used = 0;
+        }
+        self.install_barrier_handlers();
+        if let Some(rt) = self.ckpt.as_mut() {
+            rt.progress.clear();
+            let lost: u64 = std::mem::take(&mut rt.uploads).values().sum();
+            self.storage.delete(lost);
+            let rt = self.runtime();
+            rt.unconfirmed.iter_mut().for_each(Vec::clear);
+        }
+    }
+
+    pub(super) fn taskmanager_back(&mut self, tm: u32) {
+        if let Some(down) = self.recovery.taskmanager_down.get_mut(tm as usize) {
+            *down = false;
+        }
+        self.try_deploy();
+    }
+
+    pub(super) fn jobmanager_back(&mut self) {
+        self.recovery.jobmanager_down = false;
+        if self.recovery.status == JobStatus::Restarting {
+            self.recovery.restart_due = true;
+        }
+        self.try_deploy();
+    }
+
+    pub(super) fn restart_due(&mut self, attempt: u32) {
+        if attempt == self.recovery.attempt && self.recovery.status == JobStatus::Restarting {
+            self.recovery.restart_due = true;
+            self.try_deploy();
+        }
+    }
+
+    /// Deploys the tasks once the restart is due and every TaskManager hosting them
+    /// and the JobManager are up; Flink waits for the slots the same way.
+    fn try_deploy(&mut self) {
+        let r = &self.recovery;
+        let ready = r.status == JobStatus::Restarting
+            && r.restart_due
+            && !r.jobmanager_down
+            && self.subtasks.iter().all(|s| !r.taskmanager_down[s.tm]);
+        if !ready {
+            return;
+        }
+        let now = self.now;
+        self.recovery.restart_due = false;
+        let restored = if self.flaw(Flaw::RestoreLatestTriggered) {
+            self.recovery.flawed_target
+        } else {
+            self.ckpt
+                .as_mut()
+                .and_then(|rt| rt.coordinator.restore_latest_checkpoint(now))
+        };
+        // Every subtask reads its state back from checkpoint storage.
+        let mut running_at = now;
+        if let Some(snapshot) = restored.and_then(|id| self.ckpt.as_ref().and_then(|rt| rt.snapshots.get(&id))) {
+            let sizes: Vec<u64> = snapshot
+                .subtasks
+                .iter()
+                .flatten()
+                .map(|s| s.state_bytes)
+                .chain(snapshot.channels.values().map(|(i, o)| (i.len() + o.len()) as u64 * 32))
+                .collect();
+            for bytes in sizes {
+                running_at = running_at.max(self.storage.get(now, bytes));
+            }
+        }
+        self.recovery.restoring = restored;
+        if let Some(r) = self.recovery.recoveries.last_mut() {
+            r.restored_checkpoint = restored;
+        }
+        self.queue.push(running_at, Event::Running(self.recovery.attempt));
+    }
+
+    /// The restored state is in place: install it and run.
+    pub(super) fn restored(&mut self, attempt: u32) {
+        let now = self.now;
+        if attempt != self.recovery.attempt || self.recovery.status != JobStatus::Restarting {
+            return;
+        }
+        let restored = self.recovery.restoring;
+        let snapshot = restored.and_then(|id| self.ckpt.as_ref().and_then(|rt| rt.snapshots.get(&id).cloned()));
+        let rewind = !self.flaw(Flaw::SourcesNotRewound);
+        let commit_open = self.flaw(Flaw::SinkCommitsOpenTransaction);
+        let mut reprocessed = 0;
+        for st in 0..self.subtasks.len() {
+            let saved = snapshot.as_ref().and_then(|c| c.subtasks[st].clone());
+            // A source without a snapshot in a checkpoint had finished before it
+            // (FLIP-147): it stays finished, its partitions read to the end.
+            let finished_before = snapshot.is_some() && saved.is_none();
+            let s = &mut self.subtasks[st];
+            let offsets = saved.as_ref().map(|x| x.offsets.clone()).unwrap_or_default();
+            if let Some(saved) = saved {
+                s.logic.restore_state(saved.state);
+            }
+            s.logic.recover_transactions(restored, commit_open);
+            for end in s.logic.window_ends() {
+                self.queue.push(end.max(now), Event::Timer(st));
+            }
+            let op = s.op;
+            if let Some(reader) = s.source.as_mut() {
+                for p in &mut reader.partitions {
+                    let high = self.recovery.read_high.get(&(op, p.partition)).copied().unwrap_or(0);
+                    let unread = if finished_before { p.end_offset() } else { 0 };
+                    let from = offsets
+                        .iter()
+                        .find(|(q, _)| *q == p.partition)
+                        .map_or(unread, |(_, o)| *o);
+                    let from = if rewind { from } else { high };
+                    reprocessed += high.saturating_sub(from);
+                    p.seek(from);
+                }
+                self.wake.push(st);
+            }
+        }
+        if let Some(snapshot) = &snapshot
+            && !self.flaw(Flaw::ChannelStateNotRestored)
+        {
+            for (ch, (input, output)) in &snapshot.channels {
+                let consumer = self.channels[*ch].consumer;
+                let capacity = self.channels[*ch].capacity;
+                for chunk in input.chunks(capacity).chain(output.chunks(capacity)) {
+                    self.subtasks[consumer].recovered.push_back((*ch, chunk.to_vec()));
+                }
+                self.wake.push(consumer);
+            }
+        }
+        self.recovery.status = JobStatus::Running;
+        if let Some(r) = self.recovery.recoveries.last_mut() {
+            r.running_at_ns = Some(now);
+            r.reprocessed_records = reprocessed;
+        }
+        if self.ckpt.is_some() {
+            let n = self.subtasks.len();
+            let rt = self.runtime();
+            rt.coordinator.tasks_restarted(n);
+            rt.coordinator.start_scheduler(now);
+            self.drain_coordinator();
+        }
+    }
+}

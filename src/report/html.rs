@@ -1,0 +1,167 @@
+//! `index.html`: one self-contained page (inline CSS and SVG, no script, nothing
+//! fetched), readable offline and attachable to a ticket.
+
+use super::analysis::{Diagnosis, checkpoint_views, subtask_name, subtask_names};
+use super::plots::Plot;
+use super::record::RunRecord;
+use super::summary_md::findings;
+use super::units::{bytes, duration, escape, rate};
+use std::fmt::Write;
+
+pub const STYLE: &str = "
+body{font-family:sans-serif;color:#333;max-width:1060px;margin:24px auto;padding:0 16px;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:4px}h2{font-size:1.25em;margin-top:32px;border-bottom:1px solid #ddd}
+.sub{color:#666;margin-top:0}
+table{border-collapse:collapse;margin:8px 0;font-size:.92em}
+td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}th{background:#f4f4f4}
+td:first-child,th:first-child{text-align:left}
+.kv td{text-align:left}
+code{background:#f2f2f2;padding:0 3px;border-radius:3px}
+figure{margin:18px 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{color:#555;font-size:.92em;margin-top:4px}
+.bad{color:#c0392b;font-weight:bold}.good{color:#27803a}
+.scroll{max-height:420px;overflow:auto}
+";
+
+/// Inline markdown of the diagnosis (`code`, **bold**) as HTML.
+pub fn inline(text: &str) -> String {
+    let escaped = escape(text);
+    let mut out = String::with_capacity(escaped.len());
+    let (mut code, mut bold) = (false, false);
+    let mut rest = escaped.as_str();
+    while let Some(c) = rest.chars().next() {
+        if rest.starts_with("**") {
+            out.push_str(if bold { "</b>" } else { "<b>" });
+            bold = !bold;
+            rest = &rest[2..];
+        } else if c == '`' {
+            out.push_str(if code { "</code>" } else { "<code>" });
+            code = !code;
+            rest = &rest[1..];
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+pub fn figure(out: &mut String, plot: &Plot) {
+    let id = plot.file.trim_end_matches(".svg");
+    let _ = writeln!(
+        out,
+        "<figure id=\"{id}\" class=\"plot\"><h3>{}</h3>{}<figcaption>{} <a href=\"{}\">{}</a></figcaption></figure>",
+        escape(&plot.title),
+        // The SVG's own XML declaration is not allowed inside HTML.
+        plot.svg.trim_start_matches(|c| c != '<').trim_start(),
+        escape(&plot.caption),
+        escape(&plot.file),
+        escape(&plot.file)
+    );
+}
+
+pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot]) -> String {
+    let s = &record.summary;
+    let f = &d.facts;
+    let mut h = String::with_capacity(plots.iter().map(|p| p.svg.len()).sum::<usize>() + 32_768);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>ckptsim report: {name}</title><style>{STYLE}</style></head><body>\n\
+         <h1>ckptsim report: {name}</h1><p class=\"sub\">{desc}</p>\n",
+        name = escape(&f.name),
+        desc = escape(&f.description),
+    );
+    let held = record.held();
+    let _ = writeln!(
+        h,
+        "<table class=\"kv\"><tr><td>seed</td><td>{}</td></tr><tr><td>input</td><td>{} at {} offered</td></tr>\
+         <tr><td>checkpointing</td><td>{}</td></tr><tr><td>exactly-once</td><td class=\"{}\">{}</td></tr>\
+         <tr><td>trace digest</td><td><code>{}</code></td></tr></table>",
+        s.seed,
+        duration(s.input_duration_ns),
+        rate(s.offered_rate_per_s),
+        escape(&match f.interval_ns {
+            Some(i) => format!("every {}, {}, {}", duration(i), f.mode(), f.backend),
+            None => "off".into(),
+        }),
+        if held { "good" } else { "bad" },
+        if held { "held" } else { "VIOLATED" },
+        escape(&s.trace_digest)
+    );
+
+    h.push_str("<h2>Diagnosis</h2><ul>");
+    for line in findings(d) {
+        let _ = write!(h, "<li>{}</li>", inline(&line));
+    }
+    h.push_str("</ul><h2>What to try</h2><ol>");
+    for a in &d.advice {
+        let _ = write!(h, "<li>{}</li>", inline(a));
+    }
+    h.push_str("</ol>\n<h2>Plots</h2>\n");
+    for p in plots {
+        figure(&mut h, p);
+    }
+    checkpoint_table(&mut h, record);
+    h.push_str(
+        "<h2>Files</h2><ul><li><a href=\"summary.md\">summary.md</a>: key numbers and diagnosis</li>\
+         <li><a href=\"checkpoints.json\">checkpoints.json</a>: Flink REST <code>/jobs/:jobid/checkpoints</code>; \
+         <a href=\"checkpoints-details.json\">checkpoints-details.json</a>: per checkpoint, the \
+         <code>details/:id</code> answer and per vertex the <code>details/:id/subtasks/:vertexid</code> answer</li>\
+         <li><a href=\"metrics.prom\">metrics.prom</a>: Prometheus text format with Flink's metric names</li>\
+         <li><a href=\"checkpoints.csv\">checkpoints.csv</a>, <a href=\"subtasks.csv\">subtasks.csv</a></li>\
+         <li><a href=\"run.json\">run.json</a>: <code>ckptsim report run.json</code> draws this page again</li></ul>\n",
+    );
+    let _ = writeln!(h, "<p class=\"sub\">{}</p></body></html>", escape(&record.generator));
+    h
+}
+
+fn checkpoint_table(h: &mut String, record: &RunRecord) {
+    let views = checkpoint_views(&record.summary);
+    if views.is_empty() {
+        return;
+    }
+    let names = subtask_names(&record.summary);
+    h.push_str(
+        "<h2>Checkpoints</h2><div class=\"scroll\"><table><tr><th>id</th><th>status</th><th>end to end</th>\
+         <th>slowest subtask</th><th>start delay</th><th>alignment</th><th>sync</th><th>async</th>\
+         <th>finalize</th><th>state</th><th>checkpointed</th><th>persisted</th></tr>",
+    );
+    for v in &views {
+        let c = v.checkpoint;
+        let p = v.slowest_phases();
+        let status = match (c.status, c.is_savepoint, c.failure_message) {
+            (_, _, Some(reason)) => format!("<span class=\"bad\">{}</span> {}", c.status, escape(reason)),
+            ("COMPLETED", true, _) => "SAVEPOINT".to_string(),
+            (status, _, _) => status.to_string(),
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{status}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            c.id,
+            c.end_to_end_duration.map_or("–".into(), duration),
+            v.slowest().map_or("–".into(), |b| escape(&subtask_name(&names, b))),
+            duration(p[0]),
+            duration(p[1]),
+            duration(p[3]),
+            duration(p[4]),
+            duration(p[6]),
+            bytes(c.state_size as f64),
+            bytes(c.checkpointed_size as f64),
+            bytes(c.persisted_data as f64)
+        );
+    }
+    h.push_str("</table></div><p class=\"sub\">Phases of the slowest subtask.</p>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inline;
+
+    #[test]
+    fn inline_markdown_becomes_html() {
+        assert_eq!(inline("**a** uses `x<y`"), "<b>a</b> uses <code>x&lt;y</code>");
+    }
+}

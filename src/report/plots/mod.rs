@@ -1,0 +1,56 @@
+//! The report's plots, drawn with plotters into SVG strings. Text is written as SVG
+//! `<text>` and laid out by the browser, so no font file is ever read. Every plot
+//! with a time axis shades the run's fault windows and marks its recoveries.
+
+mod gantt;
+mod heatmap;
+mod over_time;
+mod phases;
+pub mod style;
+pub mod sweep;
+mod throughput;
+
+use super::record::RunRecord;
+use std::error::Error;
+
+pub use style::SVG_FONT;
+
+/// One plot of a report: its file name, its heading and the SVG text.
+#[derive(Clone, Debug)]
+pub struct Plot {
+    pub file: String,
+    pub title: String,
+    /// One or two sentences under the heading: how to read the plot.
+    pub caption: String,
+    pub svg: String,
+}
+
+type DrawResult = Result<(), Box<dyn Error>>;
+
+/// Runs a drawing function against an SVG backend of the given size.
+pub fn draw_svg(draw: impl FnOnce(&mut String) -> DrawResult) -> Result<String, String> {
+    let mut svg = String::new();
+    draw(&mut svg).map_err(|e| format!("drawing a plot failed: {e}"))?;
+    Ok(svg)
+}
+
+/// The plot kinds of a run report, in page order.
+pub const RUN_PLOTS: [&str; 5] = [
+    "phases.svg",
+    "timeline.svg",
+    "checkpoints-over-time.svg",
+    "throughput-backpressure.svg",
+    "alignment-heatmap.svg",
+];
+
+/// Draws one plot of a run report by its file name.
+pub fn draw_run_plot(file: &str, record: &RunRecord) -> Result<Plot, String> {
+    match file {
+        "phases.svg" => phases::plot(record),
+        "timeline.svg" => gantt::plot(record),
+        "checkpoints-over-time.svg" => over_time::plot(record),
+        "throughput-backpressure.svg" => throughput::plot(record),
+        "alignment-heatmap.svg" => heatmap::plot(record),
+        other => Err(format!("no plot named {other}")),
+    }
+}

@@ -1,0 +1,111 @@
+//! Stacked bars per checkpoint: where its time went, phase by phase, for the slowest
+//! subtask (solid, left) and as each phase's p50 over subtasks (light, right).
+
+use super::style::*;
+use super::{Plot, draw_svg};
+use crate::report::analysis::{PHASES, checkpoint_views};
+use crate::report::record::RunRecord;
+use crate::report::units::ms;
+use plotters::prelude::*;
+
+const WIDTH: u32 = 1000;
+const HEIGHT: u32 = 440;
+const LEGEND_WIDTH: u32 = 200;
+
+pub fn plot(record: &RunRecord) -> Result<Plot, String> {
+    let views = checkpoint_views(&record.summary);
+    let views: Vec<_> = views.into_iter().filter(|v| !v.parts.is_empty()).collect();
+    let title = "Checkpoint time by phase";
+    let svg = draw_svg(|buf| {
+        let root = SVGBackend::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        if views.is_empty() {
+            return empty(
+                &root,
+                title,
+                "no checkpoint was acknowledged by any subtask in this run",
+            );
+        }
+        let (left, right) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let bars: Vec<([u64; 7], [u64; 7])> = views.iter().map(|v| (v.slowest_phases(), v.p50_phases())).collect();
+        let top = bars
+            .iter()
+            .map(|(s, p)| ms(s.iter().sum::<u64>()).max(ms(p.iter().sum::<u64>())))
+            .fold(0.0, f64::max)
+            .max(0.001)
+            * 1.12;
+        let n = views.len();
+        let mut chart = chart(&left, title, -0.6..n as f64 - 0.4, 0.0..top, 64)?;
+        let ids: Vec<u64> = views.iter().map(|v| v.checkpoint.id).collect();
+        let x_fmt = |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < ids.len() {
+                ids[i as usize].to_string()
+            } else {
+                String::new()
+            }
+        };
+        mesh(
+            &mut chart,
+            "checkpoint id",
+            "duration (ms)",
+            &x_fmt,
+            &|y| axis_number(*y),
+            n.min(25),
+            8,
+        )?;
+        for (i, (slowest, p50)) in bars.iter().enumerate() {
+            let x = i as f64;
+            for (values, x0, x1, alpha) in [(slowest, x - 0.4, x - 0.02, 1.0), (p50, x + 0.02, x + 0.4, 0.45)] {
+                let mut base = 0.0;
+                for (phase, v) in values.iter().enumerate() {
+                    let h = ms(*v);
+                    if h <= 0.0 {
+                        continue;
+                    }
+                    chart.draw_series(std::iter::once(Rectangle::new(
+                        [(x0, base), (x1, base + h)],
+                        PHASE_COLORS[phase].mix(alpha).filled(),
+                    )))?;
+                    base += h;
+                }
+            }
+            let c = views[i].checkpoint;
+            if c.status != "COMPLETED" || c.is_savepoint {
+                let label = match (c.status, c.is_savepoint) {
+                    ("COMPLETED", true) => "savepoint",
+                    ("FAILED", _) => "failed",
+                    _ => "in progress",
+                };
+                let total = ms(slowest.iter().sum::<u64>()).max(ms(p50.iter().sum::<u64>()));
+                let color = if c.status == "FAILED" { FAULT_COLOR } else { TEXT_COLOR };
+                chart.draw_series(std::iter::once(Text::new(
+                    label.to_string(),
+                    (x, total + top * 0.01),
+                    text(12).color(&color).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                )))?;
+            }
+        }
+        let mut entries: Vec<(String, Swatch)> = PHASES
+            .iter()
+            .zip(PHASE_COLORS)
+            .rev()
+            .map(|(p, c)| (p.to_string(), Swatch::Box(c, 1.0)))
+            .collect();
+        entries.push((String::new(), Swatch::Box(WHITE, 0.0)));
+        entries.push(("left: slowest subtask".into(), Swatch::Box(PHASE_COLORS[4], 1.0)));
+        entries.push(("right: p50 per phase".into(), Swatch::Box(PHASE_COLORS[4], 0.45)));
+        legend(&right, "phase (top to bottom)", &entries)?;
+        root.present()?;
+        Ok(())
+    })?;
+    Ok(Plot {
+        file: "phases.svg".into(),
+        title: title.into(),
+        caption: "Each checkpoint's end-to-end time cut into phases. The left bar is the slowest subtask (its phases \
+                  add up to its end-to-end duration) plus the coordinator's finalize; the right bar stacks each \
+                  phase's median over subtasks."
+            .into(),
+        svg,
+    })
+}

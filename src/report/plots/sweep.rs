@@ -1,0 +1,184 @@
+//! A sweep plot: one metric against one parameter. The parameter's values are
+//! categories in the order given; each combination of the other parameters is a
+//! line; whiskers span the seeds.
+
+use super::style::*;
+use super::{Plot, draw_svg};
+use crate::report::sweep::{Metric, SweepResult};
+use crate::report::units::byte_scale;
+use plotters::prelude::*;
+
+const WIDTH: u32 = 900;
+const HEIGHT: u32 = 400;
+const LEGEND_WIDTH: u32 = 260;
+
+/// A point of one line: x, the mean, and the spread over seeds.
+type Point = (f64, f64, Option<(f64, f64)>);
+
+/// The last two parts of a dotted key, enough to tell parameters apart in a legend.
+fn short_key(key: &str) -> &str {
+    match key.rmatch_indices('.').nth(1) {
+        Some((i, _)) => &key[i + 1..],
+        None => key,
+    }
+}
+
+/// A file-name-safe version of a key.
+fn slug(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+pub fn plot(result: &SweepResult, metric: &Metric, param: usize) -> Result<Plot, String> {
+    let (key, values) = &result.parameters[param];
+    let title = format!("{} vs {}", metric.label, key);
+    // Lines: the other parameters' settings.
+    let others = |settings: &[(String, String)]| -> String {
+        settings
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != param)
+            .map(|(_, (k, v))| format!("{}={v}", short_key(k)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut lines: Vec<String> = Vec::new();
+    for row in &result.rows {
+        let o = others(&row.settings);
+        if !lines.contains(&o) {
+            lines.push(o);
+        }
+    }
+    let max = result
+        .rows
+        .iter()
+        .filter_map(|r| r.spread(metric.key).map(|s| s.1).or(r.value(metric.key)))
+        .fold(0.0, f64::max);
+    let (div, unit) = if metric.unit == "bytes" {
+        byte_scale(max.max(1.0))
+    } else {
+        (1.0, metric.unit)
+    };
+    let svg = draw_svg(|buf| {
+        let root = SVGBackend::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        if result.rows.iter().all(|r| r.value(metric.key).is_none()) {
+            return empty(&root, &title, &format!("no run of the sweep has a {}", metric.label));
+        }
+        let (left, right) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let n = values.len();
+        let mut chart = chart(
+            &left,
+            &title,
+            -0.5..n as f64 - 0.5,
+            0.0..(max / div).max(1e-9) * 1.15,
+            70,
+        )?;
+        let x_fmt = |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+                values[i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        mesh(
+            &mut chart,
+            key,
+            &format!("{} ({unit})", metric.label),
+            &x_fmt,
+            &|y| axis_number(*y),
+            n,
+            6,
+        )?;
+        let mut entries = Vec::new();
+        for (li, line) in lines.iter().enumerate() {
+            let color = SERIES_COLORS[li % SERIES_COLORS.len()];
+            let points: Vec<Point> = result
+                .rows
+                .iter()
+                .filter(|r| others(&r.settings) == *line)
+                .filter_map(|r| {
+                    let x = values.iter().position(|v| *v == r.settings[param].1)? as f64;
+                    Some((x, r.value(metric.key)? / div, r.spread(metric.key)))
+                })
+                .collect();
+            chart.draw_series(LineSeries::new(
+                points.iter().map(|p| (p.0, p.1)),
+                color.stroke_width(2),
+            ))?;
+            chart.draw_series(points.iter().map(|p| Circle::new((p.0, p.1), 4, color.filled())))?;
+            for (x, _, spread) in &points {
+                if let Some((lo, hi)) = spread.filter(|(lo, hi)| hi > lo) {
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(*x, lo / div), (*x, hi / div)],
+                        color.stroke_width(1),
+                    )))?;
+                }
+            }
+            entries.push((
+                if line.is_empty() {
+                    "mean over seeds".to_string()
+                } else {
+                    line.clone()
+                },
+                Swatch::Line(color),
+            ));
+        }
+        let better = if metric.higher_is_better {
+            "higher is better"
+        } else {
+            "lower is better"
+        };
+        legend(&right, better, &entries)?;
+        root.present()?;
+        Ok(())
+    })?;
+    Ok(Plot {
+        file: format!("sweep-{}-vs-{}.svg", slug(metric.key), slug(key)),
+        title,
+        caption: format!(
+            "Mean over {} seed(s){}; {}.",
+            result.seeds.len(),
+            if result.seeds.len() > 1 {
+                ", whiskers from the lowest to the highest seed"
+            } else {
+                ""
+            },
+            if metric.higher_is_better {
+                "higher is better"
+            } else {
+                "lower is better"
+            }
+        ),
+        svg,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slugs_are_file_safe() {
+        assert_eq!(
+            super::slug("execution.checkpointing.interval"),
+            "execution-checkpointing-interval"
+        );
+        assert_eq!(super::slug("e2e_p50_ms"), "e2e-p50-ms");
+        assert_eq!(
+            super::short_key("execution.checkpointing.unaligned.enabled"),
+            "unaligned.enabled"
+        );
+        assert_eq!(super::short_key("duration"), "duration");
+    }
+}

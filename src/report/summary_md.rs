@@ -1,0 +1,194 @@
+//! `summary.md`: the key numbers of a run and its diagnosis in plain words.
+
+use super::analysis::{Diagnosis, PHASES};
+use super::record::RunRecord;
+use super::units::{bytes, duration, rate};
+use std::fmt::Write;
+
+/// The diagnosis as sentences, shared by `summary.md` and the HTML page.
+pub fn findings(d: &Diagnosis) -> Vec<String> {
+    let mut out = Vec::new();
+    let grand: u64 = d.phase_totals.iter().sum();
+    if let Some((phase, share)) = d.dominant {
+        let mut parts: Vec<(usize, u64)> = d.phase_totals.iter().copied().enumerate().collect();
+        parts.sort_by_key(|(i, v)| (std::cmp::Reverse(*v), *i));
+        let rest: Vec<String> = parts
+            .iter()
+            .skip(1)
+            .take(2)
+            .filter(|(_, v)| *v > 0)
+            .map(|(i, v)| format!("{} {:.0}%", PHASES[*i], *v as f64 / grand as f64 * 100.0))
+            .collect();
+        out.push(format!(
+            "**{phase}** dominates: {:.0}% of the slowest subtask's time over {} completed checkpoint(s){}.",
+            share * 100.0,
+            d.completed,
+            if rest.is_empty() {
+                String::new()
+            } else {
+                format!(" (then {})", rest.join(", "))
+            }
+        ));
+    }
+    if let Some(st) = &d.straggler {
+        out.push(format!(
+            "The straggler is **{}**: the last to acknowledge in {} of {} checkpoint(s), taking {} (median) against \
+             {} for the median subtask; most of its time is {}.",
+            st.name,
+            st.times_slowest,
+            st.checkpoints,
+            duration(st.median_ns),
+            duration(st.all_median_ns),
+            st.main_phase
+        ));
+    }
+    match &d.backpressure {
+        Some(bp) => {
+            let ops: Vec<String> = bp
+                .operators
+                .iter()
+                .map(|(name, share)| format!("`{name}` (up to {:.0}% of the time)", share * 100.0))
+                .collect();
+            out.push(format!(
+                "Backpressure starts at **{}** and is present in {:.0}% of the samples{}{}.",
+                duration(bp.first_ns),
+                bp.sampled_share * 100.0,
+                if ops.is_empty() {
+                    String::new()
+                } else {
+                    format!("; backpressured: {}", ops.join(", "))
+                },
+                match &bp.bottleneck {
+                    Some((name, busy, median)) => format!(
+                        "; it comes from `{name}`, busy {:.1}% against {:.1}% for the median subtask",
+                        busy * 100.0,
+                        median * 100.0
+                    ),
+                    None => String::new(),
+                }
+            ));
+        }
+        None => out.push("No subtask was backpressured.".to_string()),
+    }
+    if d.failed > 0 {
+        let reasons: Vec<String> = d.failure_reasons.iter().map(|(r, n)| format!("{n}× {r}")).collect();
+        let note = if d.failure_reasons.len() == 1 && d.failure_reasons[0].0 == "CHECKPOINT_COORDINATOR_SHUTDOWN" {
+            " (the job finished while it was in flight, as a bounded job does)"
+        } else {
+            ""
+        };
+        out.push(format!(
+            "{} checkpoint(s) failed: {}{note}.",
+            d.failed,
+            reasons.join(", ")
+        ));
+    }
+    out
+}
+
+pub fn render(record: &RunRecord, d: &Diagnosis) -> String {
+    let s = &record.summary;
+    let f = &d.facts;
+    let mut md = String::new();
+    let _ = writeln!(md, "# ckptsim report: `{}`\n", f.name);
+    if !f.description.is_empty() {
+        let _ = writeln!(md, "{}\n", f.description);
+    }
+    let _ = writeln!(
+        md,
+        "Seed {}, {} of input, {} TaskManagers; checkpoints {}, {}, state backend {}. Trace digest `{}`.\n",
+        s.seed,
+        duration(s.input_duration_ns),
+        f.taskmanagers,
+        f.interval_ns
+            .map_or("off".to_string(), |i| format!("every {}", duration(i))),
+        f.mode(),
+        f.backend,
+        s.trace_digest
+    );
+    let _ = writeln!(md, "## Key numbers\n");
+    let _ = writeln!(md, "| what | value |\n|---|---|");
+    let row = |md: &mut String, k: &str, v: String| {
+        let _ = writeln!(md, "| {k} | {v} |");
+    };
+    if let Some(r) = &s.checkpoints {
+        row(
+            &mut md,
+            "checkpoints",
+            format!(
+                "{} triggered, {} completed, {} failed, {} in progress",
+                r.triggered, r.completed, r.failed, r.in_progress
+            ),
+        );
+    }
+    let opt = |v: Option<u64>| v.map_or("–".to_string(), duration);
+    row(
+        &mut md,
+        "end-to-end duration p50 / p99 / max",
+        format!("{} / {} / {}", opt(d.e2e_p50_ns), opt(d.e2e_p99_ns), opt(d.e2e_max_ns)),
+    );
+    row(
+        &mut md,
+        "state size (last completed)",
+        d.last_state_size.map_or("–".into(), |b| bytes(b as f64)),
+    );
+    row(
+        &mut md,
+        "checkpointed size (mean)",
+        d.mean_checkpointed_size.map_or("–".into(), bytes),
+    );
+    row(
+        &mut md,
+        "persisted in-flight data (mean)",
+        d.mean_persisted.map_or("–".into(), bytes),
+    );
+    row(
+        &mut md,
+        "throughput",
+        format!(
+            "{} read (offered {})",
+            rate(s.input_rate_per_s),
+            rate(s.offered_rate_per_s)
+        ),
+    );
+    row(
+        &mut md,
+        "record latency p50 / p99",
+        format!("{} / {}", duration(s.latency.p50_ns), duration(s.latency.p99_ns)),
+    );
+    if !s.recoveries.is_empty() {
+        row(
+            &mut md,
+            "recoveries",
+            format!(
+                "{} (mean {:.0} ms)",
+                s.recoveries.len(),
+                d.metrics.recovery_ms.unwrap_or(0.0)
+            ),
+        );
+    }
+    row(
+        &mut md,
+        "exactly-once",
+        if record.held() {
+            "held".into()
+        } else {
+            "**violated**".into()
+        },
+    );
+    let _ = writeln!(md, "\n## Diagnosis\n");
+    for line in findings(d) {
+        let _ = writeln!(md, "- {line}");
+    }
+    let _ = writeln!(md, "\n## What to try\n");
+    for (i, a) in d.advice.iter().enumerate() {
+        let _ = writeln!(md, "{}. {a}", i + 1);
+    }
+    let _ = writeln!(
+        md,
+        "\n## Files\n\n`index.html` (this report with plots), `*.svg` (each plot), `checkpoints.json` (Flink REST \
+         `/jobs/:jobid/checkpoints`), `checkpoints-details.json` (per checkpoint, the details and per-subtask answers), `metrics.prom` (Prometheus, Flink's metric \
+         names), `checkpoints.csv`, `subtasks.csv`, `run.json` (re-render with `ckptsim report run.json`)."
+    );
+    md
+}

@@ -1,0 +1,412 @@
+//! Reports and exports: the Flink REST export has the shape of real Flink responses
+//! (read by the same types), Prometheus metrics carry Flink's names, `run.json`
+//! renders the same report again, and fault windows reach every time axis.
+
+use ckptsim::report::flink_rest::{
+    CheckpointDetails, CheckpointStatistics, CheckpointingStatistics, Quantile, StatsSummary, TaskDetails,
+};
+use ckptsim::report::{RunRecord, render_run};
+use ckptsim::stats::faults::{FaultRecord, RecoveryRecord};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const SAMPLES: &str = "/work/shared/flink-rest-samples";
+
+fn samples_dir() -> Option<PathBuf> {
+    // The samples live beside the repository on the project's machines; a checkout
+    // elsewhere can point at its own copy.
+    let dir = std::env::var("CKPTSIM_FLINK_SAMPLES").unwrap_or_else(|_| SAMPLES.to_string());
+    let dir = PathBuf::from(dir);
+    if dir.join("checkpoints.json").exists() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipped: no Flink REST samples at {} (set CKPTSIM_FLINK_SAMPLES)",
+            dir.display()
+        );
+        None
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn quickstart_record() -> RunRecord {
+    let scenario = ckptsim::scenario::load_file(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/quickstart.yaml"
+    )))
+    .unwrap();
+    RunRecord::new(&ckptsim::run::run(scenario))
+}
+
+fn files(record: &RunRecord) -> BTreeMap<String, Vec<u8>> {
+    render_run(record)
+        .unwrap()
+        .into_iter()
+        .map(|(p, c)| (p.to_string_lossy().into_owned(), c))
+        .collect()
+}
+
+fn text(files: &BTreeMap<String, Vec<u8>>, name: &str) -> String {
+    String::from_utf8(files.get(name).unwrap_or_else(|| panic!("no {name}")).clone()).unwrap()
+}
+
+/// The set of key paths of a JSON value, arrays collapsed to their first element.
+fn shape(v: &Value, at: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                // Task maps are keyed by vertex id: compare their entries, not their ids.
+                let key = if k.len() == 32 && k.chars().all(|c| c.is_ascii_hexdigit()) {
+                    "<vertex>"
+                } else {
+                    k
+                };
+                let path = format!("{at}.{key}");
+                out.push(path.clone());
+                shape(child, &path, out);
+            }
+        }
+        Value::Array(items) => {
+            if let Some(first) = items.first() {
+                shape(first, &format!("{at}[]"), out);
+            }
+        }
+        _ => {}
+    }
+    out.sort();
+    out.dedup();
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    shape(v, "", &mut out);
+    out
+}
+
+#[test]
+fn real_flink_responses_read_with_the_export_types() {
+    let Some(dir) = samples_dir() else { return };
+    let overview: CheckpointingStatistics = serde_json::from_str(&read(&dir.join("checkpoints.json"))).unwrap();
+    assert_eq!(overview.counts.completed, 32);
+    assert_eq!(overview.history.len(), 32);
+    assert_eq!(overview.latest.completed.as_ref().unwrap().id, 32);
+    let details: CheckpointStatistics = serde_json::from_str(&read(&dir.join("checkpoint-details.json"))).unwrap();
+    assert_eq!(details.tasks.len(), 2);
+    let task: TaskDetails = serde_json::from_str(&read(&dir.join("checkpoint-subtasks.json"))).unwrap();
+    assert_eq!(task.subtasks.len(), 2);
+    assert_eq!(task.summary.end_to_end_duration.p50, Quantile::Text("NaN".into()));
+
+    // Our summary statistics, computed from Flink's own history, equal Flink's.
+    let completed: Vec<&CheckpointStatistics> = overview.history.iter().filter(|c| c.status == "COMPLETED").collect();
+    let column = |f: fn(&CheckpointStatistics) -> i64| -> StatsSummary {
+        StatsSummary::with_percentiles(&completed.iter().map(|c| f(c)).collect::<Vec<_>>())
+    };
+    // serde_json reads decimals to within an ulp, so percentiles compare that closely.
+    let same = |a: &StatsSummary, b: &StatsSummary| {
+        let close = |x: &Quantile, y: &Quantile| match (x, y) {
+            (Quantile::Value(x), Quantile::Value(y)) => (x - y).abs() <= x.abs() * 1e-12,
+            (x, y) => x == y,
+        };
+        assert_eq!((a.min, a.max, a.avg), (b.min, b.max, b.avg));
+        for (x, y) in [
+            (&a.p50, &b.p50),
+            (&a.p90, &b.p90),
+            (&a.p95, &b.p95),
+            (&a.p99, &b.p99),
+            (&a.p999, &b.p999),
+        ] {
+            assert!(close(x, y), "{a:?} against {b:?}");
+        }
+    };
+    same(
+        &column(|c| c.end_to_end_duration),
+        &overview.summary.end_to_end_duration,
+    );
+    same(&column(|c| c.processed_data as i64), &overview.summary.processed_data);
+    same(
+        &column(|c| c.checkpointed_size as i64),
+        &overview.summary.checkpointed_size,
+    );
+    same(&column(|c| c.state_size as i64), &overview.summary.state_size);
+}
+
+#[test]
+fn the_export_has_the_shape_and_values_of_flinks_rest_api() {
+    let record = quickstart_record();
+    let files = files(&record);
+    let exported: Value = serde_json::from_str(&text(&files, "checkpoints.json")).unwrap();
+    let overview: CheckpointingStatistics = serde_json::from_value(exported.clone()).unwrap();
+    let report = record.summary.checkpoints.as_ref().unwrap();
+    assert_eq!(overview.counts.total, report.triggered);
+    assert_eq!(overview.counts.completed, report.completed);
+    assert_eq!(overview.counts.failed, report.failed);
+    assert_eq!(overview.history.len(), report.checkpoints.len());
+    // Newest first, durations in milliseconds.
+    let newest = report.checkpoints.last().unwrap();
+    assert_eq!(overview.history[0].id, newest.id);
+    let first = &report.checkpoints[0];
+    let exported_first = overview.history.iter().find(|c| c.id == first.id).unwrap();
+    let e2e_ms = first.end_to_end_duration.unwrap() as f64 / 1e6;
+    assert!(
+        (exported_first.end_to_end_duration as f64 - e2e_ms).abs() <= 0.5,
+        "{e2e_ms}"
+    );
+    assert_eq!(
+        exported_first.trigger_timestamp,
+        (first.trigger_timestamp / 1_000_000) as i64
+    );
+    let last_completed = report
+        .checkpoints
+        .iter()
+        .rev()
+        .find(|c| c.status == "COMPLETED")
+        .unwrap();
+    assert_eq!(overview.latest.completed.as_ref().unwrap().id, last_completed.id);
+    // The quickstart's last checkpoint fails at shutdown, as Flink reports it.
+    let failed = overview.latest.failed.as_ref().expect("a failed checkpoint");
+    assert_eq!(
+        failed.failure_message.as_deref(),
+        Some("CHECKPOINT_COORDINATOR_SHUTDOWN")
+    );
+
+    let all: BTreeMap<String, CheckpointDetails> =
+        serde_json::from_str(&text(&files, "checkpoints-details.json")).unwrap();
+    assert_eq!(all.len(), report.checkpoints.len());
+    let all_json: Value = serde_json::from_str(&text(&files, "checkpoints-details.json")).unwrap();
+    let details = all_json[first.id.to_string()]["details"].clone();
+    let parsed: CheckpointStatistics = serde_json::from_value(details.clone()).unwrap();
+    assert_eq!(parsed.tasks.len(), 3, "source, aggregate, sink");
+    let acks: u64 = parsed.tasks.values().map(|t| t.num_acknowledged_subtasks).sum();
+    assert_eq!(acks, first.num_acknowledged_subtasks as u64);
+    let vertex = parsed.tasks.keys().next().unwrap().clone();
+    let task_json = all_json[first.id.to_string()]["subtasks"][&vertex].clone();
+    let task: TaskDetails = serde_json::from_value(task_json.clone()).unwrap();
+    assert_eq!(task.subtasks.len(), 2);
+    assert!(task.subtasks.iter().all(|s| s.class_name == "completed"));
+
+    // Field for field the shape of real responses (when the samples are at hand).
+    let Some(dir) = samples_dir() else { return };
+    let real: Value = serde_json::from_str(&read(&dir.join("checkpoints.json"))).unwrap();
+    // Compare history entries of the same kind: our newest is the failed one.
+    let mut exported = exported;
+    if let Some(history) = exported["history"].as_array_mut() {
+        history.retain(|c| c["status"] == "COMPLETED");
+    }
+    let mut ours = keys(&exported);
+    let theirs = keys(&real);
+    // Flink's sample has no failed checkpoint in its history; ours does.
+    ours.retain(|k| !k.contains("failure_") && !k.starts_with(".latest.failed."));
+    assert_eq!(ours, theirs);
+    let real_details: Value = serde_json::from_str(&read(&dir.join("checkpoint-details.json"))).unwrap();
+    assert_eq!(keys(&details), keys(&real_details));
+    let real_task: Value = serde_json::from_str(&read(&dir.join("checkpoint-subtasks.json"))).unwrap();
+    assert_eq!(keys(&task_json), keys(&real_task));
+}
+
+#[test]
+fn prometheus_metrics_use_flinks_names_and_the_runs_values() {
+    let record = quickstart_record();
+    let files = files(&record);
+    let prom = text(&files, "metrics.prom");
+    let report = record.summary.checkpoints.as_ref().unwrap();
+    let value = |name: &str| -> Vec<f64> {
+        prom.lines()
+            .filter(|l| l.starts_with(&format!("{name}{{")))
+            .map(|l| l.rsplit_once(' ').unwrap().1.parse::<f64>().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        value("flink_jobmanager_job_numberOfCompletedCheckpoints"),
+        vec![report.completed as f64]
+    );
+    assert_eq!(
+        value("flink_jobmanager_job_numberOfFailedCheckpoints"),
+        vec![report.failed as f64]
+    );
+    assert_eq!(
+        value("flink_jobmanager_job_totalNumberOfCheckpoints"),
+        vec![report.triggered as f64]
+    );
+    let last = report
+        .checkpoints
+        .iter()
+        .rev()
+        .find(|c| c.status == "COMPLETED")
+        .unwrap();
+    assert_eq!(
+        value("flink_jobmanager_job_lastCheckpointSize"),
+        vec![last.checkpointed_size as f64]
+    );
+    let duration_ms = value("flink_jobmanager_job_lastCheckpointDuration")[0];
+    assert!((duration_ms - last.end_to_end_duration.unwrap() as f64 / 1e6).abs() <= 0.5);
+    // One task sample per subtask, labelled as Flink labels them.
+    let alignment: Vec<&str> = prom
+        .lines()
+        .filter(|l| l.starts_with("flink_taskmanager_job_task_checkpointAlignmentTime{"))
+        .collect();
+    assert_eq!(alignment.len(), record.summary.subtasks.len());
+    assert!(alignment[0].contains("job_name=\"quickstart\""), "{}", alignment[0]);
+    assert!(alignment[0].contains("subtask_index=\"0\""), "{}", alignment[0]);
+    assert!(alignment[0].contains("task_name=\"source\""), "{}", alignment[0]);
+    assert_eq!(value("flink_taskmanager_job_task_checkpointStartDelayNanos").len(), 6);
+    // Every line is a comment or `name{labels} number`.
+    for line in prom.lines() {
+        if line.starts_with('#') {
+            assert!(
+                line.starts_with("# HELP flink_") || line.starts_with("# TYPE flink_"),
+                "{line}"
+            );
+            continue;
+        }
+        let (series, number) = line.rsplit_once(' ').unwrap();
+        assert!(number.parse::<f64>().is_ok(), "{line}");
+        assert!(series.starts_with("flink_") && series.ends_with('}'), "{line}");
+    }
+}
+
+#[test]
+fn run_json_renders_the_same_report_again() {
+    let record = quickstart_record();
+    let first = files(&record);
+    let json = String::from_utf8(first["run.json"].clone()).unwrap();
+    let dir = std::env::temp_dir().join(format!("ckptsim-runjson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("run.json"), &json).unwrap();
+    let again = RunRecord::read(&dir.join("run.json")).unwrap();
+    let second = files(&again);
+    assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>());
+    for (name, contents) in &first {
+        assert!(*contents == second[name], "{name} differs after reading run.json back");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_report_names_what_the_run_shows() {
+    let record = quickstart_record();
+    let files = files(&record);
+    let md = text(&files, "summary.md");
+    // The quickstart is healthy: small checkpoints, no backpressure.
+    assert!(md.contains("No subtask was backpressured."), "{md}");
+    assert!(md.contains("Nothing to change"), "{md}");
+    let report = record.summary.checkpoints.as_ref().unwrap();
+    assert!(md.contains(&format!(
+        "{} triggered, {} completed",
+        report.triggered, report.completed
+    )));
+    let csv = text(&files, "checkpoints.csv");
+    assert_eq!(csv.lines().count(), report.checkpoints.len() + 1);
+    let html = text(&files, "index.html");
+    assert_eq!(html.matches("<figure").count(), 5);
+    // Self-contained: nothing to fetch, nothing to run.
+    assert!(!html.contains("<script") && !html.contains("<link") && !html.contains(" src="));
+}
+
+#[test]
+fn faults_and_recoveries_are_marked_on_every_time_axis() {
+    let mut record = quickstart_record();
+    record.summary.faults.push(FaultRecord {
+        at_ns: 700_000_000,
+        until_ns: Some(900_000_000),
+        kind: "taskmanager-crash".into(),
+        target: "taskmanager 1".into(),
+        fails_tasks: true,
+    });
+    record.summary.recoveries.push(RecoveryRecord {
+        failed_at_ns: 700_000_000,
+        running_at_ns: Some(950_000_000),
+        cause: "taskmanager 1 crashed".into(),
+        restored_checkpoint: Some(1),
+        reprocessed_records: 1234,
+        attempt: 1,
+    });
+    let files = files(&record);
+    for plot in ["checkpoints-over-time.svg", "throughput-backpressure.svg"] {
+        let svg = text(&files, plot);
+        // The window's label on each panel, and the legend.
+        assert_eq!(svg.matches("taskmanager-crash").count(), 2, "{plot}");
+        assert!(svg.contains("fault window"), "{plot}");
+        assert!(svg.contains("running again"), "{plot}");
+    }
+    let plain = self::files(&quickstart_record());
+    assert!(!text(&plain, "throughput-backpressure.svg").contains("fault window"));
+    let overview: CheckpointingStatistics = serde_json::from_str(&text(&files, "checkpoints.json")).unwrap();
+    assert_eq!(overview.counts.restored, 1);
+    let restored = overview.latest.restored.unwrap();
+    assert_eq!((restored.id, restored.restore_timestamp), (1, 950));
+    let prom = text(&files, "metrics.prom");
+    assert!(prom.contains("flink_jobmanager_job_numRestarts{"));
+    assert!(
+        prom.lines()
+            .any(|l| l.starts_with("flink_jobmanager_job_numRestarts{") && l.ends_with(" 1"))
+    );
+    let md = text(&files, "summary.md");
+    assert!(md.contains("replayed 1234 records"), "{md}");
+}
+
+#[test]
+fn the_cli_writes_and_rerenders_a_report() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-cli");
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = Command::new(env!("CARGO_BIN_EXE_ckptsim"))
+        .args([
+            "run",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml"),
+            "--report",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    for f in [
+        "index.html",
+        "summary.md",
+        "checkpoints.json",
+        "metrics.prom",
+        "checkpoints.csv",
+        "run.json",
+        "phases.svg",
+        "timeline.svg",
+        "checkpoints-over-time.svg",
+        "throughput-backpressure.svg",
+        "alignment-heatmap.svg",
+    ] {
+        assert!(dir.join(f).exists(), "{f} missing");
+    }
+    let again = dir.join("again");
+    let report = Command::new(env!("CARGO_BIN_EXE_ckptsim"))
+        .args(["report"])
+        .arg(dir.join("run.json"))
+        .arg("--out")
+        .arg(&again)
+        .output()
+        .unwrap();
+    assert!(report.status.success(), "{}", String::from_utf8_lossy(&report.stderr));
+    assert_eq!(
+        std::fs::read(dir.join("index.html")).unwrap(),
+        std::fs::read(again.join("index.html")).unwrap()
+    );
+    // Bad input: a clear message and exit code 2.
+    std::fs::write(dir.join("bad.json"), "{\"summary\": 3}").unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_ckptsim"))
+        .arg("report")
+        .arg(dir.join("bad.json"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("bad.json") && stderr.contains("not a ckptsim run.json"),
+        "{stderr}"
+    );
+    let missing = Command::new(env!("CARGO_BIN_EXE_ckptsim"))
+        .args(["report", "/nonexistent/run.json"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}

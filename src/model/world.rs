@@ -264,6 +264,9 @@ pub struct World {
     pub ckpt: Option<CheckpointRuntime>,
     /// Faults, failures and restarts.
     pub recovery: RecoveryState,
+    /// When the job ended: finished, or failed for good. Events after it (a
+    /// checkpoint timeout timer, say) do not stretch the run's statistics.
+    pub ended_at: Option<Nanos>,
 }
 
 /// Hints the CPU to load the cache line at `address`; no effect on results.
@@ -562,6 +565,7 @@ impl World {
             storage,
             ckpt: None,
             recovery: RecoveryState::default(),
+            ended_at: None,
         };
         for st in 0..world.subtasks.len() {
             if world.subtasks[st].source.is_some() {
@@ -998,6 +1002,7 @@ impl World {
         self.subtasks[st].finished = true;
         self.unfinished -= 1;
         if self.unfinished == 0 {
+            self.ended_at = Some(self.now);
             // The job finished: every sink commits what it still holds, as after
             // Flink's final checkpoint. Not earlier: a failover before the whole job
             // finished replays the input, so a finished sink's output is not final yet.
@@ -1041,11 +1046,17 @@ impl World {
     }
 
     fn close_backpressure(&mut self) {
+        let end = self.end_time();
         for s in &mut self.subtasks {
             if let Some(since) = s.backpressured_since.take() {
-                s.metrics.backpressured_ns += self.now - since;
+                s.metrics.backpressured_ns += end.saturating_sub(since);
             }
         }
+    }
+
+    /// When the job ended, or the last event's time if it did not.
+    pub fn end_time(&self) -> Nanos {
+        self.ended_at.unwrap_or(self.now)
     }
 
     /// The output of every sink operator, by operator index: the union of its

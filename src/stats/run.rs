@@ -78,7 +78,7 @@ pub struct RunSummary {
 impl RunSummary {
     pub fn from_world(world: &World) -> Self {
         let s = &world.scenario;
-        let elapsed = world.now.max(1) as f64;
+        let elapsed = world.end_time().max(1) as f64;
         let subtasks: Vec<SubtaskSummary> = world
             .subtasks
             .iter()
@@ -121,7 +121,7 @@ impl RunSummary {
             scenario: s.name.clone(),
             seed: s.seed,
             input_duration_ns: s.duration_ns,
-            virtual_time_ns: world.now,
+            virtual_time_ns: world.end_time(),
             events: world.digest.events(),
             trace_digest: world.digest.hex(),
             source_records,

@@ -289,6 +289,7 @@ impl World {
     fn fail_job(&mut self) {
         let now = self.now;
         self.recovery.status = JobStatus::Failed;
+        self.ended_at = Some(now);
         if self.ckpt.is_some() {
             self.runtime().coordinator.shutdown(now, JobTermination::Failed);
             self.drain_coordinator();

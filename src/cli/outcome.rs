@@ -53,7 +53,7 @@ pub fn print_faults(s: &RunSummary) {
 }
 
 /// The oracle's verdict, in words.
-pub fn print_verdict(verdict: &Verdict, check_s: f64) {
+pub fn print_verdict(verdict: &Verdict, summary: &RunSummary, check_s: f64) {
     let name = verdict.guarantee.to_ascii_lowercase().replace('_', "-");
     let cuts = if verdict.cuts.checkpoints > 0 {
         format!(
@@ -101,6 +101,17 @@ pub fn print_verdict(verdict: &Verdict, check_s: f64) {
                 a.kind, a.operator, a.key, a.window, a.expected, a.actual
             );
         }
+        let restored = summary
+            .recoveries
+            .iter()
+            .rev()
+            .find_map(|r| r.restored_checkpoint)
+            .map_or("none".to_string(), |c| format!("checkpoint {c}"));
+        println!(
+            "  (output compared when the job ended at {}, after {} recovery(ies); last restored: {restored})",
+            format_duration(summary.virtual_time_ns),
+            summary.recoveries.len()
+        );
     }
     if verdict.cuts.violation_count > 0 {
         println!(

@@ -157,7 +157,7 @@ struct SourceReader {
 }
 
 /// Counters of one subtask, in the words of Flink's task metrics.
-#[derive(Clone, Debug, Default, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct SubtaskMetrics {
     pub records_in: u64,
     pub records_out: u64,
@@ -221,7 +221,7 @@ pub struct Subtask {
 }
 
 /// One point of the metrics time series.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Sample {
     pub time: Nanos,
     /// Records read by all sources so far.

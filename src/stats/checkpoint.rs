@@ -77,7 +77,6 @@ pub struct CheckpointReport {
     pub in_progress: u64,
     pub checkpoints: Vec<CheckpointSummary>,
     /// Every acknowledged subtask part, in acknowledgement order.
-    #[serde(deserialize_with = "crate::report::compat::breakdowns")]
     pub subtasks: Vec<SubtaskBreakdown>,
     /// Periodic triggers the coordinator skipped, with Flink's reason.
     #[serde(deserialize_with = "crate::report::compat::timed_reasons")]

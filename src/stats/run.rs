@@ -25,7 +25,7 @@ pub struct SubtaskSummary {
     pub operator: String,
     pub subtask: u32,
     pub taskmanager: usize,
-    #[serde(flatten, deserialize_with = "crate::report::compat::subtask_metrics")]
+    #[serde(flatten)]
     pub metrics: SubtaskMetrics,
     pub busy_ratio: f64,
     pub backpressured_ratio: f64,
@@ -63,7 +63,6 @@ pub struct RunSummary {
     pub latency: LatencySummary,
     pub operators: Vec<OperatorSummary>,
     pub subtasks: Vec<SubtaskSummary>,
-    #[serde(deserialize_with = "crate::report::compat::samples")]
     pub samples: Vec<Sample>,
     /// Present when the scenario checkpoints.
     pub checkpoints: Option<super::checkpoint::CheckpointReport>,

@@ -26,11 +26,11 @@ use crate::protocol::barrier::{Action, AlignmentTimeoutStart, BarrierHandler, Ba
 use crate::protocol::coordinator::{CheckpointCoordinator, CoordinatorAction, JobTermination, SubtaskAck};
 use crate::protocol::{Barrier, CheckpointFailureReason, CheckpointId, SnapshotKind};
 use crate::sim::Nanos;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One subtask's part of one checkpoint, phase by phase; the phases sum to `end_to_end_ns`.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SubtaskBreakdown {
     pub checkpoint_id: CheckpointId,
     pub subtask: usize,

@@ -295,3 +295,17 @@ fn fault_sections_reject_bad_input_with_the_line() {
     assert!(err.message.contains("did you mean `fixed-delay`"), "{}", err.message);
     assert_eq!(err.line, 12);
 }
+
+#[test]
+fn a_taskmanager_lost_during_the_restore_delays_the_restart_until_it_is_back() {
+    // The restart begins at 2.2 s (crash at 1.2 s + 1 s backoff) and reads the state
+    // back from storage for about 20 ms; TaskManager 0 dies in between, until 2.705 s.
+    let outcome = run(quickstart_with(
+        "faults:\n  - {at: 1200ms, kind: taskmanager-crash, taskmanager: 1, restart-after: 100ms}\n  - {at: 2205ms, kind: taskmanager-crash, taskmanager: 0, restart-after: 500ms}\n",
+    ));
+    held(&outcome);
+    let r = &outcome.summary.recoveries;
+    assert_eq!(r.len(), 1, "the second crash hits no running task: {r:?}");
+    let running = r[0].running_at_ns.unwrap();
+    assert!(running >= 2_705 * MILLISECOND, "running again at {running} ns");
+}

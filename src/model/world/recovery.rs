@@ -360,10 +360,7 @@ impl World {
     /// and the JobManager are up; Flink waits for the slots the same way.
     fn try_deploy(&mut self) {
         let r = &self.recovery;
-        let ready = r.status == JobStatus::Restarting
-            && r.restart_due
-            && !r.jobmanager_down
-            && self.subtasks.iter().all(|s| !r.taskmanager_down[s.tm]);
+        let ready = r.status == JobStatus::Restarting && r.restart_due && self.resources_up();
         if !ready {
             return;
         }
@@ -384,7 +381,12 @@ impl World {
                 .iter()
                 .flatten()
                 .map(|s| s.state_bytes)
-                .chain(snapshot.channels.values().map(|(i, o)| (i.len() + o.len()) as u64 * 32))
+                .chain(
+                    snapshot
+                        .channels
+                        .iter()
+                        .map(|(ch, (i, o))| (i.len() + o.len()) as u64 * self.channels[*ch].record_size),
+                )
                 .collect();
             for bytes in sizes {
                 running_at = running_at.max(self.storage.get(now, bytes));
@@ -397,10 +399,22 @@ impl World {
         self.queue.push(running_at, Event::Running(self.recovery.attempt));
     }
 
+    /// Whether the JobManager and every TaskManager hosting a subtask are up.
+    fn resources_up(&self) -> bool {
+        let r = &self.recovery;
+        !r.jobmanager_down && self.subtasks.iter().all(|s| !r.taskmanager_down[s.tm])
+    }
+
     /// The restored state is in place: install it and run.
     pub(super) fn restored(&mut self, attempt: u32) {
         let now = self.now;
         if attempt != self.recovery.attempt || self.recovery.status != JobStatus::Restarting {
+            return;
+        }
+        if !self.resources_up() {
+            // A TaskManager or the JobManager died while the state was downloading:
+            // deploy again once they are back.
+            self.recovery.restart_due = true;
             return;
         }
         let restored = self.recovery.restoring;

@@ -98,9 +98,15 @@ pub fn summary_text(header: &Header, results: &[SeedResult], scenario: &Scenario
     let recoveries: usize = results.iter().map(|r| r.recoveries).sum();
     let recovered_seeds = results.iter().filter(|r| r.recoveries > 0).count();
     let failed_jobs = results.iter().filter(|r| r.job_failed).count();
+    // The guarantee the oracle checks: what the scenario's checkpointing promises.
+    let guarantee = match (scenario.checkpointing.enabled(), scenario.checkpointing.mode) {
+        (true, crate::scenario::checkpointing::Mode::ExactlyOnce) => "exactly-once",
+        (true, crate::scenario::checkpointing::Mode::AtLeastOnce) => "at-least-once",
+        (false, _) => "exactly-once without failures, at-least-once after a restart",
+    };
     let _ = writeln!(
         out,
-        "exactly-once: held in {} seeds, violated in {}",
+        "{guarantee}: held in {} seeds, violated in {}",
         results.len() - violated.len(),
         violated.len()
     );

@@ -309,3 +309,33 @@ fn a_taskmanager_lost_during_the_restore_delays_the_restart_until_it_is_back() {
     let running = r[0].running_at_ns.unwrap();
     assert!(running >= 2_705 * MILLISECOND, "running again at {running} ns");
 }
+
+/// Found by `fault_properties`: the disk-full failure restarts the job; the stall
+/// ending during the restart must not run a task before its state is restored.
+#[test]
+fn a_stall_ending_during_a_restart_waits_for_the_restore() {
+    let mut s = quickstart_with("");
+    s.seed = 0;
+    s.duration_ns = 1_500 * MILLISECOND;
+    s.checkpointing.interval_ns = Some(200 * MILLISECOND);
+    s.faults = vec![
+        fault(
+            10,
+            FaultKind::DiskFull {
+                taskmanager: 0,
+                duration_ns: 191 * MILLISECOND,
+            },
+        ),
+        fault(
+            201,
+            FaultKind::SubtaskStall {
+                operator: 0,
+                subtask: 0,
+                duration_ns: MILLISECOND,
+            },
+        ),
+    ];
+    let outcome = run(s);
+    assert_eq!(outcome.summary.recoveries.len(), 1);
+    held(&outcome);
+}

@@ -11,7 +11,7 @@
 use crate::model::World;
 use crate::model::operator::{CountSum, StateSnapshot, filter_keeps, map_value};
 use crate::model::record::Record;
-use crate::model::source::{KeySampler, PartitionLog};
+use crate::model::source::PartitionLog;
 use crate::scenario::{OperatorLogicSpec, Partitioning, Scenario};
 use crate::sim::Nanos;
 use serde::Serialize;
@@ -126,32 +126,15 @@ pub fn check_cuts(world: &World) -> CutCheck {
         .max()
         .unwrap_or(1);
     let fresh_cursors = || -> Vec<Cursor> {
-        let mut cursors = Vec::new();
-        let mut partition_id = 0u64;
-        for (op, o) in s.operators.iter().enumerate() {
-            let OperatorLogicSpec::Source(spec) = &o.logic else {
-                continue;
-            };
-            let sampler = KeySampler::new(&spec.keys);
-            for partition in 0..spec.partitions {
-                let log = PartitionLog::new(
-                    spec,
-                    sampler.clone(),
-                    s.seed,
-                    partition,
-                    partition_id + u64::from(partition),
-                    s.duration_ns,
-                );
-                cursors.push(Cursor {
-                    op,
-                    partition,
-                    log,
-                    offset: 0,
-                });
-            }
-            partition_id += u64::from(spec.partitions);
-        }
-        cursors
+        super::reference::source_logs(s)
+            .into_iter()
+            .map(|(op, partition, log)| Cursor {
+                op,
+                partition,
+                log,
+                offset: 0,
+            })
+            .collect()
     };
     let mut cursors = fresh_cursors();
     let mut expected: Vec<Vec<CountSum>> = vec![vec![CountSum::default(); key_count]; cones.len()];

@@ -125,37 +125,21 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
         });
     }
     let graph = Graph::new(scenario);
-    let mut partition_id = 0u64;
-    for (op_index, op) in ops.iter().enumerate() {
-        let OperatorLogicSpec::Source(spec) = &op.logic else {
-            continue;
-        };
-        let sampler = KeySampler::new(&spec.keys);
-        for partition in 0..spec.partitions {
-            let end = offsets
-                .iter()
-                .find(|(o, p, _)| *o == op_index && *p == partition)
-                .map_or(0, |(_, _, end)| *end);
-            let mut log = PartitionLog::new(
-                spec,
-                sampler.clone(),
-                scenario.seed,
-                partition,
-                partition_id + u64::from(partition),
-                scenario.duration_ns,
-            );
-            for offset in 0..end {
-                let r = log.record_at(offset);
-                let row = Row {
-                    key: r.key,
-                    value: r.value,
-                    count: 1,
-                    window: r.time,
-                };
-                emit(&graph, &mut states, op_index, row, 1);
-            }
+    for (op_index, partition, mut log) in source_logs(scenario) {
+        let end = offsets
+            .iter()
+            .find(|(o, p, _)| *o == op_index && *p == partition)
+            .map_or(0, |(_, _, end)| *end);
+        for offset in 0..end {
+            let r = log.record_at(offset);
+            let row = Row {
+                key: r.key,
+                value: r.value,
+                count: 1,
+                window: r.time,
+            };
+            emit(&graph, &mut states, op_index, row, 1);
         }
-        partition_id += u64::from(spec.partitions);
     }
     // End of input: every window fires, in topological order so results flow on.
     for op in scenario.topological_order() {
@@ -185,6 +169,33 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
             _ => None,
         })
         .collect()
+}
+
+/// Every source partition's log, as (source operator, partition, log), numbered
+/// across the job's sources as the model numbers them.
+pub fn source_logs(scenario: &Scenario) -> Vec<(usize, u32, PartitionLog)> {
+    let mut logs = Vec::new();
+    let mut partition_id = 0u64;
+    for (op, o) in scenario.operators.iter().enumerate() {
+        let OperatorLogicSpec::Source(spec) = &o.logic else {
+            continue;
+        };
+        let sampler = KeySampler::new(&spec.keys);
+        for partition in 0..spec.partitions {
+            let id = partition_id + u64::from(partition);
+            let log = PartitionLog::new(
+                spec,
+                sampler.clone(),
+                scenario.seed,
+                partition,
+                id,
+                scenario.duration_ns,
+            );
+            logs.push((op, partition, log));
+        }
+        partition_id += u64::from(spec.partitions);
+    }
+    logs
 }
 
 /// Sends `row`, output by `from`, along every edge leaving it. `copies` counts how

@@ -103,7 +103,22 @@ impl FaultKind {
 
     /// How long the fault lasts, for faults with a duration.
     pub fn duration_ns(&self) -> Option<Nanos> {
-        match *self {
+        self.clone().duration_field().map(|d| *d)
+    }
+
+    /// The same fault lasting `d` instead (shrinking shortens faults).
+    pub fn with_duration(&self, d: Nanos) -> FaultKind {
+        let mut k = self.clone();
+        if let Some(field) = k.duration_field() {
+            *field = d;
+        }
+        k
+    }
+
+    /// The field that says how long the fault lasts (for a crash: until the restart
+    /// or the failover), if it has one.
+    fn duration_field(&mut self) -> Option<&mut Nanos> {
+        match self {
             FaultKind::TaskmanagerCrash { restart_after_ns, .. } => Some(restart_after_ns),
             FaultKind::JobmanagerCrash { failover_after_ns } => Some(failover_after_ns),
             FaultKind::ConnectionLoss { .. } => None,
@@ -116,25 +131,6 @@ impl FaultKind {
             | FaultKind::SlowStorage { duration_ns, .. }
             | FaultKind::SubtaskStall { duration_ns, .. } => Some(duration_ns),
         }
-    }
-
-    /// The same fault lasting `d` instead (shrinking shortens faults).
-    pub fn with_duration(&self, d: Nanos) -> FaultKind {
-        let mut k = self.clone();
-        match &mut k {
-            FaultKind::TaskmanagerCrash { restart_after_ns, .. } => *restart_after_ns = d,
-            FaultKind::JobmanagerCrash { failover_after_ns } => *failover_after_ns = d,
-            FaultKind::ConnectionLoss { .. } => {}
-            FaultKind::NetworkPartition { duration_ns, .. }
-            | FaultKind::SlowLink { duration_ns, .. }
-            | FaultKind::LatencySpike { duration_ns, .. }
-            | FaultKind::DiskFull { duration_ns, .. }
-            | FaultKind::SlowDisk { duration_ns, .. }
-            | FaultKind::StorageOutage { duration_ns, .. }
-            | FaultKind::SlowStorage { duration_ns, .. }
-            | FaultKind::SubtaskStall { duration_ns, .. } => *duration_ns = d,
-        }
-        k
     }
 
     /// Whether the fault fails running tasks (and so starts a recovery) when it strikes.

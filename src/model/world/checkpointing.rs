@@ -132,6 +132,16 @@ impl CheckpointSnapshot {
     }
 }
 
+/// Where persisted records go in a channel's state.
+enum Persisted {
+    /// After what the consumer's input already persisted.
+    Input,
+    /// Ahead of it: input taken off the channel before anything still queued.
+    InputAhead,
+    /// From the producer's output backlog.
+    Output,
+}
+
 /// The checkpointing side of a world: the coordinator and per-checkpoint bookkeeping.
 pub struct CheckpointRuntime {
     pub coordinator: CheckpointCoordinator,
@@ -226,12 +236,18 @@ impl World {
             })
     }
 
-    /// Records persisted as channel state of checkpoint `id`: at the consumer's
-    /// input (`output` false) or from the producer's backlog.
-    fn persist_records(&mut self, id: CheckpointId, ch: ChannelId, records: &[Record], output: bool) {
+    /// Records of channel `ch` persisted as channel state of checkpoint `id` by
+    /// subtask `st` (whose persisted-data figure counts them), where `side` says.
+    fn persist_records(&mut self, id: CheckpointId, st: usize, ch: ChannelId, records: Vec<Record>, side: Persisted) {
+        self.progress(id, st).persisted += records.len() as u64 * self.channels[ch].record_size;
         let parts = self.snapshot_of(id).channels.entry(ch).or_default();
-        let into = if output { &mut parts.1 } else { &mut parts.0 };
-        into.extend_from_slice(records);
+        match side {
+            Persisted::Input => parts.0.extend(records),
+            Persisted::InputAhead => {
+                parts.0.splice(0..0, records);
+            }
+            Persisted::Output => parts.1.extend(records),
+        }
     }
 
     pub(super) fn runtime(&mut self) -> &mut CheckpointRuntime {
@@ -251,8 +267,7 @@ impl World {
     pub(super) fn add_persisted(&mut self, id: CheckpointId, ch: ChannelId, records: &[Record]) {
         if self.ckpt.as_ref().is_some_and(|rt| rt.progress.contains_key(&id)) {
             let st = self.channels[ch].consumer;
-            self.progress(id, st).persisted += records.len() as u64 * self.channels[ch].record_size;
-            self.persist_records(id, ch, records, false);
+            self.persist_records(id, st, ch, records.to_vec(), Persisted::Input);
         }
     }
 
@@ -401,14 +416,12 @@ impl World {
                 Action::PersistQueuedInput { channel, checkpoint_id } => {
                     let ch = self.subtasks[st].inputs[channel];
                     let records = self.queued_records_before(ch, None);
-                    self.progress(checkpoint_id, st).persisted += records.len() as u64 * self.channels[ch].record_size;
-                    self.persist_records(checkpoint_id, ch, &records, false);
+                    self.persist_records(checkpoint_id, st, ch, records, Persisted::Input);
                 }
                 Action::StartPersisting { channel, checkpoint_id } => {
                     let ch = self.subtasks[st].inputs[channel];
                     let records = self.queued_records_before(ch, Some(checkpoint_id));
-                    self.progress(checkpoint_id, st).persisted += records.len() as u64 * self.channels[ch].record_size;
-                    self.persist_records(checkpoint_id, ch, &records, false);
+                    self.persist_records(checkpoint_id, st, ch, records, Persisted::Input);
                     self.channels[ch].persisting = Some(checkpoint_id);
                     // The contract: a barrier already queued behind persisted data is
                     // handed over at once, as if it had overtaken them.
@@ -480,9 +493,7 @@ impl World {
             by_channel.entry(ch).or_default().extend(records);
         }
         for (ch, records) in by_channel {
-            self.progress(id, st).persisted += records.len() as u64 * self.channels[ch].record_size;
-            let parts = self.snapshot_of(id).channels.entry(ch).or_default();
-            parts.0.splice(0..0, records);
+            self.persist_records(id, st, ch, records, Persisted::InputAhead);
         }
     }
 
@@ -594,23 +605,19 @@ impl World {
         if trigger.unaligned {
             // The barrier overtakes the output backlog, which becomes channel state.
             self.flush_all(st);
-            let mut persisted = 0;
             for ch in self.output_channels(st) {
-                let channel = &self.channels[ch];
-                let records: Vec<Record> = channel
+                let records: Vec<Record> = self.channels[ch]
                     .backlog
                     .iter()
                     .filter_map(|i| if let Item::Data(r) = i { Some(r) } else { None })
                     .flatten()
                     .copied()
                     .collect();
-                persisted += records.len() as u64 * channel.record_size;
                 if !records.is_empty() {
-                    self.persist_records(id, ch, &records, true);
+                    self.persist_records(id, st, ch, records, Persisted::Output);
                 }
                 self.enqueue_front(ch, Item::Barrier { id, priority: true });
             }
-            self.progress(id, st).persisted += persisted;
         } else {
             self.broadcast(st, || Item::Barrier { id, priority: false });
         }

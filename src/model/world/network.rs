@@ -217,7 +217,7 @@ impl World {
             let bytes = channel.wire_bytes(&item);
             let arrival = if channel.local {
                 self.now
-            } else if self.recovery.network_faults {
+            } else if self.recovery.has_network_faults() {
                 let (from, to) = (self.subtasks[channel.producer].tm, self.subtasks[channel.consumer].tm);
                 let (held_until, latency) = self.network_conditions(from, to, self.now);
                 let link = &mut self.taskmanagers[from].link;
@@ -294,7 +294,7 @@ impl World {
         if let Some(target) = notify {
             let delay = if self.channels[target].local {
                 0
-            } else if self.recovery.network_faults {
+            } else if self.recovery.has_network_faults() {
                 let c = &self.channels[target];
                 let (from, to) = (self.subtasks[c.consumer].tm, self.subtasks[c.producer].tm);
                 let (held_until, latency) = self.network_conditions(from, to, self.now);

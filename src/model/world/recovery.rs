@@ -49,8 +49,6 @@ pub struct RecoveryState {
     partitions: Vec<(u32, u32, Window)>,
     /// Latency spikes: `value` nanoseconds added to every link.
     latency_spikes: Vec<Window>,
-    /// Whether any network fault exists, so the hot path can skip looking.
-    pub(super) network_faults: bool,
     /// The furthest offset each source partition was read to, over all attempts.
     read_high: BTreeMap<(usize, u32), u64>,
     /// With the restore-latest-triggered flaw: the checkpoint picked at the failure.
@@ -60,6 +58,20 @@ pub struct RecoveryState {
 }
 
 impl RecoveryState {
+    /// Whether any network fault is scheduled: the send path looks no further when not.
+    pub(super) fn has_network_faults(&self) -> bool {
+        !self.partitions.is_empty() || !self.latency_spikes.is_empty()
+    }
+
+    /// Latency the spikes active at `now` add to every message.
+    fn extra_latency(&self, now: Nanos) -> Nanos {
+        self.latency_spikes
+            .iter()
+            .filter(|w| w.covers(now))
+            .map(|w| w.value)
+            .sum()
+    }
+
     /// The furthest offset of a source partition read by an earlier attempt.
     pub fn furthest_read(&self, op: usize, partition: u32) -> u64 {
         self.read_high.get(&(op, partition)).copied().unwrap_or(0)
@@ -84,11 +96,9 @@ impl World {
             match fault.kind {
                 FaultKind::NetworkPartition { a, b, duration_ns } => {
                     self.recovery.partitions.push((a, b, window(0, duration_ns)));
-                    self.recovery.network_faults = true;
                 }
                 FaultKind::LatencySpike { extra_ns, duration_ns } => {
                     self.recovery.latency_spikes.push(window(extra_ns, duration_ns));
-                    self.recovery.network_faults = true;
                 }
                 FaultKind::SlowLink {
                     taskmanager,
@@ -128,7 +138,6 @@ impl World {
     /// earliest, and the latency it pays: partitions hold it, spikes slow it.
     pub(super) fn network_conditions(&self, from: usize, to: usize, now: Nanos) -> (Nanos, Nanos) {
         let r = &self.recovery;
-        let extra: Nanos = r.latency_spikes.iter().filter(|w| w.covers(now)).map(|w| w.value).sum();
         let held_until = r
             .partitions
             .iter()
@@ -139,20 +148,13 @@ impl World {
             .map(|(_, _, w)| w.end)
             .max()
             .unwrap_or(0);
-        (held_until, self.scenario.network.latency_ns + extra)
+        (held_until, self.scenario.network.latency_ns + r.extra_latency(now))
     }
 
     /// The latency of a message between TaskManagers (or to the JobManager) now.
     pub(super) fn message_latency(&self) -> Nanos {
         let now = self.now;
-        let extra: Nanos = self
-            .recovery
-            .latency_spikes
-            .iter()
-            .filter(|w| w.covers(now))
-            .map(|w| w.value)
-            .sum();
-        self.scenario.network.latency_ns + extra
+        self.scenario.network.latency_ns + self.recovery.extra_latency(now)
     }
 
     pub(super) fn fault_strikes(&mut self, index: usize) {

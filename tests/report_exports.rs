@@ -5,12 +5,13 @@
 use ckptsim::report::flink_rest::{
     CheckpointDetails, CheckpointStatistics, CheckpointingStatistics, Quantile, StatsSummary, TaskDetails,
 };
-use ckptsim::report::{RunRecord, render_run};
+use ckptsim::report::{Drawers, RunRecord, render_run};
 use ckptsim::stats::faults::{FaultRecord, RecoveryRecord};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
 const SAMPLES: &str = "/work/shared/flink-rest-samples";
 
@@ -286,6 +287,48 @@ fn run_json_renders_the_same_report_again() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `run.json`, assembled from a head written before the verdict is known and the
+/// verdict, is exactly the record serialised.
+#[test]
+fn run_json_is_the_record_serialised() {
+    let record = quickstart_record();
+    assert_eq!(record.to_json(), serde_json::to_string(&record).unwrap() + "\n");
+}
+
+/// A report drawn while the oracle still checks, every file drawn meanwhile not yet
+/// knowing the verdict, equals one drawn with the verdict known: for a run that held
+/// and for one that did not.
+#[test]
+fn a_report_drawn_while_checking_equals_one_drawn_after() {
+    let held = quickstart_record();
+    let mut violated = held.clone();
+    violated.verdict["held"] = Value::Bool(false);
+    for record in [held, violated] {
+        let after = files(&record);
+        let drawn = Arc::new(Mutex::new(BTreeMap::new()));
+        let sink = Arc::clone(&drawn);
+        let mut before_verdict = record.clone();
+        before_verdict.verdict = Value::Null;
+        Drawers::start()
+            .render_while(
+                before_verdict,
+                || ((), record.verdict.clone()),
+                Arc::new(move |(path, contents)| {
+                    sink.lock()
+                        .unwrap()
+                        .insert(path.to_string_lossy().into_owned(), contents);
+                    Ok(())
+                }),
+            )
+            .unwrap();
+        let drawn = drawn.lock().unwrap();
+        assert_eq!(drawn.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
+        for (name, contents) in &after {
+            assert!(*contents == drawn[name], "{name} differs when drawn before the verdict");
+        }
+    }
+}
+
 #[test]
 fn a_report_names_what_the_run_shows() {
     let record = quickstart_record();
@@ -409,4 +452,18 @@ fn the_cli_writes_and_rerenders_a_report() {
         .output()
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
+    // A report folder that cannot be created fails before the simulation runs.
+    let unwritable = Command::new(env!("CARGO_BIN_EXE_ckptsim"))
+        .args([
+            "run",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml"),
+            "--report",
+        ])
+        .arg(dir.join("index.html").join("below-a-file"))
+        .output()
+        .unwrap();
+    assert_eq!(unwritable.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unwritable.stderr);
+    assert!(stderr.contains("cannot create output folder"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&unwritable.stdout).contains("simulated"));
 }

@@ -4,13 +4,26 @@
 use super::UsageError;
 use std::path::Path;
 
+/// Writes `path`, creating its folder when missing.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), UsageError> {
-    let dir = path
-        .parent()
+    create_folder(folder_of(path))?;
+    replace_file(path, contents)
+}
+
+/// Creates `dir` and its parents when missing.
+pub fn create_folder(dir: &Path) -> Result<(), UsageError> {
+    std::fs::create_dir_all(dir).map_err(|e| UsageError(format!("cannot create output folder {}: {e}", dir.display())))
+}
+
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)
-        .map_err(|e| UsageError(format!("cannot create output folder {}: {e}", dir.display())))?;
+        .unwrap_or(Path::new("."))
+}
+
+/// Writes `path`, whose folder exists.
+pub fn replace_file(path: &Path, contents: &[u8]) -> Result<(), UsageError> {
+    let dir = folder_of(path);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

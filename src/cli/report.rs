@@ -2,11 +2,16 @@
 //! writes: render in memory, then write every file atomically.
 
 use super::UsageError;
-use super::output::write_atomically;
-use crate::report::{ReportFile, RunRecord, render_run_to};
+use super::output::{create_folder, replace_file};
+use crate::check::{Verdict, check_exactly_once};
+use crate::model::World;
+use crate::report::{Drawers, ReportFile, RunRecord, render_run_to};
+use crate::stats::run::RunSummary;
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 #[derive(Args)]
 pub struct ReportArgs {
@@ -17,7 +22,8 @@ pub struct ReportArgs {
     out: Option<PathBuf>,
 }
 
-/// Writes one report file under `dir`, to a temporary name renamed into place.
+/// Writes one report file under `dir` (which exists), to a temporary name renamed
+/// into place.
 pub fn write_file(dir: &Path, (path, contents): &ReportFile) -> Result<(), UsageError> {
     let target = dir.join(path);
     // ext4 (auto_da_alloc) flushes a file renamed over an existing one to disk before
@@ -29,17 +35,24 @@ pub fn write_file(dir: &Path, (path, contents): &ReportFile) -> Result<(), Usage
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(UsageError(format!("cannot replace {}: {e}", target.display()))),
     }
-    write_atomically(&target, contents)
+    replace_file(&target, contents)
 }
 
-/// Writes `files` under `dir`.
+/// Writes `files` under `dir`, creating it when missing.
 pub fn write_files(dir: &Path, files: &[ReportFile]) -> Result<(), UsageError> {
+    create_folder(dir)?;
     files.iter().try_for_each(|f| write_file(dir, f))
 }
 
 /// Renders a run's report into `dir`, writing each file as soon as it is ready.
 fn render_and_write(record: &RunRecord, dir: &Path) -> Result<(), UsageError> {
-    render_run_to(record, |file| write_file(dir, &file).map_err(|UsageError(e)| e)).map_err(UsageError)
+    create_folder(dir)?;
+    let dir = dir.to_path_buf();
+    render_run_to(
+        record,
+        Arc::new(move |file| write_file(&dir, &file).map_err(|UsageError(e)| e)),
+    )
+    .map_err(UsageError)
 }
 
 /// The default report folder of a scenario: `reports/<name>/`.
@@ -57,28 +70,48 @@ pub fn default_dir(name: &str, suffix: &str) -> PathBuf {
     PathBuf::from("reports").join(format!("{safe}{suffix}"))
 }
 
-/// `ckptsim run --report [DIR]`: renders and writes the run's report; `quiet` (for
-/// `--json`) sends the one line it prints to stderr so stdout stays JSON.
-pub fn write_for_run(
-    outcome: &crate::run::Outcome,
-    dir: Option<&Option<PathBuf>>,
-    quiet: bool,
-) -> Result<(), UsageError> {
-    let Some(dir) = dir else {
-        return Ok(());
-    };
-    let record = RunRecord::new(outcome);
-    let dir = dir
-        .clone()
-        .unwrap_or_else(|| default_dir(&outcome.world.scenario.name, ""));
-    render_and_write(&record, &dir)?;
-    let line = format!("wrote report {}", dir.join("index.html").display());
-    if quiet {
-        eprintln!("{line}");
-    } else {
-        println!("{line}");
+/// The report of `ckptsim run --report [DIR]`, prepared before the simulation: its
+/// folder is created then, so that one that cannot be written fails before a long
+/// run rather than after it, and its drawing threads are started.
+pub struct RunReport {
+    dir: PathBuf,
+    drawers: Drawers,
+}
+
+impl RunReport {
+    pub fn prepare(scenario_name: &str, dir: &Option<PathBuf>) -> Result<Self, UsageError> {
+        let dir = dir.clone().unwrap_or_else(|| default_dir(scenario_name, ""));
+        create_folder(&dir)?;
+        Ok(Self {
+            dir,
+            drawers: Drawers::start(),
+        })
     }
-    Ok(())
+
+    pub fn index(&self) -> PathBuf {
+        self.dir.join("index.html")
+    }
+
+    /// Checks a simulated run against the oracle while its report is drawn and
+    /// written; returns the verdict and the check's own wall time.
+    pub fn check_while_writing(self, world: &World, summary: &RunSummary) -> Result<(Verdict, Duration), UsageError> {
+        let scenario = serde_json::to_value(&world.scenario).expect("a scenario serialises");
+        let record = RunRecord::from_parts(summary.clone(), scenario, serde_json::Value::Null);
+        let dir = self.dir;
+        self.drawers
+            .render_while(
+                record,
+                || {
+                    let started = Instant::now();
+                    let verdict = check_exactly_once(world);
+                    let elapsed = started.elapsed();
+                    let json = serde_json::to_value(&verdict).expect("a verdict serialises");
+                    ((verdict, elapsed), json)
+                },
+                Arc::new(move |file| write_file(&dir, &file).map_err(|UsageError(e)| e)),
+            )
+            .map_err(UsageError)
+    }
 }
 
 pub fn report(args: ReportArgs) -> Result<ExitCode, UsageError> {

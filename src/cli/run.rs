@@ -1,9 +1,11 @@
 //! `ckptsim run`: simulate a scenario, print a summary, optionally write it as JSON.
 
-use super::output::write_atomically;
+use super::output::{create_folder, write_atomically};
 use super::progress::RunProgress;
+use super::report::RunReport;
 use super::{QUICKSTART, UsageError};
 use crate::check::Verdict;
+use crate::run::Outcome;
 use crate::scenario::{self, Scenario, units::parse_duration};
 use crate::sim::time::{MILLISECOND, as_secs_f64, format_duration};
 use crate::stats::checkpoint::{CheckpointReport, PhaseSpread};
@@ -68,9 +70,15 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
         scenario.duration_ns = duration;
     }
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| UsageError(format!("cannot create output folder {}: {e}", dir.display())))?;
+        create_folder(dir)?;
     }
+    let report = args
+        .report
+        .as_ref()
+        .map(|dir| RunReport::prepare(&scenario.name, dir))
+        .transpose()?;
+    let index = report.as_ref().map(RunReport::index);
+
     if !args.json {
         println!(
             "ckptsim run `{}`: seed {}, {} of input, {} TaskManagers × {} slots",
@@ -87,9 +95,26 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
     let world = crate::run::simulate(scenario, |now| progress.update(now / MILLISECOND));
     progress.finish();
     let wall = started.elapsed();
-    let checking = Instant::now();
-    let outcome = crate::run::check(world);
-    let check_wall = checking.elapsed();
+    let outcome = match report {
+        Some(report) => {
+            let summary = RunSummary::from_world(&world);
+            let (verdict, check_wall) = report.check_while_writing(&world, &summary)?;
+            (
+                check_wall,
+                Outcome {
+                    world,
+                    summary,
+                    verdict,
+                },
+            )
+        }
+        None => {
+            let checking = Instant::now();
+            let outcome = crate::run::check(world);
+            (checking.elapsed(), outcome)
+        }
+    };
+    let (check_wall, outcome) = outcome;
     let report = Report {
         summary: &outcome.summary,
         wall_time_ms: wall.as_secs_f64() * 1e3,
@@ -121,7 +146,15 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
             );
         }
     }
-    super::report::write_for_run(&outcome, args.report.as_ref(), args.json)?;
+    if let Some(index) = index {
+        let line = format!("wrote report {}", index.display());
+        // With --json, stdout is the JSON alone.
+        if args.json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
     Ok(if outcome.verdict.held {
         ExitCode::SUCCESS
     } else {

@@ -336,10 +336,18 @@ pub struct CheckpointDetails {
     pub subtasks: BTreeMap<String, TaskDetails>,
 }
 
+/// [`CheckpointDetails`] borrowed from the export, for writing it without a copy:
+/// the same fields, so it serialises the same.
+#[derive(Serialize)]
+pub struct CheckpointDetailsRef<'a> {
+    pub details: &'a CheckpointStatistics,
+    pub subtasks: BTreeMap<&'a str, &'a TaskDetails>,
+}
+
 impl FlinkExport {
     /// `checkpoints-details.json`: every checkpoint's details by id, in one file
     /// rather than one per endpoint and vertex (a report writes fewer files).
-    pub fn details_by_id(&self) -> BTreeMap<u64, CheckpointDetails> {
+    pub fn details_by_id(&self) -> BTreeMap<u64, CheckpointDetailsRef<'_>> {
         self.details
             .iter()
             .map(|d| {
@@ -347,15 +355,9 @@ impl FlinkExport {
                     .task_details
                     .iter()
                     .filter(|(id, _, _)| *id == d.id)
-                    .map(|(_, vertex, t)| (vertex.clone(), t.clone()))
+                    .map(|(_, vertex, t)| (vertex.as_str(), t))
                     .collect();
-                (
-                    d.id,
-                    CheckpointDetails {
-                        details: d.clone(),
-                        subtasks,
-                    },
-                )
+                (d.id, CheckpointDetailsRef { details: d, subtasks })
             })
             .collect()
     }

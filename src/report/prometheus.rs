@@ -17,19 +17,31 @@ fn label(value: &str) -> String {
     value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
+/// Labels as the exposition format writes them: `{k="v",...}`.
+fn labels(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::from("{");
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{k}=\"{}\"", label(v));
+    }
+    out.push('}');
+    out
+}
+
 struct Family<'a> {
     out: &'a mut String,
 }
 
 impl Family<'_> {
-    /// Writes the HELP and TYPE lines, as Flink's reporter does, then one sample per labels.
-    fn gauge(&mut self, scope: &str, metric: &str, samples: &[(Vec<(&str, String)>, f64)]) {
-        let name = format!("flink_{scope}_{metric}");
-        let _ = writeln!(self.out, "# HELP {name} {metric} (scope: {scope})");
-        let _ = writeln!(self.out, "# TYPE {name} gauge");
+    /// Writes the HELP and TYPE lines, as Flink's reporter does, then one sample per
+    /// set of labels (each already written by [`labels`]).
+    fn gauge<'l>(&mut self, scope: &str, metric: &str, samples: impl IntoIterator<Item = (&'l str, f64)>) {
+        let _ = writeln!(self.out, "# HELP flink_{scope}_{metric} {metric} (scope: {scope})");
+        let _ = writeln!(self.out, "# TYPE flink_{scope}_{metric} gauge");
         for (labels, value) in samples {
-            let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{}\"", label(v))).collect();
-            let _ = writeln!(self.out, "{name}{{{}}} {}", labels.join(","), number(*value));
+            let _ = writeln!(self.out, "flink_{scope}_{metric}{labels} {}", number(value));
         }
     }
 }
@@ -45,15 +57,9 @@ fn number(v: f64) -> String {
 pub fn render(record: &RunRecord, export: &FlinkExport) -> String {
     let s = &record.summary;
     let facts = record.facts();
-    let mut out = String::new();
+    let mut out = String::with_capacity(16 * 1024);
     let mut family = Family { out: &mut out };
-    let job = || {
-        vec![
-            ("job_id", export.job_id.clone()),
-            ("host", HOST.to_string()),
-            ("job_name", facts.name.clone()),
-        ]
-    };
+    let job = labels(&[("job_id", &export.job_id), ("host", HOST), ("job_name", &facts.name)]);
     let views = checkpoint_views(s);
     let last = views
         .iter()
@@ -102,7 +108,7 @@ pub fn render(record: &RunRecord, export: &FlinkExport) -> String {
         ("numRestarts", s.recoveries.len() as f64),
     ];
     for (metric, value) in job_metrics {
-        family.gauge(JOB_SCOPE, metric, &[(job(), value)]);
+        family.gauge(JOB_SCOPE, metric, [(job.as_str(), value)]);
     }
 
     // Task metrics: per subtask, the values after its last acknowledged checkpoint.
@@ -114,25 +120,28 @@ pub fn render(record: &RunRecord, export: &FlinkExport) -> String {
             }
         }
     }
-    let task_labels = |i: usize| {
-        let t = &s.subtasks[i];
-        let vertex = facts
-            .operators
-            .iter()
-            .position(|(name, _)| *name == t.operator)
-            .and_then(|op| export.vertices.get(op))
-            .map_or_else(String::new, |(id, _)| id.clone());
-        vec![
-            ("job_id", export.job_id.clone()),
-            ("host", HOST.to_string()),
-            ("tm_id", format!("taskmanager-{}", t.taskmanager)),
-            ("job_name", facts.name.clone()),
-            ("task_id", vertex),
-            ("task_name", t.operator.clone()),
-            ("subtask_index", t.subtask.to_string()),
-            ("task_attempt_num", "0".to_string()),
-        ]
-    };
+    let task_labels: Vec<String> = s
+        .subtasks
+        .iter()
+        .map(|t| {
+            let vertex = facts
+                .operators
+                .iter()
+                .position(|(name, _)| *name == t.operator)
+                .and_then(|op| export.vertices.get(op))
+                .map_or("", |(id, _)| id.as_str());
+            labels(&[
+                ("job_id", &export.job_id),
+                ("host", HOST),
+                ("tm_id", &format!("taskmanager-{}", t.taskmanager)),
+                ("job_name", &facts.name),
+                ("task_id", vertex),
+                ("task_name", &t.operator),
+                ("subtask_index", &t.subtask.to_string()),
+                ("task_attempt_num", "0"),
+            ])
+        })
+        .collect();
     type TaskValue = fn(&crate::stats::run::SubtaskSummary, Option<&crate::model::world::SubtaskBreakdown>) -> f64;
     let task_metrics: [(&str, TaskValue); 6] = [
         // Nanoseconds, as Flink names the first and documents the second.
@@ -150,10 +159,8 @@ pub fn render(record: &RunRecord, export: &FlinkExport) -> String {
         ("numRecordsOut", |t, _| t.metrics.records_out as f64),
     ];
     for (metric, value) in task_metrics {
-        let samples: Vec<_> = (0..s.subtasks.len())
-            .map(|i| (task_labels(i), value(&s.subtasks[i], last_part[i])))
-            .collect();
-        family.gauge(TASK_SCOPE, metric, &samples);
+        let samples = (0..s.subtasks.len()).map(|i| (task_labels[i].as_str(), value(&s.subtasks[i], last_part[i])));
+        family.gauge(TASK_SCOPE, metric, samples);
     }
     out
 }

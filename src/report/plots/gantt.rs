@@ -28,7 +28,7 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
         None => "Timeline of the slowest checkpoint".to_string(),
     };
     let svg = draw_svg(|buf| {
-        let root = SVGBackend::with_string(buf, (WIDTH, height)).into_drawing_area();
+        let root = Svg::with_string(buf, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE)?;
         let Some(w) = worst else {
             return empty(

@@ -30,7 +30,7 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
     let height = (120 + 16 * rows as u32).clamp(320, 1400);
     let title = "Alignment by subtask and checkpoint";
     let svg = draw_svg(|buf| {
-        let root = SVGBackend::with_string(buf, (WIDTH, height)).into_drawing_area();
+        let root = Svg::with_string(buf, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE)?;
         if views.is_empty() || rows == 0 {
             return empty(

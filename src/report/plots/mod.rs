@@ -7,6 +7,7 @@ mod heatmap;
 mod over_time;
 mod phases;
 pub mod style;
+pub mod svg;
 pub mod sweep;
 mod throughput;
 

@@ -17,7 +17,7 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
     let views = checkpoint_views(s);
     let title = "Checkpoints over time";
     let svg = draw_svg(|buf| {
-        let root = SVGBackend::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = Svg::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE)?;
         if views.is_empty() {
             return empty(&root, title, "checkpointing is off in this run");

@@ -17,7 +17,7 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
     let views: Vec<_> = views.into_iter().filter(|v| !v.parts.is_empty()).collect();
     let title = "Checkpoint time by phase";
     let svg = draw_svg(|buf| {
-        let root = SVGBackend::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = Svg::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE)?;
         if views.is_empty() {
             return empty(

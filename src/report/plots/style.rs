@@ -1,5 +1,6 @@
 //! Colours, fonts, legends and the fault/recovery markings shared by every plot.
 
+pub use super::svg::Svg;
 use crate::sim::Nanos;
 use crate::stats::faults::{FaultRecord, RecoveryRecord};
 use plotters::coord::Shift;
@@ -43,8 +44,8 @@ pub const RECOVERED_COLOR: RGBColor = RGBColor(0x2c, 0xa0, 0x2c);
 pub const GRID_COLOR: RGBColor = RGBColor(0xe4, 0xe4, 0xe4);
 pub const TEXT_COLOR: RGBColor = RGBColor(0x33, 0x33, 0x33);
 
-pub type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-pub type Area<'b> = DrawingArea<SVGBackend<'b>, Shift>;
+pub type Chart<'a, 'b> = ChartContext<'a, Svg<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+pub type Area<'b> = DrawingArea<Svg<'b>, Shift>;
 
 pub fn text(size: u32) -> TextStyle<'static> {
     (SVG_FONT, size).into_font().color(&TEXT_COLOR)

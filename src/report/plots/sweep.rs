@@ -71,7 +71,7 @@ pub fn plot(result: &SweepResult, metric: &Metric, param: usize) -> Result<Plot,
         (1.0, metric.unit)
     };
     let svg = draw_svg(|buf| {
-        let root = SVGBackend::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = Svg::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE)?;
         if result.rows.iter().all(|r| r.value(metric.key).is_none()) {
             return empty(&root, &title, &format!("no run of the sweep has a {}", metric.label));

@@ -15,7 +15,7 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
     let s = &record.summary;
     let title = "Throughput and backpressure";
     let svg = draw_svg(|buf| {
-        let root = SVGBackend::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = Svg::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE)?;
         if s.samples.len() < 2 {
             return empty(&root, title, "the run took too few samples to show rates");
@@ -78,12 +78,18 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
             6,
         )?;
         shade_faults(&mut bottom, &s.faults, &s.recoveries, secs)?;
-        // Steps: the count holds until the next sample.
-        let mut steps = Vec::with_capacity(s.samples.len() * 2);
+        // Steps: the count holds until the next sample. A run of equal counts is one
+        // step, so a run without backpressure draws a flat line of two points.
+        let mut steps: Vec<(f64, f64)> = Vec::with_capacity(s.samples.len() * 2);
         for w in s.samples.windows(2) {
             let v = w[0].backpressured_subtasks as f64;
-            steps.push((secs(w[0].time), v));
-            steps.push((secs(w[1].time), v));
+            match steps.last_mut() {
+                Some(last) if last.1 == v => last.0 = secs(w[1].time),
+                _ => {
+                    steps.push((secs(w[0].time), v));
+                    steps.push((secs(w[1].time), v));
+                }
+            }
         }
         bottom.draw_series(AreaSeries::new(steps, 0.0, SERIES_COLORS[3].mix(0.35)).border_style(SERIES_COLORS[3]))?;
 

@@ -1,0 +1,191 @@
+//! Drawing a report on several threads while the caller finishes the run.
+//!
+//! Most of a report does not depend on the exactly-once verdict: the plots, the Flink
+//! exports, the Prometheus and CSV files, and all of `run.json` but its last field.
+//! They are drawn (and handed to `emit`, which writes them) by helper threads while
+//! the caller computes the verdict, and by the caller once it is done; whichever
+//! thread is free takes the next job. `run.json`, `summary.md` and `index.html`
+//! state the verdict and are finished last.
+//!
+//! All of this happens after the simulation, whose determinism threads cannot
+//! disturb: every file's contents are independent of which thread drew it.
+
+use super::flink_rest::{self, FlinkExport};
+use super::record::{RunJsonHead, RunRecord};
+use super::{ReportFile, csv, json, plots, prometheus, render_verdict_files};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
+
+/// Hands a finished report file to whoever writes it; called from several threads.
+pub type Emit = dyn Fn(ReportFile) -> Result<(), String> + Send + Sync;
+
+/// Plots drawn by one thread, with their place in [`plots::RUN_PLOTS`].
+type Drawn = Result<Vec<(usize, plots::Plot)>, String>;
+
+/// A piece of a report that does not read the verdict.
+#[derive(Clone, Copy)]
+enum Job {
+    /// One plot, by its place in [`plots::RUN_PLOTS`].
+    Plot(usize),
+    /// `checkpoints.json` and `checkpoints-config.json`.
+    FlinkOverview,
+    /// `checkpoints-details.json`.
+    FlinkDetails,
+    /// `metrics.prom`.
+    Prometheus,
+    /// `checkpoints.csv` and `subtasks.csv`.
+    Csv,
+    /// `run.json` up to the verdict.
+    RunJsonHead,
+}
+
+/// The verdict-free jobs, longest first so that the threads finish together.
+const JOBS: [Job; 10] = [
+    Job::RunJsonHead,
+    Job::FlinkDetails,
+    // throughput-backpressure and checkpoints-over-time draw the most.
+    Job::Plot(3),
+    Job::Plot(2),
+    Job::Csv,
+    Job::Plot(1),
+    Job::Prometheus,
+    Job::Plot(0),
+    Job::Plot(4),
+    Job::FlinkOverview,
+];
+
+/// What the threads share: the record (its verdict not yet known), the next job, and
+/// what more than one job needs.
+struct Batch {
+    record: RunRecord,
+    next: AtomicUsize,
+    emit: Arc<Emit>,
+    /// The Flink REST export, computed by the first job that needs it.
+    export: OnceLock<FlinkExport>,
+    run_json: Mutex<Option<RunJsonHead>>,
+}
+
+impl Batch {
+    fn export(&self) -> &FlinkExport {
+        self.export.get_or_init(|| flink_rest::export(&self.record))
+    }
+
+    /// Takes jobs until none is left.
+    fn take_jobs(&self) -> Drawn {
+        let (record, emit) = (&self.record, &*self.emit);
+        let mut drawn = Vec::new();
+        while let Some(job) = JOBS.get(self.next.fetch_add(1, Ordering::Relaxed)) {
+            match *job {
+                Job::Plot(order) => {
+                    let plot = plots::draw_run_plot(plots::RUN_PLOTS[order], record)?;
+                    emit((plot.file.clone().into(), plot.svg.clone().into_bytes()))?;
+                    drawn.push((order, plot));
+                }
+                Job::FlinkOverview => {
+                    emit(("checkpoints.json".into(), json(&self.export().overview)))?;
+                    emit((
+                        "checkpoints-config.json".into(),
+                        json(&flink_rest::config(&record.facts())),
+                    ))?;
+                }
+                Job::FlinkDetails => {
+                    emit(("checkpoints-details.json".into(), json(&self.export().details_by_id())))?;
+                }
+                Job::Prometheus => {
+                    emit((
+                        "metrics.prom".into(),
+                        prometheus::render(record, self.export()).into_bytes(),
+                    ))?;
+                }
+                Job::Csv => {
+                    emit(("checkpoints.csv".into(), csv::checkpoints(record).into_bytes()))?;
+                    emit(("subtasks.csv".into(), csv::subtasks(record).into_bytes()))?;
+                }
+                Job::RunJsonHead => {
+                    let head = RunJsonHead::new(record);
+                    *self.run_json.lock().expect("no job panicked") = Some(head);
+                }
+            }
+        }
+        Ok(drawn)
+    }
+}
+
+/// Helper threads waiting to draw a report: one per core beside the caller's.
+///
+/// `ckptsim run --report` starts them before it simulates, so that they are running
+/// when the run ends: a thread just spawned can wait a millisecond for a core of a
+/// virtual machine, about the time the whole report takes.
+pub struct Drawers {
+    helpers: Vec<(Sender<Arc<Batch>>, JoinHandle<Drawn>)>,
+}
+
+impl Drawers {
+    pub fn start() -> Self {
+        let beside_caller = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .saturating_sub(1)
+            .min(JOBS.len());
+        let helpers = (0..beside_caller)
+            .map_while(|_| {
+                let (to_helper, batches) = channel::<Arc<Batch>>();
+                let handle = std::thread::Builder::new()
+                    .name("report".into())
+                    .spawn(move || match batches.recv() {
+                        Ok(batch) => batch.take_jobs(),
+                        // The report was not drawn after all.
+                        Err(_) => Ok(Vec::new()),
+                    })
+                    .ok()?;
+                Some((to_helper, handle))
+            })
+            .collect();
+        Self { helpers }
+    }
+
+    /// Renders `record`'s report while `work` runs, and returns what `work` returned.
+    /// `work` computes the exactly-once verdict, returning it with its JSON for
+    /// `record.verdict`.
+    pub fn render_while<T>(
+        self,
+        record: RunRecord,
+        work: impl FnOnce() -> (T, serde_json::Value),
+        emit: Arc<Emit>,
+    ) -> Result<T, String> {
+        let batch = Arc::new(Batch {
+            record,
+            next: AtomicUsize::new(0),
+            emit,
+            export: OnceLock::new(),
+            run_json: Mutex::new(None),
+        });
+        let mut handles = Vec::with_capacity(self.helpers.len());
+        for (to_helper, handle) in self.helpers {
+            // A helper that is gone leaves its share to the others.
+            let _ = to_helper.send(Arc::clone(&batch));
+            handles.push(handle);
+        }
+        let (value, verdict) = work();
+        let mut plots = batch.take_jobs()?;
+        for handle in handles {
+            let theirs = handle
+                .join()
+                .unwrap_or_else(|_| Err("drawing the report panicked".to_string()))?;
+            plots.extend(theirs);
+        }
+        plots.sort_by_key(|(order, _)| *order);
+        let plots: Vec<plots::Plot> = plots.into_iter().map(|(_, plot)| plot).collect();
+        let run_json = batch.run_json.lock().expect("no job panicked").take();
+        // Every helper has been joined, so the batch is normally this thread's alone.
+        let (mut record, emit) = match Arc::try_unwrap(batch) {
+            Ok(batch) => (batch.record, batch.emit),
+            Err(shared) => (shared.record.clone(), Arc::clone(&shared.emit)),
+        };
+        let run_json = run_json.unwrap_or_else(|| RunJsonHead::new(&record));
+        record.verdict = verdict;
+        render_verdict_files(&record, run_json, &plots, &*emit)?;
+        Ok(value)
+    }
+}

@@ -168,12 +168,20 @@ impl Drawers {
             handles.push(handle);
         }
         let (value, verdict) = work();
-        let mut plots = batch.take_jobs()?;
-        for handle in handles {
-            let theirs = handle
-                .join()
-                .unwrap_or_else(|_| Err("drawing the report panicked".to_string()))?;
-            plots.extend(theirs);
+        let mine = batch.take_jobs();
+        // Every helper is joined before an error is returned, so that none is still
+        // writing when the caller reports it.
+        let theirs: Vec<Drawn> = handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err("drawing the report panicked".to_string()))
+            })
+            .collect();
+        let mut plots = mine?;
+        for drawn in theirs {
+            plots.extend(drawn?);
         }
         plots.sort_by_key(|(order, _)| *order);
         let plots: Vec<plots::Plot> = plots.into_iter().map(|(_, plot)| plot).collect();

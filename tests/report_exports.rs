@@ -320,6 +320,7 @@ fn a_report_drawn_while_checking_equals_one_drawn_after() {
                     Ok(())
                 }),
             )
+            .1
             .unwrap();
         let drawn = drawn.lock().unwrap();
         assert_eq!(drawn.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
@@ -466,4 +467,25 @@ fn the_cli_writes_and_rerenders_a_report() {
     let stderr = String::from_utf8_lossy(&unwritable.stderr);
     assert!(stderr.contains("cannot create output folder"), "{stderr}");
     assert!(!String::from_utf8_lossy(&unwritable.stdout).contains("simulated"));
+    // A report file that cannot be written after the run: the summary is still
+    // printed and summary.json written, then the error, exit code 2.
+    let blocked = dir.join("blocked");
+    std::fs::create_dir_all(blocked.join("phases.svg")).unwrap();
+    let out = dir.join("blocked-out");
+    let failed = Command::new(env!("CARGO_BIN_EXE_ckptsim"))
+        .args([
+            "run",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml"),
+            "--report",
+        ])
+        .arg(&blocked)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&failed.stdout).contains("simulated"));
+    assert!(out.join("summary.json").exists());
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(stderr.contains("phases.svg"), "{stderr}");
 }

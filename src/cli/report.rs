@@ -93,24 +93,28 @@ impl RunReport {
     }
 
     /// Checks a simulated run against the oracle while its report is drawn and
-    /// written; returns the verdict and the check's own wall time.
-    pub fn check_while_writing(self, world: &World, summary: &RunSummary) -> Result<(Verdict, Duration), UsageError> {
+    /// written; returns the verdict, the check's own wall time (while the report is
+    /// drawn beside it) and whether the report was written.
+    pub fn check_while_writing(
+        self,
+        world: &World,
+        summary: &RunSummary,
+    ) -> (Verdict, Duration, Result<(), UsageError>) {
         let scenario = serde_json::to_value(&world.scenario).expect("a scenario serialises");
         let record = RunRecord::from_parts(summary.clone(), scenario, serde_json::Value::Null);
         let dir = self.dir;
-        self.drawers
-            .render_while(
-                record,
-                || {
-                    let started = Instant::now();
-                    let verdict = check_exactly_once(world);
-                    let elapsed = started.elapsed();
-                    let json = serde_json::to_value(&verdict).expect("a verdict serialises");
-                    ((verdict, elapsed), json)
-                },
-                Arc::new(move |file| write_file(&dir, &file).map_err(|UsageError(e)| e)),
-            )
-            .map_err(UsageError)
+        let ((verdict, elapsed), written) = self.drawers.render_while(
+            record,
+            || {
+                let started = Instant::now();
+                let verdict = check_exactly_once(world);
+                let elapsed = started.elapsed();
+                let json = serde_json::to_value(&verdict).expect("a verdict serialises");
+                ((verdict, elapsed), json)
+            },
+            Arc::new(move |file| write_file(&dir, &file).map_err(|UsageError(e)| e)),
+        );
+        (verdict, elapsed, written.map_err(UsageError))
     }
 }
 

@@ -95,26 +95,23 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
     let world = crate::run::simulate(scenario, |now| progress.update(now / MILLISECOND));
     progress.finish();
     let wall = started.elapsed();
-    let outcome = match report {
+    let (check_wall, outcome, report_written) = match report {
         Some(report) => {
             let summary = RunSummary::from_world(&world);
-            let (verdict, check_wall) = report.check_while_writing(&world, &summary)?;
-            (
-                check_wall,
-                Outcome {
-                    world,
-                    summary,
-                    verdict,
-                },
-            )
+            let (verdict, check_wall, written) = report.check_while_writing(&world, &summary);
+            let outcome = Outcome {
+                world,
+                summary,
+                verdict,
+            };
+            (check_wall, outcome, Some(written))
         }
         None => {
             let checking = Instant::now();
             let outcome = crate::run::check(world);
-            (checking.elapsed(), outcome)
+            (checking.elapsed(), outcome, None)
         }
     };
-    let (check_wall, outcome) = outcome;
     let report = Report {
         summary: &outcome.summary,
         wall_time_ms: wall.as_secs_f64() * 1e3,
@@ -146,7 +143,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
             );
         }
     }
-    if let Some(index) = index {
+    // The summary is out before a report that failed is reported.
+    if let (Some(index), Some(written)) = (index, report_written) {
+        written?;
         let line = format!("wrote report {}", index.display());
         // With --json, stdout is the JSON alone.
         if args.json {

@@ -56,6 +56,26 @@ const JOBS: [Job; 10] = [
     Job::FlinkOverview,
 ];
 
+// Every plot of the page has exactly one job.
+const _: () = {
+    let mut jobs_per_plot = [0; plots::RUN_PLOTS.len()];
+    let mut i = 0;
+    while i < JOBS.len() {
+        if let Job::Plot(order) = JOBS[i] {
+            jobs_per_plot[order] += 1;
+        }
+        i += 1;
+    }
+    let mut order = 0;
+    while order < jobs_per_plot.len() {
+        assert!(
+            jobs_per_plot[order] == 1,
+            "every plot of RUN_PLOTS needs exactly one job"
+        );
+        order += 1;
+    }
+};
+
 /// What the threads share: the record (its verdict not yet known), the next job, and
 /// what more than one job needs.
 struct Batch {
@@ -72,12 +92,23 @@ impl Batch {
         self.export.get_or_init(|| flink_rest::export(&self.record))
     }
 
-    /// Takes jobs until none is left.
+    /// Takes jobs until none is left, or until a job fails: then the other threads
+    /// stop too, after the job each has in hand.
     fn take_jobs(&self) -> Drawn {
-        let (record, emit) = (&self.record, &*self.emit);
         let mut drawn = Vec::new();
         while let Some(job) = JOBS.get(self.next.fetch_add(1, Ordering::Relaxed)) {
-            match *job {
+            if let Err(e) = self.run(*job, &mut drawn) {
+                self.next.store(JOBS.len(), Ordering::Relaxed);
+                return Err(e);
+            }
+        }
+        Ok(drawn)
+    }
+
+    fn run(&self, job: Job, drawn: &mut Vec<(usize, plots::Plot)>) -> Result<(), String> {
+        let (record, emit) = (&self.record, &*self.emit);
+        {
+            match job {
                 Job::Plot(order) => {
                     let plot = plots::draw_run_plot(plots::RUN_PLOTS[order], record)?;
                     emit((plot.file.clone().into(), plot.svg.clone().into_bytes()))?;
@@ -109,7 +140,7 @@ impl Batch {
                 }
             }
         }
-        Ok(drawn)
+        Ok(())
     }
 }
 
@@ -147,13 +178,14 @@ impl Drawers {
 
     /// Renders `record`'s report while `work` runs, and returns what `work` returned.
     /// `work` computes the exactly-once verdict, returning it with its JSON for
-    /// `record.verdict`.
+    /// `record.verdict`. A report that could not be drawn or written does not lose
+    /// what `work` found: both are returned.
     pub fn render_while<T>(
         self,
         record: RunRecord,
         work: impl FnOnce() -> (T, serde_json::Value),
         emit: Arc<Emit>,
-    ) -> Result<T, String> {
+    ) -> (T, Result<(), String>) {
         let batch = Arc::new(Batch {
             record,
             next: AtomicUsize::new(0),
@@ -168,6 +200,11 @@ impl Drawers {
             handles.push(handle);
         }
         let (value, verdict) = work();
+        (value, Self::finish(batch, handles, verdict))
+    }
+
+    /// Takes the jobs left, joins the helpers and writes the files that state the verdict.
+    fn finish(batch: Arc<Batch>, handles: Vec<JoinHandle<Drawn>>, verdict: serde_json::Value) -> Result<(), String> {
         let mine = batch.take_jobs();
         // Every helper is joined before an error is returned, so that none is still
         // writing when the caller reports it.
@@ -193,7 +230,6 @@ impl Drawers {
         };
         let run_json = run_json.unwrap_or_else(|| RunJsonHead::new(&record));
         record.verdict = verdict;
-        render_verdict_files(&record, run_json, &plots, &*emit)?;
-        Ok(value)
+        render_verdict_files(&record, run_json, &plots, &*emit)
     }
 }

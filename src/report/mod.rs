@@ -54,7 +54,7 @@ pub fn render_run(record: &RunRecord) -> Result<Vec<ReportFile>, String> {
 /// Renders a run's report, handing each file to `emit` as soon as it is ready.
 pub fn render_run_to(record: &RunRecord, emit: Arc<Emit>) -> Result<(), String> {
     let verdict = record.verdict.clone();
-    Drawers::start().render_while(record.clone(), || ((), verdict), emit)
+    Drawers::start().render_while(record.clone(), || ((), verdict), emit).1
 }
 
 /// `run.json`, `summary.md` and `index.html`: the files that state the verdict and

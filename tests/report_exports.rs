@@ -5,7 +5,7 @@
 use ckptsim::report::flink_rest::{
     CheckpointDetails, CheckpointStatistics, CheckpointingStatistics, Quantile, StatsSummary, TaskDetails,
 };
-use ckptsim::report::{Drawers, RunRecord, render_run};
+use ckptsim::report::{Drawers, RUN_REPORT_FILES, RunRecord, render_run};
 use ckptsim::stats::faults::{FaultRecord, RecoveryRecord};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -330,6 +330,15 @@ fn a_report_drawn_while_checking_equals_one_drawn_after() {
     }
 }
 
+/// A run's report consists of exactly the files `ckptsim run --report` opens ahead.
+#[test]
+fn the_report_files_are_the_listed_ones() {
+    let drawn: Vec<String> = files(&quickstart_record()).into_keys().collect();
+    let mut listed: Vec<String> = RUN_REPORT_FILES.iter().map(|name| name.to_string()).collect();
+    listed.sort();
+    assert_eq!(drawn, listed);
+}
+
 #[test]
 fn a_report_names_what_the_run_shows() {
     let record = quickstart_record();
@@ -422,6 +431,25 @@ fn the_cli_writes_and_rerenders_a_report() {
     ] {
         assert!(dir.join(f).exists(), "{f} missing");
     }
+    // Written again into the same folder: every file replaced, no temporary file left.
+    let rerun = Command::new(env!("CARGO_BIN_EXE_ckptsim"))
+        .args([
+            "run",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml"),
+            "--report",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let mut listed: Vec<String> = RUN_REPORT_FILES.iter().map(|name| name.to_string()).collect();
+    listed.sort();
+    assert_eq!(left, listed);
     let again = dir.join("again");
     let report = Command::new(env!("CARGO_BIN_EXE_ckptsim"))
         .args(["report"])

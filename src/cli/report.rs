@@ -2,15 +2,17 @@
 //! writes: render in memory, then write every file atomically.
 
 use super::UsageError;
-use super::output::{create_folder, replace_file};
+use super::output::{create_folder, rename_into_place, replace_file, temporary_path};
 use crate::check::{Verdict, check_exactly_once};
 use crate::model::World;
-use crate::report::{Drawers, ReportFile, RunRecord, render_run_to};
+use crate::report::{Drawers, RUN_REPORT_FILES, ReportFile, RunRecord, render_run_to};
 use crate::stats::run::RunSummary;
 use clap::Args;
+use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 #[derive(Args)]
@@ -26,16 +28,20 @@ pub struct ReportArgs {
 /// into place.
 pub fn write_file(dir: &Path, (path, contents): &ReportFile) -> Result<(), UsageError> {
     let target = dir.join(path);
-    // ext4 (auto_da_alloc) flushes a file renamed over an existing one to disk before
-    // the rename returns: tens of milliseconds per file on a busy disk. Removing the
-    // old report file first keeps the rename cheap; a reader still never sees half a
-    // file, only, for an instant, none.
-    match std::fs::remove_file(&target) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(UsageError(format!("cannot replace {}: {e}", target.display()))),
-    }
+    remove_previous(&target)?;
     replace_file(&target, contents)
+}
+
+/// Removes a previous report's file before its successor is renamed into place.
+/// ext4 (auto_da_alloc) flushes a file renamed over an existing one to disk before
+/// the rename returns: tens of milliseconds per file on a busy disk. A reader never
+/// sees half a file, only, for a while, none.
+fn remove_previous(target: &Path) -> Result<(), UsageError> {
+    match std::fs::remove_file(target) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(UsageError(format!("cannot replace {}: {e}", target.display()))),
+    }
 }
 
 /// Writes `files` under `dir`, creating it when missing.
@@ -71,21 +77,26 @@ pub fn default_dir(name: &str, suffix: &str) -> PathBuf {
 }
 
 /// The report of `ckptsim run --report [DIR]`, prepared before the simulation: its
-/// folder is created then, so that one that cannot be written fails before a long
-/// run rather than after it, and its drawing threads are started.
+/// folder is created then, so that one that cannot be created fails before a long
+/// run rather than after it, and its drawing threads are started. The first of them
+/// removes the previous report's files and opens the new ones' temporary files while
+/// the run simulates.
 pub struct RunReport {
     dir: PathBuf,
     drawers: Drawers,
+    ahead: Arc<OpenedAhead>,
 }
 
 impl RunReport {
     pub fn prepare(scenario_name: &str, dir: &Option<PathBuf>) -> Result<Self, UsageError> {
         let dir = dir.clone().unwrap_or_else(|| default_dir(scenario_name, ""));
         create_folder(&dir)?;
-        Ok(Self {
-            dir,
-            drawers: Drawers::start(),
-        })
+        let ahead = Arc::new(OpenedAhead::default());
+        let drawers = Drawers::start_after({
+            let (ahead, dir) = (Arc::clone(&ahead), dir.clone());
+            move || ahead.open(&dir)
+        });
+        Ok(Self { dir, drawers, ahead })
     }
 
     pub fn index(&self) -> PathBuf {
@@ -102,7 +113,7 @@ impl RunReport {
     ) -> (Verdict, Duration, Result<(), UsageError>) {
         let scenario = serde_json::to_value(&world.scenario).expect("a scenario serialises");
         let record = RunRecord::from_parts(summary.clone(), scenario, serde_json::Value::Null);
-        let dir = self.dir;
+        let (dir, ahead) = (self.dir, Arc::clone(&self.ahead));
         let ((verdict, elapsed), written) = self.drawers.render_while(
             record,
             || {
@@ -112,9 +123,77 @@ impl RunReport {
                 let json = serde_json::to_value(&verdict).expect("a verdict serialises");
                 ((verdict, elapsed), json)
             },
-            Arc::new(move |file| write_file(&dir, &file).map_err(|UsageError(e)| e)),
+            Arc::new(move |file| ahead.write(&dir, &file).map_err(|UsageError(e)| e)),
         );
+        // After a failure, files opened ahead may be left unwritten.
+        self.ahead.discard();
         (verdict, elapsed, written.map_err(UsageError))
+    }
+}
+
+/// Report files opened ahead under their temporary names. On ext4, creating a file
+/// and removing the one it replaces cost about as much as writing it; a report's
+/// first drawing thread does both while the run simulates.
+#[derive(Default)]
+struct OpenedAhead(Mutex<Ahead>);
+
+#[derive(Default)]
+struct Ahead {
+    /// Whether the files were opened, or a file written without them.
+    settled: bool,
+    /// (report file, its temporary file, open for writing)
+    files: Vec<(PathBuf, PathBuf, File)>,
+}
+
+impl OpenedAhead {
+    /// Removes the previous report's files and opens the new ones' temporary files,
+    /// unless a file has been written already. A file that cannot be prepared is
+    /// written the ordinary way later.
+    fn open(&self, dir: &Path) {
+        // Held throughout, so that no file is written while the old ones are removed.
+        let mut ahead = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if std::mem::replace(&mut ahead.settled, true) {
+            return;
+        }
+        for name in RUN_REPORT_FILES {
+            let target = dir.join(name);
+            if remove_previous(&target).is_err() {
+                continue;
+            }
+            let temporary = temporary_path(&target);
+            if let Ok(file) = File::create(&temporary) {
+                ahead.files.push((target, temporary, file));
+            }
+        }
+    }
+
+    /// Writes a report file into its temporary file opened ahead and renames it into
+    /// place, or writes it the ordinary way.
+    fn write(&self, dir: &Path, file: &ReportFile) -> Result<(), UsageError> {
+        let target = dir.join(&file.0);
+        let opened = {
+            let mut ahead = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            ahead.settled = true;
+            let at = ahead.files.iter().position(|(t, _, _)| *t == target);
+            at.map(|at| ahead.files.swap_remove(at))
+        };
+        let Some((target, temporary, mut handle)) = opened else {
+            return write_file(dir, file);
+        };
+        if let Err(e) = handle.write_all(&file.1) {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(UsageError(format!("cannot write {}: {e}", temporary.display())));
+        }
+        drop(handle);
+        rename_into_place(&temporary, &target)
+    }
+
+    /// Removes the temporary files that no report file was written into.
+    fn discard(&self) {
+        let mut ahead = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        for (_, temporary, _) in ahead.files.drain(..) {
+            let _ = std::fs::remove_file(temporary);
+        }
     }
 }
 

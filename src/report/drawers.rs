@@ -148,32 +148,66 @@ impl Batch {
 ///
 /// `ckptsim run --report` starts them before it simulates, so that they are running
 /// when the run ends: a thread just spawned can wait a millisecond for a core of a
-/// virtual machine, about the time the whole report takes.
+/// virtual machine, about the time the whole report takes. The caller starts one; it
+/// starts the others, so that asking how many cores there are (which reads cgroup
+/// files) costs the caller nothing.
 pub struct Drawers {
-    helpers: Vec<(Sender<Arc<Batch>>, JoinHandle<Drawn>)>,
+    helper: Option<(Sender<Arc<Batch>>, JoinHandle<Drawn>)>,
+}
+
+/// Starts a helper that runs `prelude`, then draws its share of the batch it is sent.
+fn spawn_helper(
+    prelude: impl FnOnce() -> Vec<(Sender<Arc<Batch>>, JoinHandle<Drawn>)> + Send + 'static,
+) -> Option<(Sender<Arc<Batch>>, JoinHandle<Drawn>)> {
+    let (to_helper, batches) = channel::<Arc<Batch>>();
+    let handle = std::thread::Builder::new()
+        .name("report".into())
+        .spawn(move || {
+            let others = prelude();
+            // The report was not drawn after all when the batch never comes.
+            let batch = batches.recv().ok();
+            if let Some(batch) = &batch {
+                for (to_other, _) in &others {
+                    let _ = to_other.send(Arc::clone(batch));
+                }
+            }
+            let mine = batch.map_or(Ok(Vec::new()), |batch| batch.take_jobs());
+            // Every other helper is joined before an error is returned.
+            let theirs: Vec<Drawn> = others.into_iter().map(|(_, handle)| join(handle)).collect();
+            let mut drawn = mine?;
+            for plots in theirs {
+                drawn.extend(plots?);
+            }
+            Ok(drawn)
+        })
+        .ok()?;
+    Some((to_helper, handle))
+}
+
+fn join(handle: JoinHandle<Drawn>) -> Drawn {
+    handle
+        .join()
+        .unwrap_or_else(|_| Err("drawing the report panicked".to_string()))
 }
 
 impl Drawers {
     pub fn start() -> Self {
-        let beside_caller = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .saturating_sub(1)
-            .min(JOBS.len());
-        let helpers = (0..beside_caller)
-            .map_while(|_| {
-                let (to_helper, batches) = channel::<Arc<Batch>>();
-                let handle = std::thread::Builder::new()
-                    .name("report".into())
-                    .spawn(move || match batches.recv() {
-                        Ok(batch) => batch.take_jobs(),
-                        // The report was not drawn after all.
-                        Err(_) => Ok(Vec::new()),
-                    })
-                    .ok()?;
-                Some((to_helper, handle))
-            })
-            .collect();
-        Self { helpers }
+        Self::start_after(|| {})
+    }
+
+    /// As [`Drawers::start`], the first helper running `prelude` before anything
+    /// else. A helper that cannot be started leaves the whole report, and not the
+    /// prelude, to the caller.
+    pub fn start_after(prelude: impl FnOnce() + Send + 'static) -> Self {
+        let helper = spawn_helper(move || {
+            prelude();
+            let more = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .saturating_sub(2)
+                .min(JOBS.len() - 2);
+            (0..more).map_while(|_| spawn_helper(Vec::new)).collect()
+        });
+        Self { helper }
     }
 
     /// Renders `record`'s report while `work` runs, and returns what `work` returned.
@@ -193,33 +227,23 @@ impl Drawers {
             export: OnceLock::new(),
             run_json: Mutex::new(None),
         });
-        let mut handles = Vec::with_capacity(self.helpers.len());
-        for (to_helper, handle) in self.helpers {
-            // A helper that is gone leaves its share to the others.
+        let handle = self.helper.map(|(to_helper, handle)| {
+            // A helper that is gone leaves its share to the caller.
             let _ = to_helper.send(Arc::clone(&batch));
-            handles.push(handle);
-        }
+            handle
+        });
         let (value, verdict) = work();
-        (value, Self::finish(batch, handles, verdict))
+        (value, Self::finish(batch, handle, verdict))
     }
 
     /// Takes the jobs left, joins the helpers and writes the files that state the verdict.
-    fn finish(batch: Arc<Batch>, handles: Vec<JoinHandle<Drawn>>, verdict: serde_json::Value) -> Result<(), String> {
+    fn finish(batch: Arc<Batch>, helper: Option<JoinHandle<Drawn>>, verdict: serde_json::Value) -> Result<(), String> {
         let mine = batch.take_jobs();
-        // Every helper is joined before an error is returned, so that none is still
+        // The helpers are joined before an error is returned, so that none is still
         // writing when the caller reports it.
-        let theirs: Vec<Drawn> = handles
-            .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|_| Err("drawing the report panicked".to_string()))
-            })
-            .collect();
+        let theirs = helper.map_or(Ok(Vec::new()), join);
         let mut plots = mine?;
-        for drawn in theirs {
-            plots.extend(drawn?);
-        }
+        plots.extend(theirs?);
         plots.sort_by_key(|(order, _)| *order);
         let plots: Vec<plots::Plot> = plots.into_iter().map(|(_, plot)| plot).collect();
         let run_json = batch.run_json.lock().expect("no job panicked").take();

@@ -27,6 +27,24 @@ use std::sync::{Arc, Mutex};
 /// A file of a report: its path relative to the report folder, and its contents.
 pub type ReportFile = (PathBuf, Vec<u8>);
 
+/// The files of a run's report, by name.
+pub const RUN_REPORT_FILES: [&str; 14] = [
+    "index.html",
+    "summary.md",
+    "run.json",
+    "checkpoints.json",
+    "checkpoints-details.json",
+    "checkpoints-config.json",
+    "metrics.prom",
+    "checkpoints.csv",
+    "subtasks.csv",
+    plots::RUN_PLOTS[0],
+    plots::RUN_PLOTS[1],
+    plots::RUN_PLOTS[2],
+    plots::RUN_PLOTS[3],
+    plots::RUN_PLOTS[4],
+];
+
 /// A JSON export, compact as Flink's REST API serves it.
 fn json(value: &impl serde::Serialize) -> Vec<u8> {
     let mut text = serde_json::to_vec(value).expect("report JSON serialises");

@@ -402,19 +402,25 @@ fn faults_and_recoveries_are_marked_on_every_time_axis() {
     assert!(md.contains("replayed 1234 records"), "{md}");
 }
 
-#[test]
-fn the_cli_writes_and_rerenders_a_report() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-cli");
-    let _ = std::fs::remove_dir_all(&dir);
-    let run = Command::new(env!("CARGO_BIN_EXE_ckptsim"))
+/// `ckptsim run scenarios/quickstart.yaml --report DIR` and more arguments.
+fn run_quickstart_report(dir: &Path, more: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ckptsim"))
         .args([
             "run",
             concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml"),
             "--report",
         ])
-        .arg(&dir)
+        .arg(dir)
+        .args(more)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn the_cli_writes_and_rerenders_a_report() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-cli");
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = run_quickstart_report(&dir, &[]);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     for f in [
         "index.html",
@@ -432,15 +438,7 @@ fn the_cli_writes_and_rerenders_a_report() {
         assert!(dir.join(f).exists(), "{f} missing");
     }
     // Written again into the same folder: every file replaced, no temporary file left.
-    let rerun = Command::new(env!("CARGO_BIN_EXE_ckptsim"))
-        .args([
-            "run",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml"),
-            "--report",
-        ])
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let rerun = run_quickstart_report(&dir, &[]);
     assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
     let mut left: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
@@ -482,15 +480,7 @@ fn the_cli_writes_and_rerenders_a_report() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
     // A report folder that cannot be created fails before the simulation runs.
-    let unwritable = Command::new(env!("CARGO_BIN_EXE_ckptsim"))
-        .args([
-            "run",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml"),
-            "--report",
-        ])
-        .arg(dir.join("index.html").join("below-a-file"))
-        .output()
-        .unwrap();
+    let unwritable = run_quickstart_report(&dir.join("index.html").join("below-a-file"), &[]);
     assert_eq!(unwritable.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&unwritable.stderr);
     assert!(stderr.contains("cannot create output folder"), "{stderr}");
@@ -500,17 +490,7 @@ fn the_cli_writes_and_rerenders_a_report() {
     let blocked = dir.join("blocked");
     std::fs::create_dir_all(blocked.join("phases.svg")).unwrap();
     let out = dir.join("blocked-out");
-    let failed = Command::new(env!("CARGO_BIN_EXE_ckptsim"))
-        .args([
-            "run",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml"),
-            "--report",
-        ])
-        .arg(&blocked)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let failed = run_quickstart_report(&blocked, &["--out", out.to_str().unwrap()]);
     assert_eq!(failed.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&failed.stdout).contains("simulated"));
     assert!(out.join("summary.json").exists());

@@ -7,8 +7,10 @@
 //! thread is free takes the next job. `run.json`, `summary.md` and `index.html`
 //! state the verdict and are finished last.
 //!
-//! All of this happens after the simulation, whose determinism threads cannot
-//! disturb: every file's contents are independent of which thread drew it.
+//! The threads start before the simulation, but draw only from the finished run's
+//! statistics; until then they wait, or prepare files (`Drawers::start_after`), and
+//! touch nothing of the run, whose determinism they cannot disturb. Every file's
+//! contents are independent of which thread drew it.
 
 use super::flink_rest::{self, FlinkExport};
 use super::record::{RunJsonHead, RunRecord};

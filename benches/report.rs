@@ -1,7 +1,8 @@
 //! Report rendering against the run it reports on, measured in the same process: the
 //! quickstart simulated and checked (the baseline a `ckptsim run` pays anyway), then
 //! its whole report rendered in memory (plots, HTML, summary, Flink exports), then
-//! rendered and written to disk as `--report` does.
+//! rendered and written to disk as `--report` does; then the whole `ckptsim run`
+//! command without and with `--report`.
 
 use ckptsim::report::{RunRecord, render_run};
 use ckptsim::scenario::load_file;
@@ -38,6 +39,22 @@ fn bench(c: &mut Criterion) {
             }
             files.len()
         })
+    });
+    // The whole command, as a user times it: process start, simulation, check,
+    // summary, and with --report the report drawn beside the check and written.
+    let binary = env!("CARGO_BIN_EXE_ckptsim");
+    let quickstart = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml");
+    let command = |report: Option<&std::path::Path>| {
+        let mut command = std::process::Command::new(binary);
+        command.args(["run", quickstart]).stdout(std::process::Stdio::null());
+        if let Some(dir) = report {
+            command.arg("--report").arg(dir);
+        }
+        assert!(command.status().expect("the binary runs").success());
+    };
+    group.bench_function("ckptsim run quickstart (baseline)", |b| b.iter(|| command(None)));
+    group.bench_function("ckptsim run quickstart --report", |b| {
+        b.iter(|| command(Some(&dir.join("cli"))))
     });
     group.finish();
     let _ = std::fs::remove_dir_all(&dir);

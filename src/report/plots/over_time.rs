@@ -25,7 +25,6 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
         let (left, right) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
         let (top_area, bottom_area) = left.split_vertically(HEIGHT / 2);
         let x_end = secs(time_extent(s)).max(0.001) * 1.02;
-        let x_fmt = |x: &f64| axis_number(*x);
 
         // End-to-end duration: completed as a line, failed as crosses at the time they failed.
         let completed: Vec<(f64, f64)> = views
@@ -56,16 +55,7 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
             .max(0.001)
             * 1.15;
         let mut top = chart(&top_area, "End-to-end duration", 0.0..x_end, 0.0..y_top, 64)?;
-        mesh(
-            &mut top,
-            "trigger time (s)",
-            "duration (ms)",
-            &x_fmt,
-            &|y| axis_number(*y),
-            12,
-            6,
-        )?;
-        shade_faults(&mut top, &s.faults, &s.recoveries, secs)?;
+        time_axes(&mut top, "trigger time (s)", "duration (ms)", &s.faults, &s.recoveries)?;
         top.draw_series(LineSeries::new(
             completed.iter().copied(),
             SERIES_COLORS[0].stroke_width(2),
@@ -98,16 +88,13 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
             0.0..max / div * 1.15,
             64,
         )?;
-        mesh(
+        time_axes(
             &mut bottom,
             "trigger time (s)",
             &format!("size ({unit})"),
-            &x_fmt,
-            &|y| axis_number(*y),
-            12,
-            6,
+            &s.faults,
+            &s.recoveries,
         )?;
-        shade_faults(&mut bottom, &s.faults, &s.recoveries, secs)?;
         for (i, color) in [SERIES_COLORS[0], SERIES_COLORS[1], SERIES_COLORS[3]]
             .into_iter()
             .enumerate()

@@ -118,6 +118,18 @@ pub fn fault_legend(faults: &[FaultRecord], recoveries: &[RecoveryRecord]) -> Ve
 }
 
 /// Shades each fault's window and marks each recovery on a time axis; `x_of` maps
+/// The axes of a chart over the run's time in seconds: grid and labels, and the run's
+/// fault windows and recoveries shaded, as every time axis of a report has them.
+pub fn time_axes(
+    chart: &mut Chart,
+    x_desc: &str,
+    y_desc: &str,
+    faults: &[FaultRecord],
+    recoveries: &[RecoveryRecord],
+) -> Result<(), Box<dyn Error>> {
+    mesh(chart, x_desc, y_desc, &|x| axis_number(*x), &|y| axis_number(*y), 12, 6)?;
+    shade_faults(chart, faults, recoveries, secs)
+}
 /// virtual time to the axis. A fault without an end is shaded to the axis' end.
 pub fn shade_faults(
     chart: &mut Chart,

@@ -45,11 +45,9 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
             ));
         }
         let y_top = rates.iter().map(|r| r.1.max(r.2)).fold(0.0, f64::max).max(1.0) * 1.15;
-        let x_fmt = |x: &f64| axis_number(*x);
         let top_title = format!("Throughput (over {} windows)", crate::report::units::duration(window));
         let mut top = chart(&top_area, &top_title, 0.0..x_end, 0.0..y_top, 64)?;
-        mesh(&mut top, "time (s)", "records/s", &x_fmt, &|y| axis_number(*y), 12, 6)?;
-        shade_faults(&mut top, &s.faults, &s.recoveries, secs)?;
+        time_axes(&mut top, "time (s)", "records/s", &s.faults, &s.recoveries)?;
         top.draw_series(LineSeries::new(
             rates.iter().map(|r| (r.0, r.1)),
             SERIES_COLORS[0].stroke_width(2),
@@ -68,16 +66,13 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
 
         let total = s.subtasks.len().max(1) as f64;
         let mut bottom = chart(&bottom_area, "Backpressured subtasks", 0.0..x_end, 0.0..total * 1.1, 64)?;
-        mesh(
+        time_axes(
             &mut bottom,
             "time (s)",
             "subtasks with a full output",
-            &x_fmt,
-            &|y| axis_number(*y),
-            12,
-            6,
+            &s.faults,
+            &s.recoveries,
         )?;
-        shade_faults(&mut bottom, &s.faults, &s.recoveries, secs)?;
         // Steps: the count holds until the next sample. A run of equal counts is one
         // step, so a run without backpressure draws a flat line of two points.
         let mut steps: Vec<(f64, f64)> = Vec::with_capacity(s.samples.len() * 2);

@@ -2,13 +2,18 @@
 //! virtual time, source → keyBy → aggregate → sink. Throughput is reported in
 //! record-steps (records × operators they pass through) per second of wall time.
 //!
-//! Two runs of the same job, measured in the same process: checkpoints off (the
-//! baseline) and an aligned checkpoint every second with two-phase-commit sinks.
+//! Three runs of the same job, measured in the same process: checkpoints off (the
+//! baseline), an aligned checkpoint every second with two-phase-commit sinks, and
+//! checkpoints off with every allocation on the system allocator, to show what
+//! `ckptsim::memory::BlockAllocator` (the `ckptsim` binary's allocator) gains.
 //! `CKPTSIM_BENCH_SECONDS` shortens the virtual run for a quick look.
 
 use ckptsim::scenario::{Scenario, load_file};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;
+
+#[global_allocator]
+static ALLOCATOR: ckptsim::memory::BlockAllocator = ckptsim::memory::BlockAllocator;
 
 fn bench_64() -> Scenario {
     let mut scenario =
@@ -39,6 +44,11 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("checkpoint every 1s", |b| {
         b.iter(|| ckptsim::run::simulate(every_second.clone(), |_| {}).digest.value())
+    });
+    group.bench_function("checkpoints off, system allocator", |b| {
+        ckptsim::memory::use_huge_page_blocks(false);
+        b.iter(|| ckptsim::run::simulate(off.clone(), |_| {}).digest.value());
+        ckptsim::memory::use_huge_page_blocks(true);
     });
     group.finish();
 }

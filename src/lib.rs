@@ -5,6 +5,7 @@ pub mod check;
 pub mod cli;
 pub mod explore;
 pub mod fault;
+pub mod memory;
 pub mod model;
 pub mod protocol;
 pub mod report;

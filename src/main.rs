@@ -3,6 +3,9 @@
 use ckptsim::cli;
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: ckptsim::memory::BlockAllocator = ckptsim::memory::BlockAllocator;
+
 fn main() -> ExitCode {
     cli::main()
 }

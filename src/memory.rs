@@ -39,10 +39,12 @@ const LARGEST: usize = 64 << 10;
 /// One class per size in whole lines, from `SMALLEST` to `LARGEST`.
 const CLASSES: usize = (LARGEST - SMALLEST) / LINE + 1;
 /// Address space reserved for blocks. Only what is touched takes memory.
+#[cfg(target_pointer_width = "64")]
 const REGION_BYTES: usize = 64 << 30;
+#[cfg(not(target_pointer_width = "64"))]
+const REGION_BYTES: usize = 0;
 /// The start of the region that stays on ordinary pages.
 pub const SMALL_RUN_BYTES: usize = 4 << 20;
-const HUGE_PAGE: usize = 2 << 20;
 
 /// ckptsim's global allocator; see the module's documentation.
 pub struct BlockAllocator;
@@ -54,21 +56,31 @@ static BASE: AtomicUsize = AtomicUsize::new(0);
 const UNAVAILABLE: usize = 1;
 
 struct Region {
-    /// The next never-used address.
+    /// The next never-used address, and the end of the region (both 0 until reserved).
     next: usize,
+    end: usize,
     /// The first freed block of each class; each free block holds the next one's address.
     free: [usize; CLASSES],
 }
 
 static REGION: Mutex<Region> = Mutex::new(Region {
     next: 0,
+    end: 0,
     free: [0; CLASSES],
 });
 
 /// Switches the region on or off for blocks allocated from now on: off, every
 /// allocation goes to the system allocator. For measuring what the region gains.
+/// Blocks are freed where they came from, whatever the switch says then.
 pub fn use_huge_page_blocks(enabled: bool) {
     ENABLED.store(enabled, Ordering::Relaxed);
+}
+
+/// Whether `ptr` points into the region: a block it handed out.
+#[inline]
+pub fn is_region_block(ptr: *const u8) -> bool {
+    let base = BASE.load(Ordering::Acquire);
+    base > UNAVAILABLE && (ptr as usize).wrapping_sub(base) < REGION_BYTES
 }
 
 /// The class of a block of this layout, if it is one the region serves.
@@ -82,37 +94,40 @@ fn class_of(layout: Layout) -> Option<usize> {
     }
 }
 
-/// Whether `ptr` is a block of the region.
-#[inline]
-fn in_region(ptr: *mut u8) -> bool {
-    let base = BASE.load(Ordering::Relaxed);
-    base > UNAVAILABLE && (ptr as usize).wrapping_sub(base) < REGION_BYTES
+/// A block the region handed out: `fresh` when it was never used, so still zero.
+struct Block {
+    ptr: *mut u8,
+    fresh: bool,
 }
 
 impl BlockAllocator {
-    /// A block of `class`, or null if the region cannot serve one.
-    fn take(class: usize) -> *mut u8 {
+    /// A block of `class`, or `None` if the region cannot serve one.
+    fn take(class: usize) -> Option<Block> {
         let mut region = REGION.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let head = region.free[class];
         if head != 0 {
             // SAFETY: a free block's first word holds the next free block's address.
             region.free[class] = unsafe { *(head as *const usize) };
-            return head as *mut u8;
+            return Some(Block {
+                ptr: head as *mut u8,
+                fresh: false,
+            });
         }
-        if region.next == 0 {
-            match reserve_region() {
-                Some(base) => region.next = base,
-                None => return std::ptr::null_mut(),
+        if region.end == 0 {
+            // Another thread may have failed to reserve it since this one looked.
+            if BASE.load(Ordering::Acquire) == UNAVAILABLE {
+                return None;
             }
+            let base = reserve_region()?;
+            (region.next, region.end) = (base, base + REGION_BYTES);
         }
         let bytes = class * LINE + SMALLEST;
-        let base = BASE.load(Ordering::Relaxed);
-        if region.next + bytes > base + REGION_BYTES {
-            return std::ptr::null_mut();
+        if bytes > region.end - region.next {
+            return None;
         }
-        let block = region.next;
+        let ptr = region.next as *mut u8;
         region.next += bytes;
-        block as *mut u8
+        Some(Block { ptr, fresh: true })
     }
 
     fn give_back(ptr: *mut u8, class: usize) {
@@ -122,27 +137,27 @@ impl BlockAllocator {
         region.free[class] = ptr as usize;
     }
 
-    /// Where a block of `layout` is allocated: from the region if it serves it and
-    /// has room, else from the system allocator.
+    /// A block of the region for `layout`, if the region serves it and has room;
+    /// otherwise the caller asks the system allocator.
     #[inline]
-    fn region_block(layout: Layout) -> Option<*mut u8> {
+    fn region_block(layout: Layout) -> Option<Block> {
         let class = class_of(layout)?;
         if !ENABLED.load(Ordering::Relaxed) || BASE.load(Ordering::Relaxed) == UNAVAILABLE {
             return None;
         }
-        let block = Self::take(class);
-        (!block.is_null()).then_some(block)
+        Self::take(class)
     }
 }
 
 // SAFETY: region blocks are aligned to a cache line (every layout the region serves
 // asks for at most that), at least as large as asked, and each is handed out
-// once until it is freed; everything else is the system allocator's.
+// once until it is freed; everything else is the system allocator's. Nothing here
+// allocates, unwinds or takes a lock other than the region's.
 unsafe impl GlobalAlloc for BlockAllocator {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         match Self::region_block(layout) {
-            Some(block) => block,
+            Some(block) => block.ptr,
             // SAFETY: the caller's contract, passed on.
             None => unsafe { System.alloc(layout) },
         }
@@ -151,10 +166,14 @@ unsafe impl GlobalAlloc for BlockAllocator {
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         match Self::region_block(layout) {
-            Some(block) => {
-                // SAFETY: the block is at least `layout.size()` bytes long.
-                unsafe { std::ptr::write_bytes(block, 0, layout.size()) };
-                block
+            Some(Block { ptr, fresh }) => {
+                // A fresh block is untouched mapped memory, zero already: clearing it
+                // would only fault its pages in.
+                if !fresh {
+                    // SAFETY: the block is at least `layout.size()` bytes long.
+                    unsafe { std::ptr::write_bytes(ptr, 0, layout.size()) };
+                }
+                ptr
             }
             // SAFETY: the caller's contract, passed on.
             None => unsafe { System.alloc_zeroed(layout) },
@@ -163,8 +182,12 @@ unsafe impl GlobalAlloc for BlockAllocator {
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if in_region(ptr) {
-            let class = class_of(layout).expect("a region block has a region size");
+        if is_region_block(ptr) {
+            // A region block was allocated with a region size: the caller frees a
+            // block with the layout it was allocated with.
+            let Some(class) = class_of(layout) else {
+                std::process::abort()
+            };
             Self::give_back(ptr, class);
         } else {
             // SAFETY: the caller's contract, passed on; the block is the system's.
@@ -176,7 +199,7 @@ unsafe impl GlobalAlloc for BlockAllocator {
         // SAFETY: the caller guarantees that `new_size`, rounded to the alignment,
         // does not overflow.
         let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
-        let old_in_region = in_region(ptr);
+        let old_in_region = is_region_block(ptr);
         if old_in_region && class_of(new_layout) == class_of(layout) {
             return ptr;
         }
@@ -198,8 +221,9 @@ unsafe impl GlobalAlloc for BlockAllocator {
 
 /// Reserves the region's address space and asks for huge pages beyond its start;
 /// publishes its base in `BASE`. Called with the region's lock held.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
 fn reserve_region() -> Option<usize> {
+    const HUGE_PAGE: usize = 2 << 20;
     // SAFETY: a fresh anonymous mapping; nothing else refers to it.
     let mapped = unsafe {
         libc::mmap(
@@ -212,7 +236,7 @@ fn reserve_region() -> Option<usize> {
         )
     };
     if mapped == libc::MAP_FAILED {
-        BASE.store(UNAVAILABLE, Ordering::Relaxed);
+        BASE.store(UNAVAILABLE, Ordering::Release);
         return None;
     }
     // Huge pages need 2 MiB alignment.
@@ -225,13 +249,13 @@ fn reserve_region() -> Option<usize> {
             libc::MADV_HUGEPAGE,
         );
     }
-    BASE.store(base, Ordering::Relaxed);
+    BASE.store(base, Ordering::Release);
     Some(base)
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
 fn reserve_region() -> Option<usize> {
-    BASE.store(UNAVAILABLE, Ordering::Relaxed);
+    BASE.store(UNAVAILABLE, Ordering::Release);
     None
 }
 
@@ -241,6 +265,18 @@ mod tests {
 
     fn layout(size: usize) -> Layout {
         Layout::from_size_align(size, 8).unwrap()
+    }
+
+    /// Fills a block with a pattern that depends on `seed` and the offset.
+    unsafe fn fill(ptr: *mut u8, size: usize, seed: usize) {
+        for i in 0..size {
+            unsafe { *ptr.add(i) = (i.wrapping_mul(31) ^ seed) as u8 };
+        }
+    }
+
+    /// Whether the first `size` bytes still hold the pattern of `seed`.
+    unsafe fn holds(ptr: *const u8, size: usize, seed: usize) -> bool {
+        (0..size).all(|i| unsafe { *ptr.add(i) } == (i.wrapping_mul(31) ^ seed) as u8)
     }
 
     #[test]
@@ -253,19 +289,21 @@ mod tests {
         assert_eq!(class_of(layout(10_464)), Some((10_496 - 4096) / 64));
         assert_eq!(class_of(layout(65_536)), Some(CLASSES - 1));
         assert_eq!(class_of(layout(65_537)), None);
+        assert_eq!(class_of(Layout::from_size_align(8192, 64).unwrap()), Some(64));
         assert_eq!(class_of(Layout::from_size_align(8192, 128).unwrap()), None);
     }
 
-    #[cfg(target_os = "linux")]
+    // The tests below share the one region; each class size above 40 KiB belongs to
+    // one test alone, so that a block freed there is the next one handed out there.
+
+    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
     #[test]
     fn a_freed_block_is_handed_out_again_for_its_class() {
-        // No other test asks for blocks above 32 KiB, so this class is this test's own.
         let a = BlockAllocator;
         unsafe {
             let first = a.alloc(layout(50_000));
-            assert!(in_region(first));
+            assert!(is_region_block(first));
             assert_eq!(first as usize % LINE, 0);
-            first.write_bytes(7, 50_000);
             let second = a.alloc(layout(50_000));
             assert!(second as usize >= first as usize + 50_000 || second as usize + 50_000 <= first as usize);
             a.dealloc(first, layout(50_000));
@@ -277,55 +315,82 @@ mod tests {
         }
     }
 
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+    #[test]
+    fn a_recycled_block_asked_for_zeroed_is_zero() {
+        let a = BlockAllocator;
+        unsafe {
+            let used = a.alloc(layout(60_000));
+            used.write_bytes(0xff, 60_000);
+            a.dealloc(used, layout(60_000));
+            let zeroed = a.alloc_zeroed(layout(60_000));
+            assert_eq!(zeroed, used, "the freed block is handed out again");
+            // Its first word held the free list's link.
+            assert!((0..60_000).all(|i| *zeroed.add(i) == 0));
+            a.dealloc(zeroed, layout(60_000));
+        }
+    }
+
+    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
     #[test]
     fn realloc_keeps_the_contents_across_classes_and_allocators() {
         let a = BlockAllocator;
         unsafe {
-            let mut size = 100;
+            let mut size = 300;
             let mut ptr = a.alloc(layout(size));
-            for i in 0..size {
-                *ptr.add(i) = i as u8;
-            }
-            // From the system's small blocks through the region's classes and back out.
-            for new_size in [5_000, 5_500, 20_000, 70_000, 9_000, 300] {
-                ptr = a.realloc(ptr, layout(size), new_size);
-                assert!(!ptr.is_null());
-                for i in 0..size.min(new_size).min(100) {
-                    assert_eq!(*ptr.add(i), i as u8, "byte {i} after growing to {new_size}");
+            fill(ptr, size, 7);
+            // System to system, into the region, within a class (in place), across
+            // classes, out to the system, and back in.
+            for (new_size, in_place) in [
+                (3_000, false),
+                (5_000, false),
+                (5_010, true),
+                (20_000, false),
+                (70_000, false),
+                (9_000, false),
+                (300, false),
+            ] {
+                let moved = a.realloc(ptr, layout(size), new_size);
+                assert!(!moved.is_null());
+                if in_place {
+                    assert_eq!(moved, ptr, "{size} -> {new_size} stays in its block");
                 }
-                assert_eq!(in_region(ptr), (SMALLEST..=LARGEST).contains(&new_size));
-                size = new_size;
+                assert_eq!(is_region_block(moved), (SMALLEST..=LARGEST).contains(&new_size));
+                assert!(
+                    holds(moved, size.min(new_size), 7),
+                    "contents after {size} -> {new_size}"
+                );
+                fill(moved, new_size, 7);
+                (ptr, size) = (moved, new_size);
             }
             a.dealloc(ptr, layout(size));
         }
     }
 
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
     #[test]
     fn blocks_in_use_never_overlap_across_threads() {
-        let threads: Vec<_> = (0..4u8)
+        let threads: Vec<_> = (0..4usize)
             .map(|t| {
                 std::thread::spawn(move || {
                     let a = BlockAllocator;
-                    let mut held = Vec::new();
+                    let mut held: Vec<(usize, usize, usize)> = Vec::new();
                     for round in 0..200usize {
-                        let size = SMALLEST + (round * 977 + t as usize * 131) % (32 << 10);
-                        let ptr = unsafe { a.alloc_zeroed(layout(size)) };
-                        assert!(unsafe { (0..size).all(|i| *ptr.add(i) == 0) });
-                        unsafe { ptr.write_bytes(t + 1, size) };
-                        held.push((ptr as usize, size));
+                        // 4 to 36 KiB: below the classes the other tests keep to themselves.
+                        let size = SMALLEST + (round * 977 + t * 131) % (32 << 10);
+                        let seed = t * 1000 + round;
+                        let ptr = unsafe { a.alloc(layout(size)) };
+                        unsafe { fill(ptr, size, seed) };
+                        held.push((ptr as usize, size, seed));
                         if round % 3 == 2 {
-                            let (ptr, size) = held.swap_remove(round % held.len());
-                            let ptr = ptr as *mut u8;
-                            assert!(unsafe { (0..size).all(|i| *ptr.add(i) == t + 1) });
-                            unsafe { a.dealloc(ptr, layout(size)) };
+                            let (ptr, size, seed) = held.swap_remove(round % held.len());
+                            assert!(unsafe { holds(ptr as *const u8, size, seed) });
+                            unsafe { a.dealloc(ptr as *mut u8, layout(size)) };
                         }
                     }
-                    for (ptr, size) in held {
-                        let ptr = ptr as *mut u8;
-                        assert!(unsafe { (0..size).all(|i| *ptr.add(i) == t + 1) });
-                        unsafe { a.dealloc(ptr, layout(size)) };
+                    for (ptr, size, seed) in held {
+                        assert!(unsafe { holds(ptr as *const u8, size, seed) });
+                        unsafe { a.dealloc(ptr as *mut u8, layout(size)) };
                     }
                 })
             })

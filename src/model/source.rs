@@ -103,6 +103,15 @@ impl KeySampler {
     }
 }
 
+/// `n / d` and `n % d`, in 64 bits when `n` fits: a 128-bit division is a library call.
+#[inline]
+fn div_rem(n: u128, d: u64) -> (u64, u64) {
+    match u64::try_from(n) {
+        Ok(n) => (n / d, n % d),
+        Err(_) => ((n / u128::from(d)) as u64, (n % u128::from(d)) as u64),
+    }
+}
+
 /// One partition's log and a reader's position in it.
 #[derive(Clone, Debug)]
 pub struct PartitionLog {
@@ -168,7 +177,12 @@ impl PartitionLog {
 
     /// The number of records appended at or before `now`.
     pub fn available_at(&self, now: Nanos) -> u64 {
-        let appended_global = (u128::from(now) * u128::from(self.rate_per_s) / 1_000_000_000) as u64 + 1;
+        // In 64 bits when the product fits (it does for days at millions of records
+        // per second): a 128-bit division is a library call, and sources ask often.
+        let appended_global = match now.checked_mul(self.rate_per_s) {
+            Some(scaled) => scaled / 1_000_000_000,
+            None => (u128::from(now) * u128::from(self.rate_per_s) / 1_000_000_000) as u64,
+        } + 1;
         let (p, n) = (u64::from(self.partition), u64::from(self.partitions));
         let appended = if appended_global > p {
             (appended_global - p).div_ceil(n)
@@ -217,14 +231,9 @@ impl PartitionLog {
         let until = self.available_at(now).min(self.next_offset + max);
         // Append times step by partitions × 1e9 / rate: keep quotient and remainder
         // instead of dividing for every record.
-        let rate = u128::from(self.rate_per_s);
         let first = u128::from(self.next_offset) * u128::from(self.partitions) + u128::from(self.partition);
-        let (mut time, mut rest) = (
-            (first * 1_000_000_000 / rate) as u64,
-            (first * 1_000_000_000 % rate) as u64,
-        );
-        let step = u128::from(self.partitions) * 1_000_000_000;
-        let (step_time, step_rest) = ((step / rate) as u64, (step % rate) as u64);
+        let (mut time, mut rest) = div_rem(first * 1_000_000_000, self.rate_per_s);
+        let (step_time, step_rest) = div_rem(u128::from(self.partitions) * 1_000_000_000, self.rate_per_s);
         out.reserve((until.saturating_sub(self.next_offset)) as usize);
         for offset in self.next_offset..until {
             debug_assert_eq!(time, self.append_time(offset));

@@ -154,6 +154,10 @@ struct SourceReader {
     max_batch: u64,
     next_watermark_at: Nanos,
     last_watermark: Nanos,
+    /// The memory every batch of this source is read into, reused from batch to
+    /// batch: it stays in cache, where a buffer from the shared pool is one that
+    /// some consumer last used (3 % of bench-64's wall time).
+    batch_buffer: Vec<Record>,
 }
 
 /// Counters of one subtask, in the words of Flink's task metrics.
@@ -407,6 +411,7 @@ fn build_tasks(s: &Scenario) -> (Vec<Subtask>, Vec<Channel>, Vec<Gate>) {
                         max_batch: 1024,
                         next_watermark_at: 0,
                         last_watermark: 0,
+                        batch_buffer: Vec::new(),
                     })
                 }
                 _ => None,
@@ -741,12 +746,11 @@ impl World {
 
     fn source_step(&mut self, st: usize) {
         let now = self.now;
-        let mut batch = self.pool.pop().unwrap_or_default();
         let reader = self.subtasks[st].source.as_mut().expect("source");
         if reader.poll_scheduled {
-            self.pool.push(batch);
             return;
         }
+        let mut batch = std::mem::take(&mut reader.batch_buffer);
         let mut read = 0;
         let n = reader.partitions.len();
         for k in 0..n {
@@ -762,7 +766,7 @@ impl World {
             self.start_batch(st, batch, None);
             return;
         }
-        self.pool.push(batch);
+        self.subtasks[st].source.as_mut().expect("source").batch_buffer = batch;
         // Idle: the records read so far are all out, so a watermark may follow them.
         self.emit_source_watermark(st);
         let reader = self.subtasks[st].source.as_mut().expect("source");
@@ -919,7 +923,10 @@ impl World {
         }
         let mut batch = batch;
         batch.clear();
-        self.pool.push(batch);
+        match self.subtasks[st].source.as_mut() {
+            Some(reader) if from.is_none() => reader.batch_buffer = batch,
+            _ => self.pool.push(batch),
+        }
         if self.scenario.network.buffer_timeout_ns == Some(0) {
             self.flush_all(st);
         }

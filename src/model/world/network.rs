@@ -85,8 +85,9 @@ impl World {
     }
 
     /// Appends a record to a channel's open buffer; a buffer that fills up is
-    /// staged in `full`, to be enqueued once routing is done.
-    #[inline]
+    /// staged in `full`, to be enqueued once routing is done. Always inlined: a call
+    /// per record was 2–3 % of bench-64.
+    #[inline(always)]
     pub(super) fn write(
         open: &mut [OpenBuffer],
         dirty: &mut Vec<ChannelId>,

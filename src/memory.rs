@@ -6,7 +6,7 @@
 //! into them in an order scattered over all of them. On 4 KiB pages nearly every such
 //! write needs its own TLB entry, more than the CPU has; in 2 MiB pages the same
 //! buffers need a few dozen. The system allocator cannot be asked for huge pages, so
-//! the blocks of that size are placed here: bench-64 simulates 7–14 % faster
+//! the blocks of that size are placed here: bench-64 simulates 7–16 % faster
 //! (`cargo bench --bench bench64` measures both in one run). Smaller and larger allocations go to the system allocator
 //! unchanged.
 //!

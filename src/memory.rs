@@ -7,8 +7,8 @@
 //! write needs its own TLB entry, more than the CPU has; in 2 MiB pages the same
 //! buffers need a few dozen. The system allocator cannot be asked for huge pages, so
 //! the blocks of that size are placed here: bench-64 simulates 7–16 % faster
-//! (`cargo bench --bench bench64` measures both in one run). Smaller and larger allocations go to the system allocator
-//! unchanged.
+//! (`cargo bench --bench bench64` measures both in one run). Smaller and larger
+//! allocations go to the system allocator unchanged.
 //!
 //! How: a block's size, rounded up to whole 64-byte cache lines, is its class. A
 //! freed block goes onto its class's free list and is handed out again for the next
@@ -17,12 +17,12 @@
 //! order, so that blocks of one class start at many different offsets within a page:
 //! page-aligned blocks would put the start of every buffer into the same few cache
 //! sets, and bench-64 ran slower than on the system allocator that way. The first
-//! [`SMALL_RUN_BYTES`] of the region stay on ordinary pages, so a
-//! small run never pays for clearing a 2 MiB page it barely uses.
+//! 4 MiB of the region (`SMALL_RUN_BYTES`) stay on ordinary pages, so that a small
+//! run does not clear a 2 MiB page for a few blocks.
 //!
 //! Whether a block is the region's is decided by its address, so blocks handed out
 //! before [`use_huge_page_blocks`] switches the region off are still freed into it.
-//! On systems other than Linux everything goes to the system allocator.
+//! On systems other than 64-bit Linux everything goes to the system allocator.
 //!
 //! The allocator touches nothing a simulation computes: the same scenario and seed
 //! give the same trace digest with or without it.
@@ -43,8 +43,6 @@ const CLASSES: usize = (LARGEST - SMALLEST) / LINE + 1;
 const REGION_BYTES: usize = 64 << 30;
 #[cfg(not(target_pointer_width = "64"))]
 const REGION_BYTES: usize = 0;
-/// The start of the region that stays on ordinary pages.
-pub const SMALL_RUN_BYTES: usize = 4 << 20;
 
 /// ckptsim's global allocator; see the module's documentation.
 pub struct BlockAllocator;
@@ -224,6 +222,8 @@ unsafe impl GlobalAlloc for BlockAllocator {
 #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
 fn reserve_region() -> Option<usize> {
     const HUGE_PAGE: usize = 2 << 20;
+    /// The start of the region that stays on ordinary pages.
+    const SMALL_RUN_BYTES: usize = 4 << 20;
     // SAFETY: a fresh anonymous mapping; nothing else refers to it.
     let mapped = unsafe {
         libc::mmap(

@@ -103,12 +103,17 @@ impl KeySampler {
     }
 }
 
-/// `n / d` and `n % d`, in 64 bits when `n` fits: a 128-bit division is a library call.
+/// `a * b / d` and `a * b % d`, in 64 bits when the product fits (it does for days
+/// at millions of records per second): a 128-bit division is a library call, and
+/// sources ask often.
 #[inline]
-fn div_rem(n: u128, d: u64) -> (u64, u64) {
-    match u64::try_from(n) {
-        Ok(n) => (n / d, n % d),
-        Err(_) => ((n / u128::from(d)) as u64, (n % u128::from(d)) as u64),
+fn mul_div_rem(a: u64, b: u64, d: u64) -> (u64, u64) {
+    match a.checked_mul(b) {
+        Some(product) => (product / d, product % d),
+        None => {
+            let (product, d) = (u128::from(a) * u128::from(b), u128::from(d));
+            ((product / d) as u64, (product % d) as u64)
+        }
     }
 }
 
@@ -159,10 +164,7 @@ impl PartitionLog {
     #[inline]
     pub fn append_time(&self, offset: u64) -> Nanos {
         let global = offset * u64::from(self.partitions) + u64::from(self.partition);
-        match global.checked_mul(1_000_000_000) {
-            Some(scaled) => scaled / self.rate_per_s,
-            None => (u128::from(global) * 1_000_000_000 / u128::from(self.rate_per_s)) as Nanos,
-        }
+        mul_div_rem(global, 1_000_000_000, self.rate_per_s).0
     }
 
     /// How many records the partition holds once the source stops.
@@ -177,12 +179,7 @@ impl PartitionLog {
 
     /// The number of records appended at or before `now`.
     pub fn available_at(&self, now: Nanos) -> u64 {
-        // In 64 bits when the product fits (it does for days at millions of records
-        // per second): a 128-bit division is a library call, and sources ask often.
-        let appended_global = match now.checked_mul(self.rate_per_s) {
-            Some(scaled) => scaled / 1_000_000_000,
-            None => (u128::from(now) * u128::from(self.rate_per_s) / 1_000_000_000) as u64,
-        } + 1;
+        let appended_global = mul_div_rem(now, self.rate_per_s, 1_000_000_000).0 + 1;
         let (p, n) = (u64::from(self.partition), u64::from(self.partitions));
         let appended = if appended_global > p {
             (appended_global - p).div_ceil(n)
@@ -234,9 +231,9 @@ impl PartitionLog {
         let until = self.available_at(now).min(self.next_offset + max);
         // Append times step by partitions × 1e9 / rate: keep quotient and remainder
         // instead of dividing for every record.
-        let first = u128::from(self.next_offset) * u128::from(self.partitions) + u128::from(self.partition);
-        let (mut time, mut rest) = div_rem(first * 1_000_000_000, self.rate_per_s);
-        let (step_time, step_rest) = div_rem(u128::from(self.partitions) * 1_000_000_000, self.rate_per_s);
+        let first = self.next_offset * u64::from(self.partitions) + u64::from(self.partition);
+        let (mut time, mut rest) = mul_div_rem(first, 1_000_000_000, self.rate_per_s);
+        let (step_time, step_rest) = mul_div_rem(u64::from(self.partitions), 1_000_000_000, self.rate_per_s);
         out.reserve((until.saturating_sub(self.next_offset)) as usize);
         for offset in self.next_offset..until {
             debug_assert_eq!(time, self.append_time(offset));

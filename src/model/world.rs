@@ -924,8 +924,8 @@ impl World {
         let mut batch = batch;
         batch.clear();
         match self.subtasks[st].source.as_mut() {
-            Some(reader) if from.is_none() => reader.batch_buffer = batch,
-            _ => self.pool.push(batch),
+            Some(reader) => reader.batch_buffer = batch,
+            None => self.pool.push(batch),
         }
         if self.scenario.network.buffer_timeout_ns == Some(0) {
             self.flush_all(st);

@@ -12,6 +12,7 @@
 //! touch nothing of the run, whose determinism they cannot disturb. Every file's
 //! contents are independent of which thread drew it.
 
+use super::cpu;
 use super::flink_rest::{self, FlinkExport};
 use super::record::{RunJsonHead, RunRecord};
 use super::{ReportFile, csv, json, plots, prometheus, render_verdict_files};
@@ -150,9 +151,10 @@ impl Batch {
 ///
 /// `ckptsim run --report` starts them before it simulates, so that they are running
 /// when the run ends: a thread just spawned can wait a millisecond for a core of a
-/// virtual machine, about the time the whole report takes. The caller starts one; it
-/// starts the others, so that asking how many cores there are (which reads cgroup
-/// files) costs the caller nothing.
+/// virtual machine, about the time the whole report takes. Each runs off the CPU of
+/// the thread that started it (see [`cpu`]). The caller starts one; it starts the
+/// others, so that asking how many cores there are (which reads cgroup files) costs
+/// the caller nothing.
 pub struct Drawers {
     helper: Option<(Sender<Arc<Batch>>, JoinHandle<Drawn>)>,
 }
@@ -162,6 +164,7 @@ fn spawn_helper(
     prelude: impl FnOnce() -> Vec<(Sender<Arc<Batch>>, JoinHandle<Drawn>)> + Send + 'static,
 ) -> Option<(Sender<Arc<Batch>>, JoinHandle<Drawn>)> {
     let (to_helper, batches) = channel::<Arc<Batch>>();
+    let caller = cpu::current();
     let handle = std::thread::Builder::new()
         .name("report".into())
         .spawn(move || {
@@ -183,6 +186,7 @@ fn spawn_helper(
             Ok(drawn)
         })
         .ok()?;
+    cpu::keep_off(&handle, caller);
     Some((to_helper, handle))
 }
 

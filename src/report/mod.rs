@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod compat;
+mod cpu;
 pub mod csv;
 mod drawers;
 pub mod flink_rest;

@@ -330,6 +330,48 @@ fn a_report_drawn_while_checking_equals_one_drawn_after() {
     }
 }
 
+/// The verdict reaches the three files that state it, in the words each uses, for a
+/// run that held and for one that did not.
+#[test]
+fn the_report_states_the_verdict_it_was_given() {
+    let held = quickstart_record();
+    let mut violated = held.clone();
+    violated.verdict["held"] = Value::Bool(false);
+    for (record, cell, row, field) in [
+        (
+            &held,
+            "<td class=\"good\">held</td>",
+            "| exactly-once | held |",
+            "\"held\":true",
+        ),
+        (
+            &violated,
+            "<td class=\"bad\">VIOLATED</td>",
+            "| exactly-once | **violated** |",
+            "\"held\":false",
+        ),
+    ] {
+        let files = files(record);
+        let page = text(&files, "index.html");
+        assert!(
+            page.contains(&format!(
+                "<tr><td>exactly-once</td>{cell}</tr><tr><td>trace digest</td>"
+            )),
+            "index.html lacks {cell}"
+        );
+        assert!(
+            text(&files, "summary.md").contains(&format!("{row}\n")),
+            "summary.md lacks {row}"
+        );
+        let run_json = text(&files, "run.json");
+        let verdict_at = run_json.rfind("\"verdict\":").expect("run.json ends with the verdict");
+        assert!(
+            run_json[verdict_at..].contains(field),
+            "run.json's verdict lacks {field}"
+        );
+    }
+}
+
 /// A run's report consists of exactly the files `ckptsim run --report` opens ahead.
 #[test]
 fn the_report_files_are_the_listed_ones() {

@@ -15,7 +15,7 @@
 use super::cpu;
 use super::flink_rest::{self, FlinkExport};
 use super::record::{RunJsonHead, RunRecord};
-use super::{ReportFile, csv, json, plots, prometheus, render_verdict_files};
+use super::{PageDrafts, ReportFile, csv, json, plots, prometheus, render_verdict_files};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -42,12 +42,15 @@ enum Job {
     Csv,
     /// `run.json` up to the verdict.
     RunJsonHead,
+    /// `summary.md` and `index.html` but for the verdict and the plots.
+    PageDrafts,
 }
 
 /// The verdict-free jobs, longest first so that the threads finish together.
-const JOBS: [Job; 10] = [
+const JOBS: [Job; 11] = [
     Job::RunJsonHead,
     Job::FlinkDetails,
+    Job::PageDrafts,
     // throughput-backpressure and checkpoints-over-time draw the most.
     Job::Plot(3),
     Job::Plot(2),
@@ -88,6 +91,7 @@ struct Batch {
     /// The Flink REST export, computed by the first job that needs it.
     export: OnceLock<FlinkExport>,
     run_json: Mutex<Option<RunJsonHead>>,
+    drafts: Mutex<Option<PageDrafts>>,
 }
 
 impl Batch {
@@ -140,6 +144,10 @@ impl Batch {
                 Job::RunJsonHead => {
                     let head = RunJsonHead::new(record);
                     *self.run_json.lock().expect("no job panicked") = Some(head);
+                }
+                Job::PageDrafts => {
+                    let drafts = PageDrafts::new(record);
+                    *self.drafts.lock().expect("no job panicked") = Some(drafts);
                 }
             }
         }
@@ -232,6 +240,7 @@ impl Drawers {
             emit,
             export: OnceLock::new(),
             run_json: Mutex::new(None),
+            drafts: Mutex::new(None),
         });
         let handle = self.helper.map(|(to_helper, handle)| {
             // A helper that is gone leaves its share to the caller.
@@ -253,13 +262,15 @@ impl Drawers {
         plots.sort_by_key(|(order, _)| *order);
         let plots: Vec<plots::Plot> = plots.into_iter().map(|(_, plot)| plot).collect();
         let run_json = batch.run_json.lock().expect("no job panicked").take();
+        let drafts = batch.drafts.lock().expect("no job panicked").take();
         // Every helper has been joined, so the batch is normally this thread's alone.
         let (mut record, emit) = match Arc::try_unwrap(batch) {
             Ok(batch) => (batch.record, batch.emit),
             Err(shared) => (shared.record.clone(), Arc::clone(&shared.emit)),
         };
         let run_json = run_json.unwrap_or_else(|| RunJsonHead::new(&record));
+        let drafts = drafts.unwrap_or_else(|| PageDrafts::new(&record));
         record.verdict = verdict;
-        render_verdict_files(&record, run_json, &plots, &*emit)
+        render_verdict_files(&record, run_json, drafts, &plots, &*emit)
     }
 }

@@ -61,9 +61,43 @@ pub fn figure(out: &mut String, plot: &Plot) {
 }
 
 pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot]) -> String {
+    draft(record, d).finish(record.held(), plots)
+}
+
+/// The page but for the exactly-once verdict and the plots, drawn while the oracle
+/// still checks and the plots are still being drawn.
+pub struct PageDraft {
+    /// Up to the verdict's cell.
+    head: String,
+    /// From the verdict's cell to the plots.
+    middle: String,
+    /// After the plots.
+    tail: String,
+}
+
+impl PageDraft {
+    pub fn finish(self, held: bool, plots: &[Plot]) -> String {
+        let figures: usize = plots.iter().map(|p| p.svg.len() + 512).sum();
+        let mut h = String::with_capacity(self.head.len() + self.middle.len() + self.tail.len() + figures + 64);
+        h.push_str(&self.head);
+        h.push_str(if held {
+            "<td class=\"good\">held</td>"
+        } else {
+            "<td class=\"bad\">VIOLATED</td>"
+        });
+        h.push_str(&self.middle);
+        for p in plots {
+            figure(&mut h, p);
+        }
+        h.push_str(&self.tail);
+        h
+    }
+}
+
+pub fn draft(record: &RunRecord, d: &Diagnosis) -> PageDraft {
     let s = &record.summary;
     let f = &d.facts;
-    let mut h = String::with_capacity(plots.iter().map(|p| p.svg.len()).sum::<usize>() + 32_768);
+    let mut h = String::with_capacity(8_192);
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -73,12 +107,10 @@ pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot]) -> String {
         name = escape(&f.name),
         desc = escape(&f.description),
     );
-    let held = record.held();
-    let _ = writeln!(
+    let _ = write!(
         h,
         "<table class=\"kv\"><tr><td>seed</td><td>{}</td></tr><tr><td>input</td><td>{} at {} offered</td></tr>\
-         <tr><td>checkpointing</td><td>{}</td></tr><tr><td>exactly-once</td><td class=\"{}\">{}</td></tr>\
-         <tr><td>trace digest</td><td><code>{}</code></td></tr></table>",
+         <tr><td>checkpointing</td><td>{}</td></tr><tr><td>exactly-once</td>",
         s.seed,
         duration(s.input_duration_ns),
         rate(s.offered_rate_per_s),
@@ -86,8 +118,11 @@ pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot]) -> String {
             Some(i) => format!("every {}, {}, {}", duration(i), f.mode(), f.backend),
             None => "off".into(),
         }),
-        if held { "good" } else { "bad" },
-        if held { "held" } else { "VIOLATED" },
+    );
+    let head = std::mem::take(&mut h);
+    let _ = writeln!(
+        h,
+        "</tr><tr><td>trace digest</td><td><code>{}</code></td></tr></table>",
         escape(&s.trace_digest)
     );
 
@@ -100,9 +135,7 @@ pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot]) -> String {
         let _ = write!(h, "<li>{}</li>", inline(a));
     }
     h.push_str("</ol>\n<h2>Plots</h2>\n");
-    for p in plots {
-        figure(&mut h, p);
-    }
+    let middle = std::mem::take(&mut h);
     checkpoint_table(&mut h, record);
     h.push_str(
         "<h2>Files</h2><ul><li><a href=\"summary.md\">summary.md</a>: key numbers and diagnosis</li>\
@@ -114,7 +147,7 @@ pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot]) -> String {
          <li><a href=\"run.json\">run.json</a>: <code>ckptsim report run.json</code> draws this page again</li></ul>\n",
     );
     let _ = writeln!(h, "<p class=\"sub\">{}</p></body></html>", escape(&record.generator));
-    h
+    PageDraft { head, middle, tail: h }
 }
 
 fn checkpoint_table(h: &mut String, record: &RunRecord) {

@@ -76,19 +76,33 @@ pub fn render_run_to(record: &RunRecord, emit: Arc<Emit>) -> Result<(), String> 
     Drawers::start().render_while(record.clone(), || ((), verdict), emit).1
 }
 
+/// `summary.md` and `index.html` but for the verdict and the plots.
+struct PageDrafts {
+    summary: summary_md::SummaryDraft,
+    page: html::PageDraft,
+}
+
+impl PageDrafts {
+    fn new(record: &RunRecord) -> Self {
+        let diagnosis = analysis::diagnose(record);
+        Self {
+            summary: summary_md::draft(record, &diagnosis),
+            page: html::draft(record, &diagnosis),
+        }
+    }
+}
+
 /// `run.json`, `summary.md` and `index.html`: the files that state the verdict and
-/// show the plots, drawn once both are known.
+/// show the plots, finished once both are known.
 fn render_verdict_files(
     record: &RunRecord,
     run_json: RunJsonHead,
+    drafts: PageDrafts,
     plots: &[plots::Plot],
     emit: &Emit,
 ) -> Result<(), String> {
+    let held = record.held();
     emit(("run.json".into(), run_json.finish(&record.verdict).into_bytes()))?;
-    let diagnosis = analysis::diagnose(record);
-    emit(("summary.md".into(), summary_md::render(record, &diagnosis).into_bytes()))?;
-    emit((
-        "index.html".into(),
-        html::render(record, &diagnosis, plots).into_bytes(),
-    ))
+    emit(("summary.md".into(), drafts.summary.finish(held).into_bytes()))?;
+    emit(("index.html".into(), drafts.page.finish(held, plots).into_bytes()))
 }

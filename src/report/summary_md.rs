@@ -87,6 +87,26 @@ pub fn findings(d: &Diagnosis) -> Vec<String> {
 }
 
 pub fn render(record: &RunRecord, d: &Diagnosis) -> String {
+    draft(record, d).finish(record.held())
+}
+
+/// `summary.md` but for the exactly-once verdict, drawn before the oracle has
+/// decided it: the only part of the page that depends on it is one table row.
+pub struct SummaryDraft {
+    before_verdict: String,
+    after_verdict: String,
+}
+
+impl SummaryDraft {
+    pub fn finish(self, held: bool) -> String {
+        let mut md = self.before_verdict;
+        md.push_str(if held { "held" } else { "**violated**" });
+        md.push_str(&self.after_verdict);
+        md
+    }
+}
+
+pub fn draft(record: &RunRecord, d: &Diagnosis) -> SummaryDraft {
     let s = &record.summary;
     let f = &d.facts;
     let mut md = String::new();
@@ -167,15 +187,9 @@ pub fn render(record: &RunRecord, d: &Diagnosis) -> String {
             ),
         );
     }
-    row(
-        &mut md,
-        "exactly-once",
-        if record.held() {
-            "held".into()
-        } else {
-            "**violated**".into()
-        },
-    );
+    md.push_str("| exactly-once | ");
+    let before_verdict = std::mem::take(&mut md);
+    md.push_str(" |\n");
     let _ = writeln!(md, "\n## Diagnosis\n");
     for line in findings(d) {
         let _ = writeln!(md, "- {line}");
@@ -190,5 +204,8 @@ pub fn render(record: &RunRecord, d: &Diagnosis) -> String {
          `/jobs/:jobid/checkpoints`), `checkpoints-details.json` (per checkpoint, the details and per-subtask answers), `metrics.prom` (Prometheus, Flink's metric \
          names), `checkpoints.csv`, `subtasks.csv`, `run.json` (re-render with `ckptsim report run.json`)."
     );
-    md
+    SummaryDraft {
+        before_verdict,
+        after_verdict: md,
+    }
 }

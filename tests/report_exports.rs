@@ -321,6 +321,7 @@ fn a_report_drawn_while_checking_equals_one_drawn_after() {
                 }),
             )
             .1
+            .wait()
             .unwrap();
         let drawn = drawn.lock().unwrap();
         assert_eq!(drawn.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());

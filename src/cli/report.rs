@@ -5,7 +5,7 @@ use super::UsageError;
 use super::output::{create_folder, rename_into_place, replace_file, temporary_path};
 use crate::check::{Verdict, check_exactly_once};
 use crate::model::World;
-use crate::report::{Drawers, RUN_REPORT_FILES, ReportFile, RunRecord, render_run_to};
+use crate::report::{Drawers, Pending, RUN_REPORT_FILES, ReportFile, RunRecord, render_run_to};
 use crate::stats::run::RunSummary;
 use clap::Args;
 use std::fs::File;
@@ -105,12 +105,8 @@ impl RunReport {
 
     /// Checks a simulated run against the oracle while its report is drawn and
     /// written; returns the verdict, the check's own wall time (while the report is
-    /// drawn beside it) and whether the report was written.
-    pub fn check_while_writing(
-        self,
-        world: &World,
-        summary: &RunSummary,
-    ) -> (Verdict, Duration, Result<(), UsageError>) {
+    /// drawn beside it) and the report, whose last files may still be being written.
+    pub fn check_while_writing(self, world: &World, summary: &RunSummary) -> (Verdict, Duration, ReportWriting) {
         let scenario = serde_json::to_value(&world.scenario).expect("a scenario serialises");
         let record = RunRecord::from_parts(summary.clone(), scenario, serde_json::Value::Null);
         let (dir, ahead) = (self.dir, Arc::clone(&self.ahead));
@@ -125,9 +121,27 @@ impl RunReport {
             },
             Arc::new(move |file| ahead.write(&dir, &file).map_err(|UsageError(e)| e)),
         );
+        let writing = ReportWriting {
+            pending: written,
+            ahead: self.ahead,
+        };
+        (verdict, elapsed, writing)
+    }
+}
+
+/// A run's report whose last files may still be being written.
+pub struct ReportWriting {
+    pending: Pending,
+    ahead: Arc<OpenedAhead>,
+}
+
+impl ReportWriting {
+    /// Waits until every file is written; the first error, if any.
+    pub fn wait(self) -> Result<(), UsageError> {
+        let written = self.pending.wait();
         // After a failure, files opened ahead may be left unwritten.
         self.ahead.discard();
-        (verdict, elapsed, written.map_err(UsageError))
+        written.map_err(UsageError)
     }
 }
 

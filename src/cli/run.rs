@@ -145,7 +145,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
     }
     // The summary is out before a report that failed is reported.
     if let (Some(index), Some(written)) = (index, report_written) {
-        written?;
+        written.wait()?;
         let line = format!("wrote report {}", index.display());
         // With --json, stdout is the JSON alone.
         if args.json {

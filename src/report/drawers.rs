@@ -17,9 +17,10 @@ use super::flink_rest::{self, FlinkExport};
 use super::record::{RunJsonHead, RunRecord};
 use super::{PageDrafts, ReportFile, csv, json, plots, prometheus, render_verdict_files};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Sender, channel};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// Hands a finished report file to whoever writes it; called from several threads.
 pub type Emit = dyn Fn(ReportFile) -> Result<(), String> + Send + Sync;
@@ -155,6 +156,21 @@ impl Batch {
     }
 }
 
+/// What the caller hands the first helper once it has drawn its share of the jobs:
+/// the verdict, and the plots it drew, for the files that state the verdict.
+struct Tail {
+    verdict: serde_json::Value,
+    plots: Vec<(usize, plots::Plot)>,
+}
+
+/// The first helper: it draws, joins the other helpers, and writes the files that
+/// state the verdict while the caller prints its summary.
+struct Helper {
+    batches: Sender<Arc<Batch>>,
+    tails: Sender<Tail>,
+    handle: JoinHandle<Result<(), String>>,
+}
+
 /// Helper threads waiting to draw a report: one per core beside the caller's.
 ///
 /// `ckptsim run --report` starts them before it simulates, so that they are running
@@ -164,37 +180,50 @@ impl Batch {
 /// others, so that asking how many cores there are (which reads cgroup files) costs
 /// the caller nothing.
 pub struct Drawers {
-    helper: Option<(Sender<Arc<Batch>>, JoinHandle<Drawn>)>,
+    helper: Option<Helper>,
 }
 
-/// Starts a helper that runs `prelude`, then draws its share of the batch it is sent.
-fn spawn_helper(
-    prelude: impl FnOnce() -> Vec<(Sender<Arc<Batch>>, JoinHandle<Drawn>)> + Send + 'static,
-) -> Option<(Sender<Arc<Batch>>, JoinHandle<Drawn>)> {
-    let (to_helper, batches) = channel::<Arc<Batch>>();
+/// A report being finished by a helper while the caller does something else.
+pub enum Pending {
+    /// Finished: every file written, or what went wrong.
+    Done(Result<(), String>),
+    /// A helper writes the files that state the verdict; `mine` is how the caller's
+    /// share went.
+    Helper {
+        handle: JoinHandle<Result<(), String>>,
+        mine: Result<(), String>,
+    },
+}
+
+impl Pending {
+    /// Waits until every file is written; the first error, if any.
+    pub fn wait(self) -> Result<(), String> {
+        match self {
+            Pending::Done(result) => result,
+            Pending::Helper { handle, mine } => {
+                // Joined before an error is returned, so that no helper is still
+                // writing when the caller reports it.
+                let theirs = handle
+                    .join()
+                    .unwrap_or_else(|_| Err("drawing the report panicked".to_string()));
+                mine.and(theirs)
+            }
+        }
+    }
+}
+
+/// Starts a thread named `report` off the caller's CPU.
+fn spawn<R: Send + 'static>(body: impl FnOnce() -> R + Send + 'static) -> Option<JoinHandle<R>> {
     let caller = cpu::current();
-    let handle = std::thread::Builder::new()
-        .name("report".into())
-        .spawn(move || {
-            let others = prelude();
-            // The report was not drawn after all when the batch never comes.
-            let batch = batches.recv().ok();
-            if let Some(batch) = &batch {
-                for (to_other, _) in &others {
-                    let _ = to_other.send(Arc::clone(batch));
-                }
-            }
-            let mine = batch.map_or(Ok(Vec::new()), |batch| batch.take_jobs());
-            // Every other helper is joined before an error is returned.
-            let theirs: Vec<Drawn> = others.into_iter().map(|(_, handle)| join(handle)).collect();
-            let mut drawn = mine?;
-            for plots in theirs {
-                drawn.extend(plots?);
-            }
-            Ok(drawn)
-        })
-        .ok()?;
+    let handle = std::thread::Builder::new().name("report".into()).spawn(body).ok()?;
     cpu::keep_off(&handle, caller);
+    Some(handle)
+}
+
+/// Starts a helper, beyond the first, that draws its share of the batch it is sent.
+fn spawn_drawer() -> Option<(Sender<Arc<Batch>>, JoinHandle<Drawn>)> {
+    let (to_helper, batches) = channel::<Arc<Batch>>();
+    let handle = spawn(move || batches.recv().map_or(Ok(Vec::new()), |batch| batch.take_jobs()))?;
     Some((to_helper, handle))
 }
 
@@ -202,6 +231,26 @@ fn join(handle: JoinHandle<Drawn>) -> Drawn {
     handle
         .join()
         .unwrap_or_else(|_| Err("drawing the report panicked".to_string()))
+}
+
+/// How long the first helper, done with its share, polls for the caller's before it
+/// sleeps. The caller is then normally finishing its last job, a fraction of a
+/// millisecond; waking a sleeping thread on a virtual machine's idle CPU takes
+/// 0.05 to 0.3 ms of that.
+const POLL_FOR_TAIL: Duration = Duration::from_millis(1);
+
+/// Receives from `from`, polling for `poll` before sleeping; `None` once the sender
+/// is gone.
+fn receive_soon<T>(from: &Receiver<T>, poll: Duration) -> Option<T> {
+    let started = Instant::now();
+    loop {
+        match from.try_recv() {
+            Ok(value) => return Some(value),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) if started.elapsed() < poll => std::hint::spin_loop(),
+            Err(TryRecvError::Empty) => return from.recv().ok(),
+        }
+    }
 }
 
 impl Drawers {
@@ -213,27 +262,57 @@ impl Drawers {
     /// else. A helper that cannot be started leaves the whole report, and not the
     /// prelude, to the caller.
     pub fn start_after(prelude: impl FnOnce() + Send + 'static) -> Self {
-        let helper = spawn_helper(move || {
+        let (to_helper, batches) = channel::<Arc<Batch>>();
+        let (to_tail, tails) = channel::<Tail>();
+        let handle = spawn(move || {
             prelude();
-            let more = std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .saturating_sub(2)
-                .min(JOBS.len() - 2);
-            (0..more).map_while(|_| spawn_helper(Vec::new)).collect()
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let more = cores.saturating_sub(2).min(JOBS.len() - 2);
+            let others: Vec<_> = (0..more).map_while(|_| spawn_drawer()).collect();
+            // The report was not drawn after all when the batch never comes.
+            let Ok(batch) = batches.recv() else {
+                return Ok(());
+            };
+            for (to_other, _) in &others {
+                let _ = to_other.send(Arc::clone(&batch));
+            }
+            let mine = batch.take_jobs();
+            // Every other helper is joined before an error is returned.
+            let theirs: Vec<Drawn> = others.into_iter().map(|(_, handle)| join(handle)).collect();
+            // Polling on the caller's CPU would slow the caller down.
+            let poll = if cores > 1 { POLL_FOR_TAIL } else { Duration::ZERO };
+            let tail = receive_soon(&tails, poll);
+            let mut plots = mine?;
+            for drawn in theirs {
+                plots.extend(drawn?);
+            }
+            // Without a tail, the caller failed, and reports its own error.
+            let Some(tail) = tail else {
+                return Ok(());
+            };
+            plots.extend(tail.plots);
+            batch.finish(plots, &tail.verdict)
         });
-        Self { helper }
+        Self {
+            helper: handle.map(|handle| Helper {
+                batches: to_helper,
+                tails: to_tail,
+                handle,
+            }),
+        }
     }
 
     /// Renders `record`'s report while `work` runs, and returns what `work` returned.
     /// `work` computes the exactly-once verdict, returning it with its JSON for
-    /// `record.verdict`. A report that could not be drawn or written does not lose
-    /// what `work` found: both are returned.
+    /// `record.verdict`. The files that state the verdict may still be being written
+    /// when this returns: [`Pending::wait`] waits for them. A report that could not be
+    /// drawn or written does not lose what `work` found.
     pub fn render_while<T>(
         self,
         record: RunRecord,
         work: impl FnOnce() -> (T, serde_json::Value),
         emit: Arc<Emit>,
-    ) -> (T, Result<(), String>) {
+    ) -> (T, Pending) {
         let batch = Arc::new(Batch {
             record,
             next: AtomicUsize::new(0),
@@ -242,35 +321,43 @@ impl Drawers {
             run_json: Mutex::new(None),
             drafts: Mutex::new(None),
         });
-        let handle = self.helper.map(|(to_helper, handle)| {
+        if let Some(helper) = &self.helper {
             // A helper that is gone leaves its share to the caller.
-            let _ = to_helper.send(Arc::clone(&batch));
-            handle
-        });
+            let _ = helper.batches.send(Arc::clone(&batch));
+        }
         let (value, verdict) = work();
-        (value, Self::finish(batch, handle, verdict))
-    }
-
-    /// Takes the jobs left, joins the helpers and writes the files that state the verdict.
-    fn finish(batch: Arc<Batch>, helper: Option<JoinHandle<Drawn>>, verdict: serde_json::Value) -> Result<(), String> {
         let mine = batch.take_jobs();
-        // The helpers are joined before an error is returned, so that none is still
-        // writing when the caller reports it.
-        let theirs = helper.map_or(Ok(Vec::new()), join);
-        let mut plots = mine?;
-        plots.extend(theirs?);
+        let pending = match (self.helper, mine) {
+            (None, mine) => Pending::Done(mine.and_then(|plots| batch.finish(plots, &verdict))),
+            // The helper, told nothing, stops after its share.
+            (Some(helper), Err(e)) => Pending::Helper {
+                handle: helper.handle,
+                mine: Err(e),
+            },
+            (Some(helper), Ok(plots)) => {
+                // A helper that cannot be told has stopped on an error of its own,
+                // which waiting for it returns.
+                let _ = helper.tails.send(Tail { verdict, plots });
+                Pending::Helper {
+                    handle: helper.handle,
+                    mine: Ok(()),
+                }
+            }
+        };
+        (value, pending)
+    }
+}
+
+impl Batch {
+    /// Writes the files that state the verdict, once every job is done and `plots`
+    /// holds every plot.
+    fn finish(&self, mut plots: Vec<(usize, plots::Plot)>, verdict: &serde_json::Value) -> Result<(), String> {
         plots.sort_by_key(|(order, _)| *order);
         let plots: Vec<plots::Plot> = plots.into_iter().map(|(_, plot)| plot).collect();
-        let run_json = batch.run_json.lock().expect("no job panicked").take();
-        let drafts = batch.drafts.lock().expect("no job panicked").take();
-        // Every helper has been joined, so the batch is normally this thread's alone.
-        let (mut record, emit) = match Arc::try_unwrap(batch) {
-            Ok(batch) => (batch.record, batch.emit),
-            Err(shared) => (shared.record.clone(), Arc::clone(&shared.emit)),
-        };
-        let run_json = run_json.unwrap_or_else(|| RunJsonHead::new(&record));
-        let drafts = drafts.unwrap_or_else(|| PageDrafts::new(&record));
-        record.verdict = verdict;
-        render_verdict_files(&record, run_json, drafts, &plots, &*emit)
+        let run_json = self.run_json.lock().expect("no job panicked").take();
+        let drafts = self.drafts.lock().expect("no job panicked").take();
+        let run_json = run_json.unwrap_or_else(|| RunJsonHead::new(&self.record));
+        let drafts = drafts.unwrap_or_else(|| PageDrafts::new(&self.record));
+        render_verdict_files(verdict, run_json, drafts, &plots, &*self.emit)
     }
 }

@@ -19,7 +19,7 @@ pub mod summary_md;
 pub mod sweep;
 pub mod units;
 
-pub use drawers::{Drawers, Emit};
+pub use drawers::{Drawers, Emit, Pending};
 pub use record::{RunJsonHead, RunRecord};
 
 use std::path::PathBuf;
@@ -73,7 +73,10 @@ pub fn render_run(record: &RunRecord) -> Result<Vec<ReportFile>, String> {
 /// Renders a run's report, handing each file to `emit` as soon as it is ready.
 pub fn render_run_to(record: &RunRecord, emit: Arc<Emit>) -> Result<(), String> {
     let verdict = record.verdict.clone();
-    Drawers::start().render_while(record.clone(), || ((), verdict), emit).1
+    Drawers::start()
+        .render_while(record.clone(), || ((), verdict), emit)
+        .1
+        .wait()
 }
 
 /// `summary.md` and `index.html` but for the verdict and the plots.
@@ -95,14 +98,14 @@ impl PageDrafts {
 /// `run.json`, `summary.md` and `index.html`: the files that state the verdict and
 /// show the plots, finished once both are known.
 fn render_verdict_files(
-    record: &RunRecord,
+    verdict: &serde_json::Value,
     run_json: RunJsonHead,
     drafts: PageDrafts,
     plots: &[plots::Plot],
     emit: &Emit,
 ) -> Result<(), String> {
-    let held = record.held();
-    emit(("run.json".into(), run_json.finish(&record.verdict).into_bytes()))?;
+    let held = record::held(verdict);
+    emit(("run.json".into(), run_json.finish(verdict).into_bytes()))?;
     emit(("summary.md".into(), drafts.summary.finish(held).into_bytes()))?;
     emit(("index.html".into(), drafts.page.finish(held, plots).into_bytes()))
 }

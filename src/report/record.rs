@@ -60,8 +60,14 @@ impl RunRecord {
 
     /// Whether the sink output matched the reference.
     pub fn held(&self) -> bool {
-        self.verdict.get("held").and_then(|v| v.as_bool()).unwrap_or(true)
+        held(&self.verdict)
     }
+}
+
+/// Whether a verdict, as `run.json` records it, says the sink output matched the
+/// reference (and a record without one: it could not say otherwise).
+pub fn held(verdict: &serde_json::Value) -> bool {
+    verdict.get("held").and_then(|v| v.as_bool()).unwrap_or(true)
 }
 
 /// Everything of `run.json` but the verdict, which comes last: the summary and the

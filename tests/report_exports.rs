@@ -313,10 +313,8 @@ fn a_report_drawn_while_checking_equals_one_drawn_after() {
             .render_while(
                 before_verdict,
                 || ((), record.verdict.clone()),
-                Arc::new(move |(path, contents)| {
-                    sink.lock()
-                        .unwrap()
-                        .insert(path.to_string_lossy().into_owned(), contents);
+                Arc::new(move |name: &str, contents: &[u8]| {
+                    sink.lock().unwrap().insert(name.to_string(), contents.to_vec());
                     Ok(())
                 }),
             )

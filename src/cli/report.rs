@@ -26,8 +26,8 @@ pub struct ReportArgs {
 
 /// Writes one report file under `dir` (which exists), to a temporary name renamed
 /// into place.
-pub fn write_file(dir: &Path, (path, contents): &ReportFile) -> Result<(), UsageError> {
-    let target = dir.join(path);
+pub fn write_file(dir: &Path, name: &Path, contents: &[u8]) -> Result<(), UsageError> {
+    let target = dir.join(name);
     remove_previous(&target)?;
     replace_file(&target, contents)
 }
@@ -47,7 +47,9 @@ fn remove_previous(target: &Path) -> Result<(), UsageError> {
 /// Writes `files` under `dir`, creating it when missing.
 pub fn write_files(dir: &Path, files: &[ReportFile]) -> Result<(), UsageError> {
     create_folder(dir)?;
-    files.iter().try_for_each(|f| write_file(dir, f))
+    files
+        .iter()
+        .try_for_each(|(name, contents)| write_file(dir, name, contents))
 }
 
 /// Renders a run's report into `dir`, writing each file as soon as it is ready.
@@ -56,7 +58,9 @@ fn render_and_write(record: &RunRecord, dir: &Path) -> Result<(), UsageError> {
     let dir = dir.to_path_buf();
     render_run_to(
         record,
-        Arc::new(move |file| write_file(&dir, &file).map_err(|UsageError(e)| e)),
+        Arc::new(move |name: &str, contents: &[u8]| {
+            write_file(&dir, Path::new(name), contents).map_err(|UsageError(e)| e)
+        }),
     )
     .map_err(UsageError)
 }
@@ -119,7 +123,7 @@ impl RunReport {
                 let json = serde_json::to_value(&verdict).expect("a verdict serialises");
                 ((verdict, elapsed), json)
             },
-            Arc::new(move |file| ahead.write(&dir, &file).map_err(|UsageError(e)| e)),
+            Arc::new(move |name: &str, contents: &[u8]| ahead.write(&dir, name, contents).map_err(|UsageError(e)| e)),
         );
         let writing = ReportWriting {
             pending: written,
@@ -183,8 +187,8 @@ impl OpenedAhead {
 
     /// Writes a report file into its temporary file opened ahead and renames it into
     /// place, or writes it the ordinary way.
-    fn write(&self, dir: &Path, file: &ReportFile) -> Result<(), UsageError> {
-        let target = dir.join(&file.0);
+    fn write(&self, dir: &Path, name: &str, contents: &[u8]) -> Result<(), UsageError> {
+        let target = dir.join(name);
         let opened = {
             let mut ahead = self.0.lock().unwrap_or_else(PoisonError::into_inner);
             ahead.settled = true;
@@ -192,9 +196,9 @@ impl OpenedAhead {
             at.map(|at| ahead.files.swap_remove(at))
         };
         let Some((target, temporary, mut handle)) = opened else {
-            return write_file(dir, file);
+            return write_file(dir, Path::new(name), contents);
         };
-        if let Err(e) = handle.write_all(&file.1) {
+        if let Err(e) = handle.write_all(contents) {
             let _ = std::fs::remove_file(&temporary);
             return Err(UsageError(format!("cannot write {}: {e}", temporary.display())));
         }

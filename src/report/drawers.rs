@@ -15,7 +15,7 @@
 use super::cpu;
 use super::flink_rest::{self, FlinkExport};
 use super::record::{RunJsonHead, RunRecord};
-use super::{PageDrafts, ReportFile, csv, json, plots, prometheus, render_verdict_files};
+use super::{PageDrafts, csv, json, plots, prometheus, render_verdict_files};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -23,7 +23,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Hands a finished report file to whoever writes it; called from several threads.
-pub type Emit = dyn Fn(ReportFile) -> Result<(), String> + Send + Sync;
+/// Each file is handed over by its name in the report folder and its contents.
+pub type Emit = dyn Fn(&str, &[u8]) -> Result<(), String> + Send + Sync;
 
 /// Plots drawn by one thread, with their place in [`plots::RUN_PLOTS`].
 type Drawn = Result<Vec<(usize, plots::Plot)>, String>;
@@ -119,28 +120,22 @@ impl Batch {
             match job {
                 Job::Plot(order) => {
                     let plot = plots::draw_run_plot(plots::RUN_PLOTS[order], record)?;
-                    emit((plot.file.clone().into(), plot.svg.clone().into_bytes()))?;
+                    emit(&plot.file, plot.svg.as_bytes())?;
                     drawn.push((order, plot));
                 }
                 Job::FlinkOverview => {
-                    emit(("checkpoints.json".into(), json(&self.export().overview)))?;
-                    emit((
-                        "checkpoints-config.json".into(),
-                        json(&flink_rest::config(&record.facts())),
-                    ))?;
+                    emit("checkpoints.json", &json(&self.export().overview))?;
+                    emit("checkpoints-config.json", &json(&flink_rest::config(&record.facts())))?;
                 }
                 Job::FlinkDetails => {
-                    emit(("checkpoints-details.json".into(), json(&self.export().details_by_id())))?;
+                    emit("checkpoints-details.json", &json(&self.export().details_by_id()))?;
                 }
                 Job::Prometheus => {
-                    emit((
-                        "metrics.prom".into(),
-                        prometheus::render(record, self.export()).into_bytes(),
-                    ))?;
+                    emit("metrics.prom", prometheus::render(record, self.export()).as_bytes())?;
                 }
                 Job::Csv => {
-                    emit(("checkpoints.csv".into(), csv::checkpoints(record).into_bytes()))?;
-                    emit(("subtasks.csv".into(), csv::subtasks(record).into_bytes()))?;
+                    emit("checkpoints.csv", csv::checkpoints(record).as_bytes())?;
+                    emit("subtasks.csv", csv::subtasks(record).as_bytes())?;
                 }
                 Job::RunJsonHead => {
                     let head = RunJsonHead::new(record);

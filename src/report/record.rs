@@ -77,14 +77,17 @@ pub struct RunJsonHead(String);
 
 impl RunJsonHead {
     pub fn new(record: &RunRecord) -> Self {
-        let json = |value: Result<String, serde_json::Error>| value.expect("a run record serialises");
+        const FAILED: &str = "a run record serialises";
+        let mut text = Vec::with_capacity(super::FILE_ROOM);
         // The field order and names of RunRecord's derived Serialize.
-        Self(format!(
-            "{{\"generator\":{},\"summary\":{},\"scenario\":{},\"verdict\":",
-            json(serde_json::to_string(&record.generator)),
-            json(serde_json::to_string(&record.summary)),
-            json(serde_json::to_string(&record.scenario))
-        ))
+        text.extend_from_slice(b"{\"generator\":");
+        serde_json::to_writer(&mut text, &record.generator).expect(FAILED);
+        text.extend_from_slice(b",\"summary\":");
+        serde_json::to_writer(&mut text, &record.summary).expect(FAILED);
+        text.extend_from_slice(b",\"scenario\":");
+        serde_json::to_writer(&mut text, &record.scenario).expect(FAILED);
+        text.extend_from_slice(b",\"verdict\":");
+        Self(String::from_utf8(text).expect("JSON is UTF-8"))
     }
 
     pub fn finish(self, verdict: &serde_json::Value) -> String {

@@ -1,11 +1,13 @@
 //! Drawing a report on several threads while the caller finishes the run.
 //!
 //! Most of a report does not depend on the exactly-once verdict: the plots, the Flink
-//! exports, the Prometheus and CSV files, and all of `run.json` but its last field.
-//! They are drawn (and handed to `emit`, which writes them) by helper threads while
-//! the caller computes the verdict, and by the caller once it is done; whichever
-//! thread is free takes the next job. `run.json`, `summary.md` and `index.html`
-//! state the verdict and are finished last.
+//! exports, the Prometheus and CSV files, all of `run.json` but its last field, and
+//! all of `summary.md` and `index.html` but the verdict's cell (and the plots). They
+//! are drawn (and handed to `emit`, which writes them) by helper threads while the
+//! caller computes the verdict, and by the caller once it is done; whichever thread
+//! is free takes the next job. `run.json`, `summary.md` and `index.html` state the
+//! verdict: the first helper finishes them while the caller goes on (printing the
+//! run's summary), and [`Pending::wait`] waits for them.
 //!
 //! The threads start before the simulation, but draw only from the finished run's
 //! statistics; until then they wait, or prepare files (`Drawers::start_after`), and

@@ -126,26 +126,40 @@ impl RunReport {
             Arc::new(move |name: &str, contents: &[u8]| ahead.write(&dir, name, contents).map_err(|UsageError(e)| e)),
         );
         let writing = ReportWriting {
-            pending: written,
+            pending: Some(written),
             ahead: self.ahead,
         };
         (verdict, elapsed, writing)
     }
 }
 
-/// A run's report whose last files may still be being written.
+/// A run's report whose last files may still be being written. Dropped without
+/// [`ReportWriting::wait`] (the run failed otherwise), it still waits, so that no
+/// temporary file outlives the process.
 pub struct ReportWriting {
-    pending: Pending,
+    pending: Option<Pending>,
     ahead: Arc<OpenedAhead>,
 }
 
 impl ReportWriting {
     /// Waits until every file is written; the first error, if any.
-    pub fn wait(self) -> Result<(), UsageError> {
-        let written = self.pending.wait();
+    pub fn wait(mut self) -> Result<(), UsageError> {
+        self.finish().map_err(UsageError)
+    }
+
+    fn finish(&mut self) -> Result<(), String> {
+        let written = self.pending.take().map_or(Ok(()), Pending::wait);
         // After a failure, files opened ahead may be left unwritten.
         self.ahead.discard();
-        written.map_err(UsageError)
+        written
+    }
+}
+
+impl Drop for ReportWriting {
+    fn drop(&mut self) {
+        if self.pending.is_some() {
+            let _ = self.finish();
+        }
     }
 }
 

@@ -6,6 +6,7 @@ mod outcome;
 mod output;
 mod progress;
 mod report;
+mod report_ahead;
 mod run;
 mod sweep;
 
@@ -45,6 +46,7 @@ enum Command {
 }
 
 /// A user's mistake: printed as is, exit code 2.
+#[derive(Debug)]
 pub struct UsageError(pub String);
 
 pub fn main() -> ExitCode {

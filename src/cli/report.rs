@@ -2,17 +2,16 @@
 //! writes: render in memory, then write every file atomically.
 
 use super::UsageError;
-use super::output::{create_folder, rename_into_place, replace_file, temporary_path};
+use super::output::{create_folder, replace_file};
+use super::report_ahead::ReportAhead;
 use crate::check::{Verdict, check_exactly_once};
 use crate::model::World;
-use crate::report::{Drawers, Pending, RUN_REPORT_FILES, ReportFile, RunRecord, render_run_to};
+use crate::report::{Drawers, Pending, ReportFile, RunRecord, render_run_to};
 use crate::stats::run::RunSummary;
 use clap::Args;
-use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Args)]
@@ -36,7 +35,7 @@ pub fn write_file(dir: &Path, name: &Path, contents: &[u8]) -> Result<(), UsageE
 /// ext4 (auto_da_alloc) flushes a file renamed over an existing one to disk before
 /// the rename returns: tens of milliseconds per file on a busy disk. A reader never
 /// sees half a file, only, for a while, none.
-fn remove_previous(target: &Path) -> Result<(), UsageError> {
+pub(super) fn remove_previous(target: &Path) -> Result<(), UsageError> {
     match std::fs::remove_file(target) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -83,28 +82,26 @@ pub fn default_dir(name: &str, suffix: &str) -> PathBuf {
 /// The report of `ckptsim run --report [DIR]`, prepared before the simulation: its
 /// folder is created then, so that one that cannot be created fails before a long
 /// run rather than after it, and its drawing threads are started. The first of them
-/// removes the previous report's files and opens the new ones' temporary files while
-/// the run simulates.
+/// prepares the new report's files while the run simulates (see [`ReportAhead`]).
 pub struct RunReport {
-    dir: PathBuf,
     drawers: Drawers,
-    ahead: Arc<OpenedAhead>,
+    ahead: Arc<ReportAhead>,
 }
 
 impl RunReport {
     pub fn prepare(scenario_name: &str, dir: &Option<PathBuf>) -> Result<Self, UsageError> {
         let dir = dir.clone().unwrap_or_else(|| default_dir(scenario_name, ""));
         create_folder(&dir)?;
-        let ahead = Arc::new(OpenedAhead::default());
+        let ahead = Arc::new(ReportAhead::new(&dir));
         let drawers = Drawers::start_after({
-            let (ahead, dir) = (Arc::clone(&ahead), dir.clone());
-            move || ahead.open(&dir)
+            let ahead = Arc::clone(&ahead);
+            move || ahead.prepare()
         });
-        Ok(Self { dir, drawers, ahead })
+        Ok(Self { drawers, ahead })
     }
 
     pub fn index(&self) -> PathBuf {
-        self.dir.join("index.html")
+        self.ahead.dir().join("index.html")
     }
 
     /// Checks a simulated run against the oracle while its report is drawn and
@@ -113,7 +110,7 @@ impl RunReport {
     pub fn check_while_writing(self, world: &World, summary: &RunSummary) -> (Verdict, Duration, ReportWriting) {
         let scenario = serde_json::to_value(&world.scenario).expect("a scenario serialises");
         let record = RunRecord::from_parts(summary.clone(), scenario, serde_json::Value::Null);
-        let (dir, ahead) = (self.dir, Arc::clone(&self.ahead));
+        let ahead = Arc::clone(&self.ahead);
         let ((verdict, elapsed), written) = self.drawers.render_while(
             record,
             || {
@@ -123,7 +120,7 @@ impl RunReport {
                 let json = serde_json::to_value(&verdict).expect("a verdict serialises");
                 ((verdict, elapsed), json)
             },
-            Arc::new(move |name: &str, contents: &[u8]| ahead.write(&dir, name, contents).map_err(|UsageError(e)| e)),
+            Arc::new(move |name: &str, contents: &[u8]| ahead.write(name, contents).map_err(|UsageError(e)| e)),
         );
         let writing = ReportWriting {
             pending: Some(written),
@@ -138,7 +135,7 @@ impl RunReport {
 /// temporary file outlives the process.
 pub struct ReportWriting {
     pending: Option<Pending>,
-    ahead: Arc<OpenedAhead>,
+    ahead: Arc<ReportAhead>,
 }
 
 impl ReportWriting {
@@ -159,72 +156,6 @@ impl Drop for ReportWriting {
     fn drop(&mut self) {
         if self.pending.is_some() {
             let _ = self.finish();
-        }
-    }
-}
-
-/// Report files opened ahead under their temporary names. On ext4, creating a file
-/// and removing the one it replaces cost about as much as writing it; a report's
-/// first drawing thread does both while the run simulates.
-#[derive(Default)]
-struct OpenedAhead(Mutex<Ahead>);
-
-#[derive(Default)]
-struct Ahead {
-    /// Whether the files were opened, or a file written without them.
-    settled: bool,
-    /// (report file, its temporary file, open for writing)
-    files: Vec<(PathBuf, PathBuf, File)>,
-}
-
-impl OpenedAhead {
-    /// Removes the previous report's files and opens the new ones' temporary files,
-    /// unless a file has been written already. A file that cannot be prepared is
-    /// written the ordinary way later.
-    fn open(&self, dir: &Path) {
-        // Held throughout, so that no file is written while the old ones are removed.
-        let mut ahead = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if std::mem::replace(&mut ahead.settled, true) {
-            return;
-        }
-        for name in RUN_REPORT_FILES {
-            let target = dir.join(name);
-            if remove_previous(&target).is_err() {
-                continue;
-            }
-            let temporary = temporary_path(&target);
-            if let Ok(file) = File::create(&temporary) {
-                ahead.files.push((target, temporary, file));
-            }
-        }
-    }
-
-    /// Writes a report file into its temporary file opened ahead and renames it into
-    /// place, or writes it the ordinary way.
-    fn write(&self, dir: &Path, name: &str, contents: &[u8]) -> Result<(), UsageError> {
-        let target = dir.join(name);
-        let opened = {
-            let mut ahead = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-            ahead.settled = true;
-            let at = ahead.files.iter().position(|(t, _, _)| *t == target);
-            at.map(|at| ahead.files.swap_remove(at))
-        };
-        let Some((target, temporary, mut handle)) = opened else {
-            return write_file(dir, Path::new(name), contents);
-        };
-        if let Err(e) = handle.write_all(contents) {
-            let _ = std::fs::remove_file(&temporary);
-            return Err(UsageError(format!("cannot write {}: {e}", temporary.display())));
-        }
-        drop(handle);
-        rename_into_place(&temporary, &target)
-    }
-
-    /// Removes the temporary files that no report file was written into.
-    fn discard(&self) {
-        let mut ahead = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        for (_, temporary, _) in ahead.files.drain(..) {
-            let _ = std::fs::remove_file(temporary);
         }
     }
 }

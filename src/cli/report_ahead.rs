@@ -94,6 +94,9 @@ impl ReportAhead {
     /// The new report's files in the hidden folder, emptied of the report before the
     /// previous one; `None` when the folders cannot be swapped.
     fn swap_plan(&self) -> Option<Plan> {
+        if !swap::SUPPORTED {
+            return None;
+        }
         let name = self.dir.file_name()?.to_string_lossy().into_owned();
         // A link would be swapped itself, and stop pointing where the user set it.
         if !std::fs::symlink_metadata(&self.dir).ok()?.is_dir() {
@@ -284,6 +287,8 @@ mod swap {
     use std::os::unix::io::AsRawFd;
     use std::path::Path;
 
+    pub const SUPPORTED: bool = true;
+
     /// Locks `dir` for this process, or `None` when another process holds it.
     pub fn lock(dir: &Path) -> Option<File> {
         let folder = File::open(dir).ok()?;
@@ -317,6 +322,9 @@ mod swap {
 mod swap {
     use std::fs::File;
     use std::path::Path;
+
+    /// Folders cannot be swapped in one step here.
+    pub const SUPPORTED: bool = false;
 
     pub fn lock(_: &Path) -> Option<File> {
         None

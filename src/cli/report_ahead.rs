@@ -370,6 +370,14 @@ mod tests {
         }
     }
 
+    /// Writes every file of a report, each saying `text`, as a run's drawing does.
+    fn write_report(ahead: &ReportAhead, text: &str) {
+        for name in RUN_REPORT_FILES {
+            ahead.write(name, text.as_bytes()).unwrap();
+        }
+        ahead.discard();
+    }
+
     fn says(dir: &Path, name: &str) -> String {
         std::fs::read_to_string(dir.join(name)).unwrap()
     }
@@ -423,10 +431,7 @@ mod tests {
         std::fs::write(dir.join("notes.txt"), "mine").unwrap();
         let ahead = ReportAhead::new(&dir);
         ahead.prepare();
-        for name in RUN_REPORT_FILES {
-            ahead.write(name, b"new").unwrap();
-        }
-        ahead.discard();
+        write_report(&ahead, "new");
         let mut expected = report_names();
         expected.push("notes.txt".into());
         expected.sort();
@@ -448,10 +453,7 @@ mod tests {
         let _other = swap::lock(&hidden).unwrap();
         let ahead = ReportAhead::new(&dir);
         ahead.prepare();
-        for name in RUN_REPORT_FILES {
-            ahead.write(name, b"new").unwrap();
-        }
-        ahead.discard();
+        write_report(&ahead, "new");
         assert_eq!(names_in(&dir), report_names());
         assert!(RUN_REPORT_FILES.iter().all(|n| says(&dir, n) == "new"));
         assert!(names_in(&hidden).is_empty());

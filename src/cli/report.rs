@@ -51,17 +51,19 @@ pub fn write_files(dir: &Path, files: &[ReportFile]) -> Result<(), UsageError> {
         .try_for_each(|(name, contents)| write_file(dir, name, contents))
 }
 
-/// Renders a run's report into `dir`, writing each file as soon as it is ready.
+/// Renders a run's report into `dir`, writing each file as soon as it is ready, the
+/// way `ckptsim run --report` does (see [`ReportAhead`]).
 fn render_and_write(record: &RunRecord, dir: &Path) -> Result<(), UsageError> {
     create_folder(dir)?;
-    let dir = dir.to_path_buf();
-    render_run_to(
+    let ahead = Arc::new(ReportAhead::new(dir));
+    ahead.prepare();
+    let writer = Arc::clone(&ahead);
+    let written = render_run_to(
         record,
-        Arc::new(move |name: &str, contents: &[u8]| {
-            write_file(&dir, Path::new(name), contents).map_err(|UsageError(e)| e)
-        }),
-    )
-    .map_err(UsageError)
+        Arc::new(move |name: &str, contents: &[u8]| writer.write(name, contents).map_err(|UsageError(e)| e)),
+    );
+    ahead.discard();
+    written.map_err(UsageError)
 }
 
 /// The default report folder of a scenario: `reports/<name>/`.

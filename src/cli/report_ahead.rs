@@ -378,6 +378,15 @@ mod tests {
         ahead.discard();
     }
 
+    /// A folder `quickstart` holding an old report, in a fresh folder of its own:
+    /// (the parent folder, the report folder).
+    fn old_report_folder(test: &str) -> (PathBuf, PathBuf) {
+        let parent = scratch(test);
+        let dir = parent.join("quickstart");
+        report_saying(&dir, "old");
+        (parent, dir)
+    }
+
     fn says(dir: &Path, name: &str) -> String {
         std::fs::read_to_string(dir.join(name)).unwrap()
     }
@@ -385,9 +394,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn the_new_report_replaces_the_old_one_whole_and_the_old_one_stays_hidden() {
-        let parent = scratch("swap");
-        let dir = parent.join("quickstart");
-        report_saying(&dir, "old");
+        let (parent, dir) = old_report_folder("swap");
         let ahead = ReportAhead::new(&dir);
         ahead.prepare();
         for (i, name) in RUN_REPORT_FILES.iter().enumerate() {
@@ -412,9 +419,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_report_that_fails_halfway_leaves_the_old_report_as_it_was() {
-        let parent = scratch("swap-failed");
-        let dir = parent.join("quickstart");
-        report_saying(&dir, "old");
+        let (parent, dir) = old_report_folder("swap-failed");
         let ahead = ReportAhead::new(&dir);
         ahead.prepare();
         ahead.write(RUN_REPORT_FILES[0], b"new").unwrap();
@@ -444,9 +449,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn while_another_process_holds_the_hidden_folder_files_are_replaced_one_by_one() {
-        let parent = scratch("locked");
-        let dir = parent.join("quickstart");
-        report_saying(&dir, "old");
+        let (parent, dir) = old_report_folder("locked");
         let hidden = parent.join(".quickstart.previous");
         std::fs::create_dir(&hidden).unwrap();
         // flock locks are per open file: a second open stands for another process.

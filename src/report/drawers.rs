@@ -200,9 +200,7 @@ impl Pending {
             Pending::Helper { handle, mine } => {
                 // Joined before an error is returned, so that no helper is still
                 // writing when the caller reports it.
-                let theirs = handle
-                    .join()
-                    .unwrap_or_else(|_| Err("drawing the report panicked".to_string()));
+                let theirs = join(handle);
                 mine.and(theirs)
             }
         }
@@ -224,7 +222,8 @@ fn spawn_drawer() -> Option<(Sender<Arc<Batch>>, JoinHandle<Drawn>)> {
     Some((to_helper, handle))
 }
 
-fn join(handle: JoinHandle<Drawn>) -> Drawn {
+/// What a helper returned, or the error of one that panicked.
+fn join<T>(handle: JoinHandle<Result<T, String>>) -> Result<T, String> {
     handle
         .join()
         .unwrap_or_else(|_| Err("drawing the report panicked".to_string()))

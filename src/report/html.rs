@@ -60,10 +60,6 @@ pub fn figure(out: &mut String, plot: &Plot) {
     );
 }
 
-pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot]) -> String {
-    draft(record, d).finish(record.held(), plots)
-}
-
 /// The page but for the exactly-once verdict and the plots, drawn while the oracle
 /// still checks and the plots are still being drawn.
 pub struct PageDraft {

@@ -86,10 +86,6 @@ pub fn findings(d: &Diagnosis) -> Vec<String> {
     out
 }
 
-pub fn render(record: &RunRecord, d: &Diagnosis) -> String {
-    draft(record, d).finish(record.held())
-}
-
 /// `summary.md` but for the exactly-once verdict, drawn before the oracle has
 /// decided it: the only part of the page that depends on it is one table row.
 pub struct SummaryDraft {

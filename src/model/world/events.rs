@@ -1,0 +1,110 @@
+//! The events of the kernel's queue: what happens next in the world, and how each
+//! one enters the trace digest.
+
+use crate::model::channel::ChannelId;
+
+/// What the kernel's queue holds.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Event {
+    /// An idle source looks for new records.
+    Poll(usize),
+    /// A subtask finished the CPU work it started in the given epoch (an
+    /// interrupted batch leaves a stale event behind, which is skipped).
+    BatchDone(usize, u64),
+    /// The next in-flight item of a channel arrives at its consumer.
+    Deliver(ChannelId),
+    /// A credit announcement reaches a channel's producer.
+    Credit(ChannelId),
+    /// The buffer timeout of a subtask's outputs expires.
+    Flush(usize),
+    /// A processing-time timer of a subtask.
+    Timer(usize),
+    /// Periodic metrics sample.
+    Sample,
+    /// A checkpoint (false) or savepoint (true) requested at a fixed time.
+    ManualTrigger(bool),
+    /// The checkpoint coordinator's timer.
+    CoordinatorTimer,
+    /// The coordinator's trigger reaches a source subtask.
+    SourceTrigger(usize, u64),
+    /// A barrier handler's alignment timer.
+    BarrierTimer(usize),
+    /// A snapshot's local disk write finished.
+    DiskDone(usize, u64),
+    /// A snapshot's upload to checkpoint storage finished.
+    UploadDone(usize, u64),
+    /// A snapshot's channel state upload finished.
+    ChannelUploadDone(usize, u64),
+    /// A subtask's acknowledgement reaches the coordinator.
+    Ack(usize, u64),
+    /// A subtask's decline reaches the coordinator.
+    Decline(usize, u64),
+    /// A checkpoint's metadata is in storage.
+    MetadataWritten(u64),
+    /// The completion notice reaches a subtask.
+    NotifyComplete(usize, u64),
+    /// Writing a checkpoint's metadata failed.
+    MetadataFailed(u64),
+    /// The scenario's fault with this index strikes.
+    Fault(usize),
+    /// A crashed TaskManager is back.
+    TaskManagerBack(u32),
+    /// The standby JobManager has taken over.
+    JobManagerBack,
+    /// The restart delay of this attempt has passed.
+    Restart(u32),
+    /// The restored state of this attempt is in place: the tasks run again.
+    Running(u32),
+    /// A stalled subtask gets CPU again.
+    StallEnd(usize),
+}
+
+impl Event {
+    pub(super) fn digest_words(self) -> (u64, u64) {
+        match self {
+            Event::Poll(s) => (1, s as u64),
+            Event::BatchDone(s, e) => (2, (s as u64) << 32 | e),
+            Event::Deliver(c) => (3, c as u64),
+            Event::Credit(c) => (4, c as u64),
+            Event::Flush(s) => (5, s as u64),
+            Event::Timer(s) => (6, s as u64),
+            Event::Sample => (7, 0),
+            Event::ManualTrigger(savepoint) => (8, savepoint as u64),
+            Event::CoordinatorTimer => (9, 0),
+            Event::SourceTrigger(s, c) => (10, (s as u64) << 32 | c),
+            Event::BarrierTimer(s) => (11, s as u64),
+            Event::DiskDone(s, c) => (12, (s as u64) << 32 | c),
+            Event::UploadDone(s, c) => (13, (s as u64) << 32 | c),
+            Event::ChannelUploadDone(s, c) => (14, (s as u64) << 32 | c),
+            Event::Ack(s, c) => (15, (s as u64) << 32 | c),
+            Event::Decline(s, c) => (16, (s as u64) << 32 | c),
+            Event::MetadataWritten(c) => (17, c),
+            Event::NotifyComplete(s, c) => (18, (s as u64) << 32 | c),
+            Event::MetadataFailed(c) => (19, c),
+            Event::Fault(i) => (20, i as u64),
+            Event::TaskManagerBack(tm) => (21, u64::from(tm)),
+            Event::JobManagerBack => (22, 0),
+            Event::Restart(a) => (23, u64::from(a)),
+            Event::Running(a) => (24, u64::from(a)),
+            Event::StallEnd(s) => (25, s as u64),
+        }
+    }
+
+    /// Whether the event outlives a failover: the failed tasks' work is dropped, the
+    /// coordinator's, the metrics' and the faults' is not.
+    pub(super) fn survives_failover(&self) -> bool {
+        matches!(
+            self,
+            Event::Sample
+                | Event::ManualTrigger(_)
+                | Event::CoordinatorTimer
+                | Event::MetadataWritten(_)
+                | Event::MetadataFailed(_)
+                | Event::Fault(_)
+                | Event::TaskManagerBack(_)
+                | Event::JobManagerBack
+                | Event::Restart(_)
+                | Event::Running(_)
+        )
+    }
+}

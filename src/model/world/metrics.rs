@@ -1,0 +1,44 @@
+//! The run's time series and per-subtask counters, closed when the job ends.
+
+use super::{Event, JobStatus, Sample, World};
+use crate::model::operator::OperatorLogic;
+use crate::sim::Nanos;
+
+impl World {
+    pub(super) fn sample(&mut self) {
+        let mut sample = Sample {
+            time: self.now,
+            source_records: 0,
+            sink_records: 0,
+            backpressured_subtasks: 0,
+        };
+        for s in &self.subtasks {
+            match s.logic {
+                OperatorLogic::Source => sample.source_records += s.metrics.records_in,
+                OperatorLogic::Sink { .. } => sample.sink_records += s.metrics.records_in,
+                _ => {}
+            }
+            if s.full_outputs > 0 {
+                sample.backpressured_subtasks += 1;
+            }
+        }
+        self.samples.push(sample);
+        if self.unfinished > 0 && self.recovery.status != JobStatus::Failed {
+            self.queue.push(self.now + self.sample_interval, Event::Sample);
+        }
+    }
+
+    pub(super) fn close_backpressure(&mut self) {
+        let end = self.end_time();
+        for s in &mut self.subtasks {
+            if let Some(since) = s.backpressured_since.take() {
+                s.metrics.backpressured_ns += end.saturating_sub(since);
+            }
+        }
+    }
+
+    /// When the job ended, or the last event's time if it did not.
+    pub fn end_time(&self) -> Nanos {
+        self.ended_at.unwrap_or(self.now)
+    }
+}

@@ -9,7 +9,7 @@ mod flaw;
 mod random;
 mod restart;
 
-pub use flaw::Flaw;
+pub use flaw::{Flaw, flawed_protocol};
 pub use random::{RandomFaults, random_schedule};
 pub use restart::{RestartDecision, RestartStrategy, RestartTracker};
 

@@ -46,7 +46,7 @@ use super::record::Record;
 use super::source::PartitionLog;
 use super::storage::CheckpointStorage;
 use super::taskmanager::{Cpu, Disk, Link, TaskManager};
-use crate::protocol::barrier::BarrierHandler;
+use crate::protocol::interface::SubtaskProtocol;
 use crate::scenario::{OperatorLogicSpec, Partitioning, Scenario, TimeCharacteristic};
 use crate::sim::{EventQueue, Nanos, TraceDigest};
 use crate::stats::histogram::Histogram;
@@ -116,8 +116,8 @@ pub struct Subtask {
     pub finished: bool,
     source: Option<SourceReader>,
     pub metrics: SubtaskMetrics,
-    /// The barrier handler of this subtask's input, when checkpointing is on.
-    barriers: Option<BarrierHandler>,
+    /// This subtask's role in the checkpoint protocol, when checkpointing is on.
+    protocol: Option<Box<dyn SubtaskProtocol>>,
     /// Snapshots decided and waiting for the subtask to be between batches.
     pending_snapshots: VecDeque<u64>,
     /// Checkpoint triggers that reached this source, not yet injected.
@@ -140,9 +140,6 @@ pub struct Subtask {
     batch_recovered_from: Option<ChannelId>,
     /// A subtask-stall fault: no CPU before this time.
     stalled_until: Nanos,
-    /// With the snapshot-before-alignment flaw: the checkpoint already snapshotted
-    /// at its first barrier.
-    early_snapshot: Option<u64>,
 }
 
 /// One point of the metrics time series.

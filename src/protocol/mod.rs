@@ -5,6 +5,7 @@
 
 pub mod barrier;
 pub mod coordinator;
+pub mod interface;
 pub mod types;
 
 pub use types::*;

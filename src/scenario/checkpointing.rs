@@ -120,6 +120,14 @@ impl CheckpointSpec {
         }
     }
 
+    /// Flink's coordinated protocol, configured as this section says.
+    pub fn protocol(&self) -> crate::protocol::interface::SharedProtocol {
+        std::sync::Arc::new(crate::protocol::interface::FlinkCheckpointing::new(
+            self.coordinator_config(),
+            self.alignment_timeout(),
+        ))
+    }
+
     pub fn incremental(&self) -> bool {
         matches!(self.backend, StateBackend::RocksDb { incremental: true })
     }

@@ -37,6 +37,10 @@ pub struct Scenario {
     #[doc(hidden)]
     #[serde(skip)]
     pub flaw: Option<crate::fault::Flaw>,
+    /// A checkpoint protocol given in code (a user's own, say) instead of the one the
+    /// scenario's configuration selects.
+    #[serde(skip)]
+    pub custom_protocol: Option<crate::protocol::interface::SharedProtocol>,
 }
 
 /// Flink's network stack settings and the links between TaskManagers.
@@ -183,6 +187,19 @@ pub struct EdgeSpec {
 }
 
 impl Scenario {
+    /// The checkpoint protocol the job runs: the one given in code, else the one the
+    /// configuration selects, broken as the test-only flaw says.
+    pub fn protocol(&self) -> crate::protocol::interface::SharedProtocol {
+        let chosen = self
+            .custom_protocol
+            .clone()
+            .unwrap_or_else(|| self.checkpointing.protocol());
+        match self.flaw {
+            Some(flaw) => crate::fault::flawed_protocol(chosen, flaw),
+            None => chosen,
+        }
+    }
+
     /// Indices of the operators feeding `op`, in edge order.
     pub fn inputs_of(&self, op: usize) -> impl Iterator<Item = &EdgeSpec> {
         self.edges.iter().filter(move |e| e.to == op)

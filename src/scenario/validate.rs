@@ -252,6 +252,7 @@ impl Checker<'_> {
             random_faults: self.random_faults(&raw)?,
             restart_strategy: self.restart_strategy(&raw)?,
             flaw: None,
+            custom_protocol: None,
         };
         scenario.faults = self.faults(&raw, &scenario)?;
         self.graph(&scenario)?;

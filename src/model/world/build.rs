@@ -165,7 +165,7 @@ pub(super) fn build_tasks(s: &Scenario) -> (Vec<Subtask>, Vec<Channel>, Vec<Gate
                 finished: false,
                 source,
                 metrics: SubtaskMetrics::default(),
-                barriers: None,
+                protocol: None,
                 pending_snapshots: VecDeque::new(),
                 source_triggers: VecDeque::new(),
                 barrier_timer_at: None,
@@ -177,7 +177,6 @@ pub(super) fn build_tasks(s: &Scenario) -> (Vec<Subtask>, Vec<Channel>, Vec<Gate
                 recovered: VecDeque::new(),
                 batch_recovered_from: None,
                 stalled_until: 0,
-                early_snapshot: None,
             });
         }
         if let OperatorLogicSpec::Source(src) = &op.logic {

@@ -22,8 +22,10 @@ use crate::model::channel::ChannelId;
 use crate::model::operator::StateSnapshot;
 use crate::model::record::Record;
 use crate::model::taskmanager::DiskWrite;
-use crate::protocol::barrier::{Action, AlignmentTimeoutStart, BarrierHandler, BarrierHandlerConfig, SnapshotTrigger};
-use crate::protocol::coordinator::{CheckpointCoordinator, CoordinatorAction, JobTermination, SubtaskAck};
+use crate::protocol::coordinator::{CoordinatorAction, JobTermination, SubtaskAck};
+use crate::protocol::interface::{
+    CoordinatorProtocol, JobContext, SharedProtocol, SnapshotTrigger, SubtaskAction as Action, SubtaskContext,
+};
 use crate::protocol::{Barrier, CheckpointFailureReason, CheckpointId, SnapshotKind};
 use crate::sim::Nanos;
 use serde::{Deserialize, Serialize};
@@ -144,7 +146,9 @@ enum Persisted {
 
 /// The checkpointing side of a world: the coordinator and per-checkpoint bookkeeping.
 pub struct CheckpointRuntime {
-    pub coordinator: CheckpointCoordinator,
+    /// The protocol the job checkpoints with; builds fresh subtask roles on a restart.
+    protocol: SharedProtocol,
+    pub coordinator: Box<dyn CoordinatorProtocol>,
     barriers: BTreeMap<CheckpointId, Barrier>,
     pub(super) progress: BTreeMap<CheckpointId, Vec<Progress>>,
     /// Acknowledged subtask parts, in acknowledgement order.
@@ -175,13 +179,20 @@ impl World {
         if !spec.enabled() {
             return;
         }
-        let config = spec.coordinator_config();
-        let coordinator = match CheckpointCoordinator::new(config, self.subtasks.len()) {
+        let protocol = self.scenario.protocol();
+        let job = JobContext {
+            num_subtasks: self.subtasks.len(),
+            sources: (0..self.subtasks.len())
+                .filter(|&st| self.subtasks[st].source.is_some())
+                .collect(),
+            channels: self.channels.iter().map(|c| (c.producer, c.consumer)).collect(),
+        };
+        let coordinator = match protocol.coordinator(&job) {
             Ok(c) => c,
             Err(e) => panic!("validated checkpoint configuration rejected: {e}"),
         };
-        self.install_barrier_handlers();
         self.ckpt = Some(CheckpointRuntime {
+            protocol,
             coordinator,
             barriers: BTreeMap::new(),
             progress: BTreeMap::new(),
@@ -195,6 +206,7 @@ impl World {
             failover_requests: Vec::new(),
             snapshots: BTreeMap::new(),
         });
+        self.install_subtask_protocols();
         for trigger in &spec.triggers {
             self.queue.push(trigger.at_ns, Event::ManualTrigger(trigger.savepoint));
         }
@@ -203,21 +215,36 @@ impl World {
         self.drain_coordinator();
     }
 
-    /// Gives every subtask a barrier handler and makes sinks transactional.
-    pub(super) fn install_barrier_handlers(&mut self) {
-        let spec = &self.scenario.checkpointing;
-        if !spec.enabled() {
+    /// Gives every subtask its role in the checkpoint protocol and makes sinks
+    /// transactional.
+    pub(super) fn install_subtask_protocols(&mut self) {
+        let Some(rt) = self.ckpt.as_ref() else {
             return;
-        }
-        let mode = spec.protocol_mode();
+        };
+        let protocol = rt.protocol.clone();
+        let spec = &self.scenario.checkpointing;
         let exactly_once = spec.mode == crate::scenario::checkpointing::Mode::ExactlyOnce;
-        for s in &mut self.subtasks {
-            let mut config = BarrierHandlerConfig::new(mode, s.inputs.len(), spec.alignment_timeout());
-            // Flink counts the aligned-checkpoint timeout from the checkpoint's start,
-            // so a barrier delayed by backpressure switches to unaligned on arrival.
-            config.timeout_start = AlignmentTimeoutStart::CheckpointStart;
-            s.barriers = Some(BarrierHandler::with_config(config));
-            s.logic.configure_checkpointing(spec.incremental(), exactly_once);
+        let incremental = spec.incremental();
+        let num_subtasks = self.subtasks.len();
+        for st in 0..num_subtasks {
+            let context = SubtaskContext {
+                subtask: st,
+                num_subtasks,
+                input_producers: self.subtasks[st]
+                    .inputs
+                    .iter()
+                    .map(|&ch| self.channels[ch].producer)
+                    .collect(),
+                output_consumers: self
+                    .output_channels(st)
+                    .into_iter()
+                    .map(|ch| self.channels[ch].consumer)
+                    .collect(),
+                is_source: self.subtasks[st].source.is_some(),
+            };
+            let s = &mut self.subtasks[st];
+            s.protocol = Some(protocol.subtask(&context));
+            s.logic.configure_checkpointing(incremental, exactly_once);
         }
     }
 
@@ -277,12 +304,12 @@ impl World {
 
     pub(super) fn manual_trigger(&mut self, savepoint: bool) {
         let now = self.now;
-        let rt = self.runtime();
-        if savepoint {
-            rt.coordinator.trigger_savepoint(now);
+        let kind = if savepoint {
+            SnapshotKind::Savepoint
         } else {
-            rt.coordinator.trigger_checkpoint(now, SnapshotKind::Checkpoint);
-        }
+            SnapshotKind::Checkpoint
+        };
+        self.runtime().coordinator.trigger(now, kind);
         self.drain_coordinator();
     }
 
@@ -387,8 +414,8 @@ impl World {
                 continue;
             };
             let now = self.now;
-            if let Some(handler) = self.subtasks[st].barriers.as_mut() {
-                handler.trigger(now, barrier);
+            if let Some(protocol) = self.subtasks[st].protocol.as_mut() {
+                protocol.on_trigger(now, barrier);
             }
             self.drain_barrier_actions(st);
         }
@@ -401,18 +428,14 @@ impl World {
     /// Carries out what a subtask's barrier handler asked for, then arms its timer.
     pub(super) fn drain_barrier_actions(&mut self, st: usize) {
         let now = self.now;
-        while let Some(action) = self.subtasks[st].barriers.as_mut().and_then(|h| h.poll_action()) {
+        while let Some(action) = self.subtasks[st].protocol.as_mut().and_then(|p| p.poll_action()) {
             match action {
                 Action::BlockChannel { .. } => {}
                 Action::UnblockChannel { channel } => {
                     let ch = self.subtasks[st].inputs[channel];
                     self.make_available(ch);
                 }
-                Action::TriggerSnapshot(trigger) => {
-                    if self.subtasks[st].early_snapshot != Some(trigger.checkpoint_id()) {
-                        self.snapshot_decided(st, trigger)
-                    }
-                }
+                Action::TriggerSnapshot(trigger) => self.snapshot_decided(st, trigger),
                 Action::PersistQueuedInput { channel, checkpoint_id } => {
                     let ch = self.subtasks[st].inputs[channel];
                     let records = self.queued_records_before(ch, None);
@@ -435,9 +458,9 @@ impl World {
                             self.unlist_if_empty(st, ch);
                         }
                         if let Some(barrier) = self.barrier_of(checkpoint_id)
-                            && let Some(handler) = self.subtasks[st].barriers.as_mut()
+                            && let Some(protocol) = self.subtasks[st].protocol.as_mut()
                         {
-                            handler.on_priority_barrier(now, channel, barrier);
+                            protocol.on_priority_barrier(now, channel, barrier);
                         }
                     }
                 }
@@ -465,7 +488,7 @@ impl World {
                 }
             }
         }
-        let timeout = self.subtasks[st].barriers.as_ref().and_then(|h| h.poll_timeout());
+        let timeout = self.subtasks[st].protocol.as_ref().and_then(|p| p.poll_timeout());
         if let Some(at) = timeout
             && self.subtasks[st].barrier_timer_at.is_none_or(|t| at < t)
         {
@@ -497,33 +520,11 @@ impl World {
         }
     }
 
-    /// The snapshot-before-alignment flaw: a subtask with several inputs snapshots
-    /// as soon as a checkpoint's first barrier arrives, and ignores the real trigger.
-    pub(super) fn snapshot_early_if_flawed(&mut self, st: usize, barrier: Barrier) {
-        let id = barrier.checkpoint_id;
-        let s = &self.subtasks[st];
-        if !self.flaw(Flaw::SnapshotBeforeAlignment)
-            || s.inputs.len() < 2
-            || s.early_snapshot == Some(id)
-            || s.barriers.as_ref().and_then(|h| h.pending_checkpoint()) != Some(id)
-        {
-            return;
-        }
-        self.subtasks[st].early_snapshot = Some(id);
-        let trigger = SnapshotTrigger {
-            barrier,
-            unaligned: false,
-            first_barrier_at: self.now,
-            alignment_duration: 0,
-        };
-        self.snapshot_decided(st, trigger);
-    }
-
     pub(super) fn barrier_timer(&mut self, st: usize) {
         let now = self.now;
         self.subtasks[st].barrier_timer_at = None;
-        if let Some(handler) = self.subtasks[st].barriers.as_mut() {
-            handler.handle_timeout(now);
+        if let Some(protocol) = self.subtasks[st].protocol.as_mut() {
+            protocol.handle_timeout(now);
         }
         self.drain_barrier_actions(st);
         self.wake.push(st);

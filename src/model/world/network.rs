@@ -247,9 +247,9 @@ impl World {
             Item::Barrier { id, priority } if *priority || channel.persisting == Some(*id) => {
                 let (consumer, input, id) = (channel.consumer, channel.consumer_input, *id);
                 if let Some(barrier) = self.barrier_of(id)
-                    && let Some(handler) = self.subtasks[consumer].barriers.as_mut()
+                    && let Some(protocol) = self.subtasks[consumer].protocol.as_mut()
                 {
-                    handler.on_priority_barrier(self.now, input, barrier);
+                    protocol.on_priority_barrier(self.now, input, barrier);
                     self.drain_barrier_actions(consumer);
                 }
                 self.wake.push(consumer);

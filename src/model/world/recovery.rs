@@ -11,10 +11,13 @@
 
 use super::{Event, World, build_tasks, open_buffers};
 use crate::fault::{FaultKind, Flaw, RestartDecision, RestartTracker};
+use crate::model::channel::ChannelId;
 use crate::model::operator::OperatorLogic;
+use crate::model::record::Record;
 use crate::model::taskmanager::Window;
-use crate::protocol::CheckpointFailureReason;
 use crate::protocol::coordinator::JobTermination;
+use crate::protocol::interface::RecoveryLine;
+use crate::protocol::{CheckpointFailureReason, CheckpointId};
 use crate::sim::Nanos;
 use crate::stats::faults::{FaultRecord, RecoveryRecord};
 use serde::Serialize;
@@ -51,10 +54,8 @@ pub struct RecoveryState {
     latency_spikes: Vec<Window>,
     /// The furthest offset each source partition was read to, over all attempts.
     read_high: BTreeMap<(usize, u32), u64>,
-    /// With the restore-latest-triggered flaw: the checkpoint picked at the failure.
-    flawed_target: Option<u64>,
-    /// The checkpoint being restored by the current attempt.
-    restoring: Option<u64>,
+    /// What the current attempt restores: a checkpoint per subtask.
+    restoring: Option<RecoveryLine>,
 }
 
 impl RecoveryState {
@@ -252,9 +253,6 @@ impl World {
             reprocessed_records: 0,
             attempt,
         });
-        if self.flaw(Flaw::RestoreLatestTriggered) {
-            self.recovery.flawed_target = self.ckpt.as_ref().and_then(|rt| rt.snapshots.keys().last().copied());
-        }
         for s in &self.subtasks {
             if let Some(reader) = &s.source {
                 for p in &reader.partitions {
@@ -326,7 +324,7 @@ impl World {
             // Local snapshot files went with the processes.
             tm.disk.used = 0;
         }
-        self.install_barrier_handlers();
+        self.install_subtask_protocols();
         if let Some(rt) = self.ckpt.as_mut() {
             rt.progress.clear();
             let lost: u64 = std::mem::take(&mut rt.uploads).values().sum();
@@ -368,36 +366,18 @@ impl World {
         }
         let now = self.now;
         self.recovery.restart_due = false;
-        let restored = if self.flaw(Flaw::RestoreLatestTriggered) {
-            self.recovery.flawed_target
-        } else {
-            self.ckpt
-                .as_mut()
-                .and_then(|rt| rt.coordinator.restore_latest_checkpoint(now))
-        };
+        let line = self.ckpt.as_mut().and_then(|rt| rt.coordinator.recovery_line(now));
         // Every subtask reads its state back from checkpoint storage.
         let mut running_at = now;
-        if let Some(snapshot) = restored.and_then(|id| self.ckpt.as_ref().and_then(|rt| rt.snapshots.get(&id))) {
-            let sizes: Vec<u64> = snapshot
-                .subtasks
-                .iter()
-                .flatten()
-                .map(|s| s.state_bytes)
-                .chain(
-                    snapshot
-                        .channels
-                        .iter()
-                        .map(|(ch, (i, o))| (i.len() + o.len()) as u64 * self.channels[*ch].record_size),
-                )
-                .collect();
-            for bytes in sizes {
+        if let Some(line) = &line {
+            for bytes in self.restore_sizes(line) {
                 running_at = running_at.max(self.storage.get(now, bytes));
             }
         }
-        self.recovery.restoring = restored;
         if let Some(r) = self.recovery.recoveries.last_mut() {
-            r.restored_checkpoint = restored;
+            r.restored_checkpoint = line.as_ref().and_then(RecoveryLine::common_checkpoint);
         }
+        self.recovery.restoring = line;
         self.queue.push(running_at, Event::Running(self.recovery.attempt));
     }
 
@@ -419,13 +399,14 @@ impl World {
             self.recovery.restart_due = true;
             return;
         }
-        let restored = self.recovery.restoring;
-        let snapshot = restored.and_then(|id| self.ckpt.as_ref().and_then(|rt| rt.snapshots.get(&id).cloned()));
+        let line = self.recovery.restoring.clone();
         let rewind = !self.flaw(Flaw::SourcesNotRewound);
         let commit_open = self.flaw(Flaw::SinkCommitsOpenTransaction);
         let mut reprocessed = 0;
         for st in 0..self.subtasks.len() {
-            let saved = snapshot.as_ref().and_then(|c| c.subtasks[st].clone());
+            let restored = line.as_ref().and_then(|l| l.checkpoints[st]);
+            let snapshot = restored.and_then(|id| self.ckpt.as_ref().and_then(|rt| rt.snapshots.get(&id)));
+            let saved = snapshot.and_then(|c| c.subtasks[st].clone());
             // A source without a snapshot in a checkpoint had finished before it
             // (FLIP-147): it stays finished, its partitions read to the end.
             let finished_before = snapshot.is_some() && saved.is_none();
@@ -454,17 +435,10 @@ impl World {
                 self.wake.push(st);
             }
         }
-        if let Some(snapshot) = &snapshot
+        if let Some(line) = &line
             && !self.flaw(Flaw::ChannelStateNotRestored)
         {
-            for (ch, (input, output)) in &snapshot.channels {
-                let consumer = self.channels[*ch].consumer;
-                let capacity = self.channels[*ch].capacity;
-                for chunk in input.chunks(capacity).chain(output.chunks(capacity)) {
-                    self.subtasks[consumer].recovered.push_back((*ch, chunk.to_vec()));
-                }
-                self.wake.push(consumer);
-            }
+            self.replay_channel_state(line);
         }
         self.recovery.status = JobStatus::Running;
         if let Some(r) = self.recovery.recoveries.last_mut() {
@@ -477,6 +451,65 @@ impl World {
             rt.coordinator.tasks_restarted(n);
             rt.coordinator.start_scheduler(now);
             self.drain_coordinator();
+        }
+    }
+
+    /// Bytes each subtask reads back from checkpoint storage to restore `line`: its
+    /// state, and the channel state replayed into it.
+    fn restore_sizes(&self, line: &RecoveryLine) -> Vec<u64> {
+        let Some(rt) = self.ckpt.as_ref() else {
+            return Vec::new();
+        };
+        let mut sizes = Vec::new();
+        for (st, restored) in line.checkpoints.iter().enumerate() {
+            if let Some(saved) = restored
+                .and_then(|id| rt.snapshots.get(&id))
+                .and_then(|snapshot| snapshot.subtasks[st].as_ref())
+            {
+                sizes.push(saved.state_bytes);
+            }
+        }
+        for (ch, [input, output]) in self.channel_state_of(line) {
+            sizes.push((input.len() + output.len()) as u64 * self.channels[ch].record_size);
+        }
+        sizes
+    }
+
+    /// The channel state `line` restores, by channel, as persisted at the consumer's
+    /// input and at the producer's output: a channel's state belongs to the checkpoint
+    /// both of its ends restore.
+    fn channel_state_of(&self, line: &RecoveryLine) -> Vec<(ChannelId, [Vec<Record>; 2])> {
+        let Some(rt) = self.ckpt.as_ref() else {
+            return Vec::new();
+        };
+        let mut state = Vec::new();
+        let mut restored: Vec<CheckpointId> = line.checkpoints.iter().flatten().copied().collect();
+        restored.sort_unstable();
+        restored.dedup();
+        for id in restored {
+            let Some(snapshot) = rt.snapshots.get(&id) else {
+                continue;
+            };
+            for (&ch, (input, output)) in &snapshot.channels {
+                let c = &self.channels[ch];
+                if line.checkpoints[c.consumer] == Some(id) && line.checkpoints[c.producer] == Some(id) {
+                    state.push((ch, [input.clone(), output.clone()]));
+                }
+            }
+        }
+        state
+    }
+
+    /// Queues the channel state `line` restores at each consumer, buffer by buffer,
+    /// ahead of any new input.
+    fn replay_channel_state(&mut self, line: &RecoveryLine) {
+        for (ch, [input, output]) in self.channel_state_of(line) {
+            let consumer = self.channels[ch].consumer;
+            let capacity = self.channels[ch].capacity;
+            for chunk in input.chunks(capacity).chain(output.chunks(capacity)) {
+                self.subtasks[consumer].recovered.push_back((ch, chunk.to_vec()));
+            }
+            self.wake.push(consumer);
         }
     }
 }

@@ -51,9 +51,7 @@ impl World {
                 return;
             };
             let input = self.channels[ch].consumer_input;
-            if s.barriers.as_ref().is_some_and(|h| h.is_blocked(input))
-                && self.scenario.flaw != Some(crate::fault::Flaw::BarrierDoesNotBlock)
-            {
+            if s.protocol.as_ref().is_some_and(|p| p.is_blocked(input)) {
                 // Aligning: this channel's data waits until the handler unblocks it.
                 s.available.pop_front();
                 self.channels[ch].enqueued_for_consumer = false;
@@ -78,24 +76,23 @@ impl World {
                 }
                 Item::Watermark(w) => self.input_watermark(st, input, w),
                 Item::EndOfPartition => {
-                    if let Some(handler) = self.subtasks[st].barriers.as_mut() {
-                        handler.on_end_of_partition(now, input);
+                    if let Some(protocol) = self.subtasks[st].protocol.as_mut() {
+                        protocol.on_end_of_partition(now, input);
                         self.drain_barrier_actions(st);
                     }
                     self.input_ended(st, input)
                 }
                 Item::Barrier { id, .. } => {
                     if let Some(barrier) = self.barrier_of(id)
-                        && let Some(handler) = self.subtasks[st].barriers.as_mut()
+                        && let Some(protocol) = self.subtasks[st].protocol.as_mut()
                     {
-                        handler.on_barrier(now, input, barrier);
-                        self.snapshot_early_if_flawed(st, barrier);
+                        protocol.on_barrier(now, input, barrier);
                         self.drain_barrier_actions(st);
                     }
                 }
                 Item::Cancel(id) => {
-                    if let Some(handler) = self.subtasks[st].barriers.as_mut() {
-                        handler.on_cancellation_marker(now, input, id);
+                    if let Some(protocol) = self.subtasks[st].protocol.as_mut() {
+                        protocol.on_cancellation_marker(now, input, id);
                         self.drain_barrier_actions(st);
                     }
                 }
@@ -106,7 +103,7 @@ impl World {
     pub(super) fn start_batch(&mut self, st: usize, records: Vec<Record>, from: Option<ChannelId>) {
         let s = &mut self.subtasks[st];
         let cost = records.len() as Nanos * s.cpu_per_record;
-        if s.barriers.as_ref().is_some_and(|h| h.pending_checkpoint().is_some())
+        if s.protocol.as_ref().is_some_and(|p| p.pending_checkpoint().is_some())
             && let Some(ch) = from
         {
             s.processed_during_alignment += records.len() as u64 * self.channels[ch].record_size;

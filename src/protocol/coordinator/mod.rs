@@ -110,6 +110,8 @@ struct PendingCheckpoint {
 #[derive(Clone, Debug)]
 pub struct CheckpointCoordinator {
     config: CoordinatorConfig,
+    /// Subtasks of the job, finished or not.
+    num_subtasks: usize,
     /// Subtasks the next checkpoint waits for (finished ones are left out).
     running_subtasks: BTreeSet<SubtaskId>,
     next_checkpoint_id: CheckpointId,
@@ -132,6 +134,7 @@ impl CheckpointCoordinator {
     pub fn new(config: CoordinatorConfig, num_subtasks: usize) -> Result<Self, ConfigError> {
         config.validate()?;
         Ok(Self {
+            num_subtasks,
             running_subtasks: (0..num_subtasks).collect(),
             next_checkpoint_id: 1,
             next_request_id: 0,
@@ -348,6 +351,7 @@ impl CheckpointCoordinator {
     /// Every task was deployed again (after a failover): later checkpoints wait for
     /// all of them, including those that had finished before.
     pub fn tasks_restarted(&mut self, num_subtasks: usize) {
+        self.num_subtasks = num_subtasks;
         self.running_subtasks = (0..num_subtasks).collect();
     }
 
@@ -445,6 +449,11 @@ impl CheckpointCoordinator {
     /// The configuration this coordinator runs with.
     pub fn config(&self) -> &CoordinatorConfig {
         &self.config
+    }
+
+    /// Subtasks of the job, finished or not.
+    pub fn num_subtasks(&self) -> usize {
+        self.num_subtasks
     }
 
     /// The newest retained checkpoint, which a restore would use (never a savepoint).

@@ -1,0 +1,378 @@
+//! The interface between a checkpoint protocol and whatever runs it.
+//!
+//! A protocol has two roles: one [`SubtaskProtocol`] per subtask, deciding what the
+//! subtask does when a barrier, a marker, a data buffer or a timer reaches it, and one
+//! [`CoordinatorProtocol`] per job, deciding when checkpoints start, when they are
+//! complete and what a failed job restores from. A [`Protocol`] value builds both for a
+//! job. The simulated world (`model/`) drives any implementation through these traits
+//! and never asks which protocol it runs; a real engine could drive the same values.
+//!
+//! Both roles are sans-IO state machines in one shape: the driver calls an input method
+//! with the current time, then drains `poll_action` until it returns `None`, and calls
+//! `handle_timeout(t)` once time reaches `t = poll_timeout()`. Nothing here reads a
+//! clock, spawns, sleeps or performs I/O.
+//!
+//! Flink's family (aligned, unaligned, aligned with a timeout, at-least-once) implements
+//! the subtask role with [`BarrierHandler`] and the coordinator role with
+//! [`CheckpointCoordinator`]; [`FlinkCheckpointing`] is its [`Protocol`].
+//!
+//! # What the driver provides
+//!
+//! - **Channels.** Each input channel is a FIFO of items received and not yet processed.
+//!   Before taking a data buffer the driver asks [`SubtaskProtocol::is_blocked`]; markers
+//!   (barriers, cancellation markers) and end of partition are handed over when taken
+//!   from the head of their queue, or at once when they overtake the queue (priority).
+//! - **Snapshots.** On [`SubtaskAction::TriggerSnapshot`] the driver snapshots the
+//!   subtask's state before it processes anything else, forwards the barrier downstream
+//!   when the trigger asks for it, stores the snapshot and acknowledges it to the
+//!   coordinator (or declines it).
+//! - **Channel state and logs.** Buffers the protocol names as channel state are copied
+//!   into the checkpoint (see the actions). When [`SubtaskProtocol::logs_sent_data`] is
+//!   true the driver keeps every record the subtask sends, per output channel, until the
+//!   coordinator no longer needs it, and replays a channel's log on restore.
+//! - **Control data.** [`SubtaskProtocol::piggyback`] is attached to every data buffer the
+//!   subtask sends and handed to the consumer's [`SubtaskProtocol::on_data`] before the
+//!   buffer is processed, so a protocol can decide to checkpoint first.
+//! - **Restore.** After a failure the driver asks [`CoordinatorProtocol::recovery_line`]
+//!   which checkpoint each subtask restores, deploys fresh subtask roles, restores each
+//!   from its checkpoint, replays channel state and logs, and resumes.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use crate::protocol::barrier::{AlignmentTimeoutStart, BarrierHandler, BarrierHandlerConfig};
+use crate::protocol::coordinator::{
+    CheckpointCoordinator, CheckpointCounts, CheckpointStats, ConfigError, CoordinatorAction, CoordinatorConfig,
+    JobTermination, RestoredCheckpointStats, SubtaskAck, SubtaskId,
+};
+use crate::protocol::types::{Barrier, CheckpointFailureReason, CheckpointId, Nanos, SnapshotKind};
+
+pub use crate::protocol::barrier::{Action as SubtaskAction, ChannelIndex, SnapshotTrigger};
+
+/// What a subtask's protocol role is told about its place in the job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubtaskContext {
+    /// This subtask's id, `0..num_subtasks`.
+    pub subtask: SubtaskId,
+    /// Every subtask of the job.
+    pub num_subtasks: usize,
+    /// The producing subtask of each input channel, by [`ChannelIndex`]. Empty for a source.
+    pub input_producers: Vec<SubtaskId>,
+    /// The consuming subtask of each output channel, in the driver's channel order.
+    pub output_consumers: Vec<SubtaskId>,
+    /// Whether the subtask reads the job's input (it has no input channels).
+    pub is_source: bool,
+}
+
+/// What the coordinator role is told about the job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobContext {
+    pub num_subtasks: usize,
+    /// The subtasks that read the job's input.
+    pub sources: Vec<SubtaskId>,
+    /// Every channel of the job as (producer, consumer), indexed by the driver's channel id.
+    pub channels: Vec<(SubtaskId, SubtaskId)>,
+}
+
+/// Control information a protocol attaches to a data buffer (communication-induced
+/// protocols piggyback their dependency vectors this way).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Piggyback {
+    /// The values carried, in the protocol's own layout.
+    pub words: Vec<u64>,
+    /// Bytes the control information adds to the buffer on the wire.
+    pub bytes: u64,
+}
+
+/// Which checkpoint each subtask restores after a failure: a recovery line.
+///
+/// For a coordinated protocol every subtask restores the same checkpoint, including
+/// its channel state. For protocols with message logging the entries differ per
+/// subtask; the driver then also replays, on each channel, what the producer's
+/// checkpoint had sent and the consumer's checkpoint had not received, from the
+/// producer's log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecoveryLine {
+    /// By subtask: the checkpoint it restores, or `None` to start from scratch.
+    pub checkpoints: Vec<Option<CheckpointId>>,
+}
+
+impl RecoveryLine {
+    /// Every one of `num_subtasks` subtasks restores checkpoint `id`.
+    pub fn uniform(id: CheckpointId, num_subtasks: usize) -> Self {
+        RecoveryLine {
+            checkpoints: vec![Some(id); num_subtasks],
+        }
+    }
+
+    /// The checkpoint all subtasks restore, when they restore the same one.
+    pub fn common_checkpoint(&self) -> Option<CheckpointId> {
+        let first = *self.checkpoints.first()?;
+        self.checkpoints.iter().all(|c| *c == first).then_some(first).flatten()
+    }
+}
+
+/// A checkpoint protocol's role at one subtask.
+pub trait SubtaskProtocol: Debug + Send {
+    /// The coordinator asked this subtask to checkpoint (a source in a coordinated
+    /// protocol): snapshot and emit the barrier.
+    fn on_trigger(&mut self, now: Nanos, barrier: Barrier);
+    /// A barrier taken from the head of `channel`'s queue, in data order.
+    fn on_barrier(&mut self, now: Nanos, channel: ChannelIndex, barrier: Barrier);
+    /// A barrier that overtook the buffers queued on `channel`.
+    fn on_priority_barrier(&mut self, now: Nanos, channel: ChannelIndex, barrier: Barrier);
+    /// A cancellation marker taken from `channel`.
+    fn on_cancellation_marker(&mut self, now: Nanos, channel: ChannelIndex, checkpoint_id: CheckpointId);
+    /// `channel` delivered its end of partition.
+    fn on_end_of_partition(&mut self, now: Nanos, channel: ChannelIndex);
+    /// A data buffer from `channel` is about to be processed, with the control
+    /// information its producer attached. A protocol that must checkpoint before
+    /// processing it emits the snapshot now.
+    fn on_data(&mut self, now: Nanos, channel: ChannelIndex, piggyback: &Piggyback) {
+        let _ = (now, channel, piggyback);
+    }
+    /// Time has reached [`Self::poll_timeout`].
+    fn handle_timeout(&mut self, now: Nanos);
+
+    /// The next thing the driver must do; `None` when all are drained.
+    fn poll_action(&mut self) -> Option<SubtaskAction>;
+    /// When the role next needs [`Self::handle_timeout`].
+    fn poll_timeout(&self) -> Option<Nanos>;
+
+    /// Whether the driver must leave `channel`'s queued data alone for now.
+    fn is_blocked(&self, channel: ChannelIndex) -> bool;
+    /// The checkpoint this subtask is collecting barriers for, if any.
+    fn pending_checkpoint(&self) -> Option<CheckpointId>;
+    /// The control information to attach to the next data buffer sent on output
+    /// channel `channel`; `None` when the protocol piggybacks nothing.
+    fn piggyback(&mut self, channel: ChannelIndex) -> Option<Piggyback> {
+        let _ = channel;
+        None
+    }
+    /// Whether the driver keeps a log of what this subtask sends, for replay.
+    fn logs_sent_data(&self) -> bool {
+        false
+    }
+    /// The subtask's snapshot `checkpoint_id` is durable (its coordinator says so):
+    /// side effects up to it may be made visible.
+    fn on_checkpoint_complete(&mut self, now: Nanos, checkpoint_id: CheckpointId) {
+        let _ = (now, checkpoint_id);
+    }
+}
+
+/// A checkpoint protocol's role at the coordinator of one job.
+pub trait CoordinatorProtocol: Debug + Send {
+    /// The job's tasks run: periodic triggers may start.
+    fn start_scheduler(&mut self, now: Nanos);
+    /// The job's tasks are gone (failover): no trigger until `start_scheduler`.
+    fn stop_scheduler(&mut self, now: Nanos);
+    /// Every source finished: there is no input left to cut.
+    fn stop_periodic_triggers(&mut self);
+    /// A checkpoint (or savepoint) requested by the user at `now`.
+    fn trigger(&mut self, now: Nanos, kind: SnapshotKind);
+    /// A subtask stored its part of `checkpoint_id`.
+    fn acknowledge(&mut self, now: Nanos, checkpoint_id: CheckpointId, subtask: SubtaskId, ack: SubtaskAck);
+    /// A subtask gave up on `checkpoint_id`.
+    fn decline(&mut self, now: Nanos, checkpoint_id: CheckpointId, subtask: SubtaskId, reason: CheckpointFailureReason);
+    /// The metadata asked for with `WriteMetadata` is stored.
+    fn finalize_complete(&mut self, now: Nanos, checkpoint_id: CheckpointId);
+    /// The metadata write failed.
+    fn finalize_failed(&mut self, now: Nanos, checkpoint_id: CheckpointId);
+    /// The driver could not start `checkpoint_id` (its tasks are not running).
+    fn abort_checkpoint(&mut self, now: Nanos, checkpoint_id: CheckpointId, reason: CheckpointFailureReason);
+    /// Every pending checkpoint fails with `reason` (a failover).
+    fn abort_pending_checkpoints(&mut self, now: Nanos, reason: CheckpointFailureReason);
+    /// `subtask` finished; checkpoints no longer wait for it.
+    fn subtask_finished(&mut self, now: Nanos, subtask: SubtaskId);
+    /// The job was deployed anew with `num_subtasks` running subtasks.
+    fn tasks_restarted(&mut self, num_subtasks: usize);
+    /// The job ended.
+    fn shutdown(&mut self, now: Nanos, termination: JobTermination);
+    /// After a failure: which checkpoint each subtask restores (`None`: from scratch).
+    /// The coordinator records the restore.
+    fn recovery_line(&mut self, now: Nanos) -> Option<RecoveryLine>;
+    /// Time has reached [`Self::poll_timeout`].
+    fn handle_timeout(&mut self, now: Nanos);
+
+    /// The next thing the driver must do; `None` when all are drained.
+    fn poll_action(&mut self) -> Option<CoordinatorAction>;
+    /// When the coordinator next needs [`Self::handle_timeout`].
+    fn poll_timeout(&self) -> Option<Nanos>;
+
+    /// Every checkpoint triggered, in id order, with Flink's statistics.
+    fn history(&self) -> &[CheckpointStats];
+    /// Flink's `counts` of the checkpoint statistics.
+    fn counts(&self) -> CheckpointCounts;
+    /// The latest restore, as Flink's `latest.restored` reports it.
+    fn latest_restored(&self) -> Option<RestoredCheckpointStats>;
+    /// The coordinator's configuration, as Flink's `/checkpoints/config` shows it.
+    fn config(&self) -> &CoordinatorConfig;
+}
+
+/// A checkpoint protocol: builds its roles for a job.
+pub trait Protocol: Debug + Send + Sync {
+    /// The name a scenario selects it by (`ckptsim.checkpointing.protocol`).
+    fn name(&self) -> &str;
+    /// The role of one subtask.
+    fn subtask(&self, context: &SubtaskContext) -> Box<dyn SubtaskProtocol>;
+    /// The coordinator of a job; an error when the protocol's configuration is invalid.
+    fn coordinator(&self, job: &JobContext) -> Result<Box<dyn CoordinatorProtocol>, ConfigError>;
+}
+
+/// A protocol value shared by a scenario and every world built from it.
+pub type SharedProtocol = Arc<dyn Protocol>;
+
+/// Flink's coordinated checkpoints: barriers from the sources, aligned, unaligned,
+/// aligned with a timeout, or at-least-once, completed by Flink's coordinator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlinkCheckpointing {
+    pub coordinator: CoordinatorConfig,
+    /// `execution.checkpointing.aligned-checkpoint-timeout`.
+    pub aligned_checkpoint_timeout: Option<Nanos>,
+    /// From when that timeout counts; Flink counts from the checkpoint's start.
+    pub timeout_start: AlignmentTimeoutStart,
+}
+
+impl FlinkCheckpointing {
+    /// Flink's protocol as `coordinator` configures it, the timeout counted as Flink does.
+    pub fn new(coordinator: CoordinatorConfig, aligned_checkpoint_timeout: Option<Nanos>) -> Self {
+        FlinkCheckpointing {
+            coordinator,
+            aligned_checkpoint_timeout,
+            timeout_start: AlignmentTimeoutStart::CheckpointStart,
+        }
+    }
+}
+
+impl Protocol for FlinkCheckpointing {
+    fn name(&self) -> &str {
+        "coordinated"
+    }
+
+    fn subtask(&self, context: &SubtaskContext) -> Box<dyn SubtaskProtocol> {
+        let mut config = BarrierHandlerConfig::new(
+            self.coordinator.mode,
+            context.input_producers.len(),
+            self.aligned_checkpoint_timeout,
+        );
+        config.timeout_start = self.timeout_start;
+        Box::new(BarrierHandler::with_config(config))
+    }
+
+    fn coordinator(&self, job: &JobContext) -> Result<Box<dyn CoordinatorProtocol>, ConfigError> {
+        Ok(Box::new(CheckpointCoordinator::new(
+            self.coordinator.clone(),
+            job.num_subtasks,
+        )?))
+    }
+}
+
+impl SubtaskProtocol for BarrierHandler {
+    fn on_trigger(&mut self, now: Nanos, barrier: Barrier) {
+        self.trigger(now, barrier);
+    }
+    fn on_barrier(&mut self, now: Nanos, channel: ChannelIndex, barrier: Barrier) {
+        BarrierHandler::on_barrier(self, now, channel, barrier);
+    }
+    fn on_priority_barrier(&mut self, now: Nanos, channel: ChannelIndex, barrier: Barrier) {
+        BarrierHandler::on_priority_barrier(self, now, channel, barrier);
+    }
+    fn on_cancellation_marker(&mut self, now: Nanos, channel: ChannelIndex, checkpoint_id: CheckpointId) {
+        BarrierHandler::on_cancellation_marker(self, now, channel, checkpoint_id);
+    }
+    fn on_end_of_partition(&mut self, now: Nanos, channel: ChannelIndex) {
+        BarrierHandler::on_end_of_partition(self, now, channel);
+    }
+    fn handle_timeout(&mut self, now: Nanos) {
+        BarrierHandler::handle_timeout(self, now);
+    }
+    fn poll_action(&mut self) -> Option<SubtaskAction> {
+        BarrierHandler::poll_action(self)
+    }
+    fn poll_timeout(&self) -> Option<Nanos> {
+        BarrierHandler::poll_timeout(self)
+    }
+    fn is_blocked(&self, channel: ChannelIndex) -> bool {
+        BarrierHandler::is_blocked(self, channel)
+    }
+    fn pending_checkpoint(&self) -> Option<CheckpointId> {
+        BarrierHandler::pending_checkpoint(self)
+    }
+}
+
+impl CoordinatorProtocol for CheckpointCoordinator {
+    fn start_scheduler(&mut self, now: Nanos) {
+        CheckpointCoordinator::start_scheduler(self, now);
+    }
+    fn stop_scheduler(&mut self, now: Nanos) {
+        CheckpointCoordinator::stop_scheduler(self, now);
+    }
+    fn stop_periodic_triggers(&mut self) {
+        CheckpointCoordinator::stop_periodic_triggers(self);
+    }
+    fn trigger(&mut self, now: Nanos, kind: SnapshotKind) {
+        match kind {
+            SnapshotKind::Savepoint => self.trigger_savepoint(now),
+            SnapshotKind::Checkpoint => self.trigger_checkpoint(now, kind),
+        };
+    }
+    fn acknowledge(&mut self, now: Nanos, checkpoint_id: CheckpointId, subtask: SubtaskId, ack: SubtaskAck) {
+        CheckpointCoordinator::acknowledge(self, now, checkpoint_id, subtask, ack);
+    }
+    fn decline(
+        &mut self,
+        now: Nanos,
+        checkpoint_id: CheckpointId,
+        subtask: SubtaskId,
+        reason: CheckpointFailureReason,
+    ) {
+        CheckpointCoordinator::decline(self, now, checkpoint_id, subtask, reason);
+    }
+    fn finalize_complete(&mut self, now: Nanos, checkpoint_id: CheckpointId) {
+        CheckpointCoordinator::finalize_complete(self, now, checkpoint_id);
+    }
+    fn finalize_failed(&mut self, now: Nanos, checkpoint_id: CheckpointId) {
+        CheckpointCoordinator::finalize_failed(self, now, checkpoint_id);
+    }
+    fn abort_checkpoint(&mut self, now: Nanos, checkpoint_id: CheckpointId, reason: CheckpointFailureReason) {
+        CheckpointCoordinator::abort_checkpoint(self, now, checkpoint_id, reason);
+    }
+    fn abort_pending_checkpoints(&mut self, now: Nanos, reason: CheckpointFailureReason) {
+        CheckpointCoordinator::abort_pending_checkpoints(self, now, reason);
+    }
+    fn subtask_finished(&mut self, now: Nanos, subtask: SubtaskId) {
+        CheckpointCoordinator::subtask_finished(self, now, subtask);
+    }
+    fn tasks_restarted(&mut self, num_subtasks: usize) {
+        CheckpointCoordinator::tasks_restarted(self, num_subtasks);
+    }
+    fn shutdown(&mut self, now: Nanos, termination: JobTermination) {
+        CheckpointCoordinator::shutdown(self, now, termination);
+    }
+    fn recovery_line(&mut self, now: Nanos) -> Option<RecoveryLine> {
+        let n = self.num_subtasks();
+        self.restore_latest_checkpoint(now)
+            .map(|id| RecoveryLine::uniform(id, n))
+    }
+    fn handle_timeout(&mut self, now: Nanos) {
+        CheckpointCoordinator::handle_timeout(self, now);
+    }
+    fn poll_action(&mut self) -> Option<CoordinatorAction> {
+        CheckpointCoordinator::poll_action(self)
+    }
+    fn poll_timeout(&self) -> Option<Nanos> {
+        CheckpointCoordinator::poll_timeout(self)
+    }
+    fn history(&self) -> &[CheckpointStats] {
+        CheckpointCoordinator::history(self)
+    }
+    fn counts(&self) -> CheckpointCounts {
+        CheckpointCoordinator::counts(self)
+    }
+    fn latest_restored(&self) -> Option<RestoredCheckpointStats> {
+        CheckpointCoordinator::latest_restored(self)
+    }
+    fn config(&self) -> &CoordinatorConfig {
+        CheckpointCoordinator::config(self)
+    }
+}

@@ -270,6 +270,7 @@ fn describe(a: &Action) -> String {
         } => format!("all-barriers {checkpoint_id} align={alignment_duration}"),
         Action::AbortCheckpoint { checkpoint_id, reason } => format!("abort {checkpoint_id} {}", reason.flink_name()),
         Action::ForwardCancellation { checkpoint_id } => format!("forward-cancel {checkpoint_id}"),
+        Action::LocalSnapshot { checkpoint_id, cause } => format!("local-snapshot {checkpoint_id} {cause:?}"),
     }
 }
 

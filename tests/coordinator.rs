@@ -1257,6 +1257,9 @@ fn run(config: CoordinatorConfig, ops: &[Op]) -> (CheckpointCoordinator, Observe
                     }
                 }
                 A::TriggerRequestDropped { .. } | A::FailJob { .. } => {}
+                A::NotifySubtaskCheckpointComplete { .. } | A::TruncateLog { .. } => {
+                    panic!("Flink's coordinator has no recovery line: {action:?}")
+                }
             }
         }
     };

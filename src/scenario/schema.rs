@@ -154,6 +154,10 @@ pub struct FlinkConfig {
     pub state_backend: Option<StateBackendKey>,
     #[serde(rename = "execution.checkpointing.incremental", alias = "state.backend.incremental")]
     pub incremental: Option<bool>,
+    #[serde(rename = "ckptsim.checkpointing.protocol")]
+    pub protocol: Option<ProtocolKey>,
+    #[serde(rename = "ckptsim.checkpointing.timer-jitter")]
+    pub timer_jitter: Option<Duration>,
 
     #[serde(rename = "restart-strategy.type", alias = "restart-strategy")]
     pub restart_strategy: Option<String>,
@@ -186,6 +190,15 @@ pub enum CheckpointingModeKey {
     ExactlyOnce,
     #[serde(rename = "AT_LEAST_ONCE", alias = "at_least_once")]
     AtLeastOnce,
+}
+
+/// `ckptsim.checkpointing.protocol`: which checkpoint protocol the job runs.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProtocolKey {
+    Coordinated,
+    Uncoordinated,
+    CommunicationInduced,
 }
 
 /// `execution.checkpointing.externalized-checkpoint-retention`.

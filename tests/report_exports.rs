@@ -5,13 +5,12 @@
 use ckptsim::report::flink_rest::{
     CheckpointDetails, CheckpointStatistics, CheckpointingStatistics, Quantile, StatsSummary, TaskDetails,
 };
-use ckptsim::report::{Drawers, RUN_REPORT_FILES, RunRecord, render_run};
+use ckptsim::report::{RUN_REPORT_FILES, RunRecord, render_run};
 use ckptsim::stats::faults::{FaultRecord, RecoveryRecord};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 
 const SAMPLES: &str = "/work/shared/flink-rest-samples";
 
@@ -295,48 +294,6 @@ fn run_json_renders_the_same_report_again() {
     }
 }
 
-/// `run.json`, assembled from a head written before the verdict is known and the
-/// verdict, is exactly the record serialised.
-#[test]
-fn run_json_is_the_record_serialised() {
-    let record = quickstart_record();
-    assert_eq!(record.to_json(), serde_json::to_string(&record).unwrap() + "\n");
-}
-
-/// A report drawn while the oracle still checks, every file drawn meanwhile not yet
-/// knowing the verdict, equals one drawn with the verdict known: for a run that held
-/// and for one that did not.
-#[test]
-fn a_report_drawn_while_checking_equals_one_drawn_after() {
-    let held = quickstart_record();
-    let mut violated = held.clone();
-    violated.verdict["held"] = Value::Bool(false);
-    for record in [held, violated] {
-        let after = files(&record);
-        let drawn = Arc::new(Mutex::new(BTreeMap::new()));
-        let sink = Arc::clone(&drawn);
-        let mut before_verdict = record.clone();
-        before_verdict.verdict = Value::Null;
-        Drawers::start()
-            .render_while(
-                before_verdict,
-                || ((), record.verdict.clone()),
-                Arc::new(move |name: &str, contents: &[u8]| {
-                    sink.lock().unwrap().insert(name.to_string(), contents.to_vec());
-                    Ok(())
-                }),
-            )
-            .1
-            .wait()
-            .unwrap();
-        let drawn = drawn.lock().unwrap();
-        assert_eq!(drawn.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
-        for (name, contents) in &after {
-            assert!(*contents == drawn[name], "{name} differs when drawn before the verdict");
-        }
-    }
-}
-
 /// The verdict reaches the three files that state it, in the words each uses, for a
 /// run that held and for one that did not.
 #[test]
@@ -534,15 +491,17 @@ fn the_cli_writes_and_rerenders_a_report() {
     let stderr = String::from_utf8_lossy(&unwritable.stderr);
     assert!(stderr.contains("cannot create output folder"), "{stderr}");
     assert!(!String::from_utf8_lossy(&unwritable.stdout).contains("simulated"));
-    // A report file that cannot be written after the run: the summary is still
-    // printed and summary.json written, then the error, exit code 2.
+    // A report folder holding something else is refused before the run: replacing
+    // it whole would lose what it holds.
     let blocked = dir.join("blocked");
     std::fs::create_dir_all(blocked.join("phases.svg")).unwrap();
-    let out = dir.join("blocked-out");
-    let failed = run_quickstart_report(&blocked, &["--out", out.to_str().unwrap()]);
-    assert_eq!(failed.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&failed.stdout).contains("simulated"));
-    assert!(out.join("summary.json").exists());
-    let stderr = String::from_utf8_lossy(&failed.stderr);
-    assert!(stderr.contains("phases.svg"), "{stderr}");
+    let refused = run_quickstart_report(&blocked, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&refused.stdout).contains("simulated"));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("phases.svg") && stderr.contains("not a file of the report"),
+        "{stderr}"
+    );
+    assert!(blocked.join("phases.svg").is_dir());
 }

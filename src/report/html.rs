@@ -60,40 +60,11 @@ pub fn figure(out: &mut String, plot: &Plot) {
     );
 }
 
-/// The page but for the exactly-once verdict and the plots, drawn while the oracle
-/// still checks and the plots are still being drawn.
-pub struct PageDraft {
-    /// Up to the verdict's cell.
-    head: String,
-    /// From the verdict's cell to the plots.
-    middle: String,
-    /// After the plots.
-    tail: String,
-}
-
-impl PageDraft {
-    pub fn finish(self, held: bool, plots: &[Plot]) -> String {
-        let figures: usize = plots.iter().map(|p| p.svg.len() + 512).sum();
-        let mut h = String::with_capacity(self.head.len() + self.middle.len() + self.tail.len() + figures + 64);
-        h.push_str(&self.head);
-        h.push_str(if held {
-            "<td class=\"good\">held</td>"
-        } else {
-            "<td class=\"bad\">VIOLATED</td>"
-        });
-        h.push_str(&self.middle);
-        for p in plots {
-            figure(&mut h, p);
-        }
-        h.push_str(&self.tail);
-        h
-    }
-}
-
-pub fn draft(record: &RunRecord, d: &Diagnosis) -> PageDraft {
+/// The whole page: settings, verdict, diagnosis, plots, checkpoint tables, files.
+pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot]) -> String {
     let s = &record.summary;
     let f = &d.facts;
-    let mut h = String::with_capacity(8_192);
+    let mut h = String::new();
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -106,7 +77,8 @@ pub fn draft(record: &RunRecord, d: &Diagnosis) -> PageDraft {
     let _ = write!(
         h,
         "<table class=\"kv\"><tr><td>seed</td><td>{}</td></tr><tr><td>input</td><td>{} at {} offered</td></tr>\
-         <tr><td>checkpointing</td><td>{}</td></tr><tr><td>exactly-once</td>",
+         <tr><td>checkpointing</td><td>{}</td></tr><tr><td>exactly-once</td>{}</tr>\
+         <tr><td>trace digest</td><td><code>{}</code></td></tr></table>\n",
         s.seed,
         duration(s.input_duration_ns),
         rate(s.offered_rate_per_s),
@@ -114,11 +86,11 @@ pub fn draft(record: &RunRecord, d: &Diagnosis) -> PageDraft {
             Some(i) => format!("every {}, {}, {}", duration(i), f.mode(), f.backend),
             None => "off".into(),
         }),
-    );
-    let head = std::mem::take(&mut h);
-    let _ = writeln!(
-        h,
-        "</tr><tr><td>trace digest</td><td><code>{}</code></td></tr></table>",
+        if record.held() {
+            "<td class=\"good\">held</td>"
+        } else {
+            "<td class=\"bad\">VIOLATED</td>"
+        },
         escape(&s.trace_digest)
     );
 
@@ -131,19 +103,22 @@ pub fn draft(record: &RunRecord, d: &Diagnosis) -> PageDraft {
         let _ = write!(h, "<li>{}</li>", inline(a));
     }
     h.push_str("</ol>\n<h2>Plots</h2>\n");
-    let middle = std::mem::take(&mut h);
+    for p in plots {
+        figure(&mut h, p);
+    }
     checkpoint_table(&mut h, record);
     h.push_str(
         "<h2>Files</h2><ul><li><a href=\"summary.md\">summary.md</a>: key numbers and diagnosis</li>\
          <li><a href=\"checkpoints.json\">checkpoints.json</a>: Flink REST <code>/jobs/:jobid/checkpoints</code>; \
          <a href=\"checkpoints-details.json\">checkpoints-details.json</a>: per checkpoint, the \
-         <code>details/:id</code> answer and per vertex the <code>details/:id/subtasks/:vertexid</code> answer</li>\
+         <code>details/:id</code> answer and per vertex the <code>details/:id/subtasks/:vertexid</code> answer; \
+         <a href=\"checkpoints-config.json\">checkpoints-config.json</a>: <code>checkpoints/config</code></li>\
          <li><a href=\"metrics.prom\">metrics.prom</a>: Prometheus text format with Flink's metric names</li>\
          <li><a href=\"checkpoints.csv\">checkpoints.csv</a>, <a href=\"subtasks.csv\">subtasks.csv</a></li>\
          <li><a href=\"run.json\">run.json</a>: <code>ckptsim report run.json</code> draws this page again</li></ul>\n",
     );
     let _ = writeln!(h, "<p class=\"sub\">{}</p></body></html>", escape(&record.generator));
-    PageDraft { head, middle, tail: h }
+    h
 }
 
 fn checkpoint_table(h: &mut String, record: &RunRecord) {

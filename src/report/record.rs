@@ -50,7 +50,7 @@ impl RunRecord {
 
     /// `run.json`'s text. Compact, as the Flink exports beside it.
     pub fn to_json(&self) -> String {
-        RunJsonHead::new(self).finish(&self.verdict)
+        serde_json::to_string(self).expect("a run record serialises") + "\n"
     }
 
     /// The facts about the scenario that reports use.
@@ -68,34 +68,6 @@ impl RunRecord {
 /// reference (and a record without one: it could not say otherwise).
 pub fn held(verdict: &serde_json::Value) -> bool {
     verdict.get("held").and_then(|v| v.as_bool()).unwrap_or(true)
-}
-
-/// Everything of `run.json` but the verdict, which comes last: the summary and the
-/// scenario make up nearly all of it and are known before the oracle's verdict, so a
-/// report writes them while the oracle still checks.
-pub struct RunJsonHead(String);
-
-impl RunJsonHead {
-    pub fn new(record: &RunRecord) -> Self {
-        const FAILED: &str = "a run record serialises";
-        let mut text = Vec::with_capacity(super::FILE_ROOM);
-        // The field order and names of RunRecord's derived Serialize.
-        text.extend_from_slice(b"{\"generator\":");
-        serde_json::to_writer(&mut text, &record.generator).expect(FAILED);
-        text.extend_from_slice(b",\"summary\":");
-        serde_json::to_writer(&mut text, &record.summary).expect(FAILED);
-        text.extend_from_slice(b",\"scenario\":");
-        serde_json::to_writer(&mut text, &record.scenario).expect(FAILED);
-        text.extend_from_slice(b",\"verdict\":");
-        Self(String::from_utf8(text).expect("JSON is UTF-8"))
-    }
-
-    pub fn finish(self, verdict: &serde_json::Value) -> String {
-        let mut text = self.0;
-        text.push_str(&verdict.to_string());
-        text.push_str("}\n");
-        text
-    }
 }
 
 /// The scenario's settings that a diagnosis depends on, read leniently from its JSON

@@ -86,23 +86,8 @@ pub fn findings(d: &Diagnosis) -> Vec<String> {
     out
 }
 
-/// `summary.md` but for the exactly-once verdict, drawn before the oracle has
-/// decided it: the only part of the page that depends on it is one table row.
-pub struct SummaryDraft {
-    before_verdict: String,
-    after_verdict: String,
-}
-
-impl SummaryDraft {
-    pub fn finish(self, held: bool) -> String {
-        let mut md = self.before_verdict;
-        md.push_str(if held { "held" } else { "**violated**" });
-        md.push_str(&self.after_verdict);
-        md
-    }
-}
-
-pub fn draft(record: &RunRecord, d: &Diagnosis) -> SummaryDraft {
+/// `summary.md`: key numbers, diagnosis and what to try.
+pub fn render(record: &RunRecord, d: &Diagnosis) -> String {
     let s = &record.summary;
     let f = &d.facts;
     let mut md = String::new();
@@ -183,9 +168,11 @@ pub fn draft(record: &RunRecord, d: &Diagnosis) -> SummaryDraft {
             ),
         );
     }
-    md.push_str("| exactly-once | ");
-    let before_verdict = std::mem::take(&mut md);
-    md.push_str(" |\n");
+    row(
+        &mut md,
+        "exactly-once",
+        if record.held() { "held" } else { "**violated**" }.to_string(),
+    );
     let _ = writeln!(md, "\n## Diagnosis\n");
     for line in findings(d) {
         let _ = writeln!(md, "- {line}");
@@ -200,8 +187,5 @@ pub fn draft(record: &RunRecord, d: &Diagnosis) -> SummaryDraft {
          `/jobs/:jobid/checkpoints`), `checkpoints-details.json` (per checkpoint, the details and per-subtask answers), `metrics.prom` (Prometheus, Flink's metric \
          names), `checkpoints.csv`, `subtasks.csv`, `run.json` (re-render with `ckptsim report run.json`)."
     );
-    SummaryDraft {
-        before_verdict,
-        after_verdict: md,
-    }
+    md
 }

@@ -4,7 +4,7 @@
 
 use super::style::*;
 use super::{Plot, draw_svg};
-use crate::report::sweep::{Metric, SweepResult};
+use crate::report::sweep_result::{Metric, SweepResult};
 use crate::report::units::byte_scale;
 use plotters::prelude::*;
 

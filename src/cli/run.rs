@@ -217,7 +217,8 @@ fn print_checkpoints(report: &CheckpointReport) {
         );
     }
     println!(
-        "(phases in ms as p50/max over subtasks; state = full size, upload = checkpointed size, persist = in-flight data)"
+        "(phases in ms as p50/max over subtasks; state = full size, upload = checkpointed size, both counting \
+         persist = in-flight data, as Flink does)"
     );
     if let Some((at, id, reason)) = report.failover_requests.first() {
         println!(

@@ -66,6 +66,20 @@ impl CheckpointView<'_> {
         out
     }
 
+    /// Flink's `checkpoint_type`: a checkpoint is `UNALIGNED_CHECKPOINT` as soon as
+    /// one acknowledged subtask took it unaligned (`PendingCheckpointStats` ORs the
+    /// subtasks' `unaligned_checkpoint` flags), so with an aligned-checkpoint timeout
+    /// only the checkpoints that timed out somewhere are.
+    pub fn flink_type(&self) -> &'static str {
+        if self.checkpoint.is_savepoint {
+            "SAVEPOINT"
+        } else if self.parts.iter().any(|b| b.unaligned) {
+            "UNALIGNED_CHECKPOINT"
+        } else {
+            "CHECKPOINT"
+        }
+    }
+
     /// Each phase's p50 over the parts, plus finalize.
     pub fn p50_phases(&self) -> [Nanos; 7] {
         let c = self.checkpoint;
@@ -464,13 +478,21 @@ fn advise(d: &Diagnosis, s: &RunSummary) -> Vec<String> {
     }
 
     if let Some(p) = d.mean_persisted.filter(|p| *p > 0.0) {
-        let checkpointed = d.mean_checkpointed_size.unwrap_or(0.0);
-        if p > checkpointed * 0.5 {
+        // The checkpointed size counts the in-flight data too, as Flink's does.
+        let own = (d.mean_checkpointed_size.unwrap_or(0.0) - p).max(0.0);
+        if p > own * 0.5 {
+            let timeout = if f.aligned_checkpoint_timeout_ns == 0 {
+                ", or an aligned-checkpoint timeout (`execution.checkpointing.aligned-checkpoint-timeout`) so that \
+                 only late barriers switch,"
+            } else {
+                ""
+            };
             advice.push(format!(
-                "Unaligned checkpoints persist {} of in-flight data per checkpoint against {} of state: fewer network \
-                 buffers, or an aligned-checkpoint timeout so that only late barriers switch, would shrink it.",
+                "Unaligned checkpoints persist {} of in-flight data per checkpoint against {} of state uploaded \
+                 besides it: fewer network buffers (`taskmanager.network.memory.buffers-per-channel`){timeout} would \
+                 shrink it.",
                 bytes(p),
-                bytes(checkpointed)
+                bytes(own)
             ));
         }
     }

@@ -440,7 +440,7 @@ impl Builder {
             persisted_data: c.persisted_data,
             num_subtasks: c.num_subtasks as u64,
             num_acknowledged_subtasks: c.num_acknowledged_subtasks as u64,
-            checkpoint_type: self.facts.checkpoint_type(c.is_savepoint).into(),
+            checkpoint_type: view.flink_type().into(),
             tasks,
             external_path: completed.then_some(external_path),
             discarded: completed.then(|| !c.is_savepoint && !self.retained.contains(&c.id)),

@@ -167,13 +167,4 @@ impl ScenarioFacts {
             "aligned".to_string()
         }
     }
-
-    /// Flink's checkpoint type for a checkpoint of this job.
-    pub fn checkpoint_type(&self, savepoint: bool) -> &'static str {
-        match (savepoint, self.unaligned) {
-            (true, _) => "SAVEPOINT",
-            (false, true) => "UNALIGNED_CHECKPOINT",
-            (false, false) => "CHECKPOINT",
-        }
-    }
 }

@@ -3,7 +3,8 @@
 //! renders the same report again, and fault windows reach every time axis.
 
 use ckptsim::report::flink_rest::{
-    CheckpointDetails, CheckpointStatistics, CheckpointingStatistics, Quantile, StatsSummary, TaskDetails,
+    CheckpointConfigInfo, CheckpointDetails, CheckpointStatistics, CheckpointingStatistics, ExternalizedCheckpointInfo,
+    Quantile, StatsSummary, TaskDetails,
 };
 use ckptsim::report::{RUN_REPORT_FILES, RunRecord, render_run};
 use ckptsim::stats::faults::{FaultRecord, RecoveryRecord};
@@ -504,4 +505,104 @@ fn the_cli_writes_and_rerenders_a_report() {
         "{stderr}"
     );
     assert!(blocked.join("phases.svg").is_dir());
+}
+
+/// The config answer of every real Flink run at hand: the REST sample and the live runs.
+fn real_configs() -> Vec<(PathBuf, String)> {
+    let mut paths: Vec<PathBuf> = samples_dir()
+        .map(|d| d.join("checkpoints-config.json"))
+        .into_iter()
+        .collect();
+    let live = std::env::var("CKPTSIM_FLINK_LIVE").unwrap_or_else(|_| "/work/shared/flink-live".into());
+    if let Ok(runs) = std::fs::read_dir(&live) {
+        paths.extend(
+            runs.flatten()
+                .map(|r| r.path().join("checkpoints_config.json"))
+                .filter(|p| p.exists()),
+        );
+    }
+    paths.sort();
+    paths.into_iter().map(|p| (p.clone(), read(&p))).collect()
+}
+
+#[test]
+fn the_config_export_has_the_shape_of_flinks() {
+    let ours: Value = serde_json::from_str(&text(&files(&quickstart_record()), "checkpoints-config.json")).unwrap();
+    for (path, real) in real_configs() {
+        let real: Value = serde_json::from_str(&real).unwrap();
+        // Read by the export's type, which refuses unknown fields.
+        let _: CheckpointConfigInfo = serde_json::from_value(real.clone()).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        assert_eq!(keys(&ours), keys(&real), "{}", path.display());
+    }
+}
+
+/// The quickstart job with `config` in place of its own Flink keys.
+fn quickstart_with(config: &str) -> RunRecord {
+    let text = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.yaml"));
+    let text = text.replace(
+        "  execution.checkpointing.interval: 500ms\n",
+        &config.lines().map(|l| format!("  {l}\n")).collect::<String>(),
+    );
+    let scenario = ckptsim::scenario::parse_str(&text, "quickstart-config.yaml").unwrap();
+    RunRecord::new(&ckptsim::run::run(scenario))
+}
+
+#[test]
+fn the_config_export_shows_the_scenarios_own_settings() {
+    let record = quickstart_with(
+        "execution.checkpointing.interval: 750ms
+execution.checkpointing.timeout: 45s
+execution.checkpointing.min-pause: 120ms
+execution.checkpointing.tolerable-failed-checkpoints: 4
+execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION
+execution.checkpointing.unaligned.enabled: true
+execution.checkpointing.aligned-checkpoint-timeout: 150ms
+state.backend.type: rocksdb
+execution.checkpointing.incremental: true",
+    );
+    let exported: CheckpointConfigInfo =
+        serde_json::from_str(&text(&files(&record), "checkpoints-config.json")).unwrap();
+    assert_eq!(
+        exported,
+        CheckpointConfigInfo {
+            mode: "exactly_once".into(),
+            interval: 750,
+            timeout: 45_000,
+            min_pause: 120,
+            max_concurrent: 1,
+            externalization: ExternalizedCheckpointInfo {
+                enabled: true,
+                delete_on_cancellation: false,
+            },
+            state_backend: "EmbeddedRocksDBStateBackend".into(),
+            checkpoint_storage: "FileSystemCheckpointStorage".into(),
+            unaligned_checkpoints: true,
+            tolerable_failed_checkpoints: 4,
+            aligned_checkpoint_timeout: 150,
+            checkpoints_after_tasks_finish: true,
+            state_changelog_enabled: false,
+            changelog_periodic_materialization_interval: 600_000,
+            changelog_storage: "memory".into(),
+        }
+    );
+    let other = quickstart_with(
+        "execution.checkpointing.interval: 300ms
+execution.checkpointing.mode: AT_LEAST_ONCE
+execution.checkpointing.max-concurrent-checkpoints: 3
+execution.checkpointing.externalized-checkpoint-retention: DELETE_ON_CANCELLATION",
+    );
+    let exported: CheckpointConfigInfo =
+        serde_json::from_str(&text(&files(&other), "checkpoints-config.json")).unwrap();
+    assert_eq!(
+        (exported.mode.as_str(), exported.interval, exported.max_concurrent),
+        ("at_least_once", 300, 3)
+    );
+    assert_eq!(
+        exported.externalization,
+        ExternalizedCheckpointInfo {
+            enabled: true,
+            delete_on_cancellation: true,
+        }
+    );
+    assert_eq!(exported.tolerable_failed_checkpoints, 0);
 }

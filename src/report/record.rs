@@ -88,6 +88,10 @@ pub struct ScenarioFacts {
     pub min_pause_ns: u64,
     pub max_concurrent: u64,
     pub num_retained: u64,
+    /// `execution.checkpointing.tolerable-failed-checkpoints`.
+    pub tolerable_failed: u64,
+    /// `execution.checkpointing.externalized-checkpoint-retention`, as Flink spells it.
+    pub retention: String,
     /// `hashmap`, `rocksdb` or `rocksdb (incremental)`.
     pub backend: String,
     pub incremental: bool,
@@ -145,6 +149,12 @@ impl ScenarioFacts {
             min_pause_ns: u(&["checkpointing", "min_pause_ns"]).unwrap_or(0),
             max_concurrent: u(&["checkpointing", "max_concurrent"]).unwrap_or(1),
             num_retained: u(&["checkpointing", "num_retained"]).unwrap_or(1),
+            tolerable_failed: u(&["checkpointing", "tolerable_failed"]).unwrap_or(0),
+            retention: ck
+                .get("retention")
+                .and_then(|r| r.as_str())
+                .unwrap_or("NO_EXTERNALIZED_CHECKPOINTS")
+                .to_string(),
             backend: backend_name.to_string(),
             incremental,
             storage_bandwidth_bytes_per_s: u(&["cluster", "checkpoint_storage", "bandwidth_bytes_per_s"]).unwrap_or(0),

@@ -1,11 +1,12 @@
 //! `index.html`: one self-contained page (inline CSS and SVG, no script, nothing
 //! fetched), readable offline and attachable to a ticket.
 
-use super::analysis::{Diagnosis, checkpoint_views, subtask_name, subtask_names};
+use super::analysis::Diagnosis;
+use super::flink_rest::FlinkExport;
 use super::plots::Plot;
 use super::record::RunRecord;
 use super::summary_md::findings;
-use super::units::{bytes, duration, escape, rate};
+use super::units::{duration, escape, rate};
 use std::fmt::Write;
 
 pub const STYLE: &str = "
@@ -21,6 +22,7 @@ figure{margin:18px 0}figure svg{max-width:100%;height:auto;border:1px solid #eee
 figcaption{color:#555;font-size:.92em;margin-top:4px}
 .bad{color:#c0392b;font-weight:bold}.good{color:#27803a}
 .scroll{max-height:420px;overflow:auto}
+table.wide td{white-space:nowrap}details{margin:4px 0}details.operator{margin-left:24px}summary{cursor:pointer}
 ";
 
 /// Inline markdown of the diagnosis (`code`, **bold**) as HTML.
@@ -61,7 +63,7 @@ pub fn figure(out: &mut String, plot: &Plot) {
 }
 
 /// The whole page: settings, verdict, diagnosis, plots, checkpoint tables, files.
-pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot]) -> String {
+pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot], export: &FlinkExport) -> String {
     let s = &record.summary;
     let f = &d.facts;
     let mut h = String::new();
@@ -74,14 +76,21 @@ pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot]) -> String {
         name = escape(&f.name),
         desc = escape(&f.description),
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<table class=\"kv\"><tr><td>seed</td><td>{}</td></tr><tr><td>input</td><td>{} at {} offered</td></tr>\
+         <tr><td>throughput</td><td>{} read; {} records reached the sinks</td></tr>\
+         <tr><td>record latency</td><td>p50 {}, p99 {}, max {} (event time to sink)</td></tr>\
          <tr><td>checkpointing</td><td>{}</td></tr><tr><td>exactly-once</td>{}</tr>\
-         <tr><td>trace digest</td><td><code>{}</code></td></tr></table>\n",
+         <tr><td>trace digest</td><td><code>{}</code></td></tr></table>",
         s.seed,
         duration(s.input_duration_ns),
         rate(s.offered_rate_per_s),
+        rate(s.input_rate_per_s),
+        s.sink_records,
+        duration(s.latency.p50_ns),
+        duration(s.latency.p99_ns),
+        duration(s.latency.max_ns),
         escape(&match f.interval_ns {
             Some(i) => format!("every {}, {}, {}", duration(i), f.mode(), f.backend),
             None => "off".into(),
@@ -106,7 +115,7 @@ pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot]) -> String {
     for p in plots {
         figure(&mut h, p);
     }
-    checkpoint_table(&mut h, record);
+    super::checkpoint_tab::render(&mut h, record, export);
     h.push_str(
         "<h2>Files</h2><ul><li><a href=\"summary.md\">summary.md</a>: key numbers and diagnosis</li>\
          <li><a href=\"checkpoints.json\">checkpoints.json</a>: Flink REST <code>/jobs/:jobid/checkpoints</code>; \
@@ -119,45 +128,6 @@ pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot]) -> String {
     );
     let _ = writeln!(h, "<p class=\"sub\">{}</p></body></html>", escape(&record.generator));
     h
-}
-
-fn checkpoint_table(h: &mut String, record: &RunRecord) {
-    let views = checkpoint_views(&record.summary);
-    if views.is_empty() {
-        return;
-    }
-    let names = subtask_names(&record.summary);
-    h.push_str(
-        "<h2>Checkpoints</h2><div class=\"scroll\"><table><tr><th>id</th><th>status</th><th>end to end</th>\
-         <th>slowest subtask</th><th>start delay</th><th>alignment</th><th>sync</th><th>async</th>\
-         <th>finalize</th><th>state</th><th>checkpointed</th><th>persisted</th></tr>",
-    );
-    for v in &views {
-        let c = v.checkpoint;
-        let p = v.slowest_phases();
-        let status = match (c.status, c.is_savepoint, c.failure_message) {
-            (_, _, Some(reason)) => format!("<span class=\"bad\">{}</span> {}", c.status, escape(reason)),
-            ("COMPLETED", true, _) => "SAVEPOINT".to_string(),
-            (status, _, _) => status.to_string(),
-        };
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{status}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            c.id,
-            c.end_to_end_duration.map_or("–".into(), duration),
-            v.slowest().map_or("–".into(), |b| escape(&subtask_name(&names, b))),
-            duration(p[0]),
-            duration(p[1]),
-            duration(p[3]),
-            duration(p[4]),
-            duration(p[6]),
-            bytes(c.state_size as f64),
-            bytes(c.checkpointed_size as f64),
-            bytes(c.persisted_data as f64)
-        );
-    }
-    h.push_str("</table></div><p class=\"sub\">Phases of the slowest subtask.</p>\n");
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! reading `run.json`.
 
 pub mod analysis;
+pub mod checkpoint_tab;
 pub mod compat;
 pub mod csv;
 pub mod flink_rest;
@@ -60,7 +61,10 @@ pub fn render_run(record: &RunRecord) -> Result<Vec<ReportFile>, String> {
     let diagnosis = analysis::diagnose(record);
     let export = flink_rest::export(record);
     let mut files: Vec<(&str, Vec<u8>)> = vec![
-        ("index.html", html::render(record, &diagnosis, &plots).into_bytes()),
+        (
+            "index.html",
+            html::render(record, &diagnosis, &plots, &export).into_bytes(),
+        ),
         ("summary.md", summary_md::render(record, &diagnosis).into_bytes()),
         ("run.json", record.to_json().into_bytes()),
         ("checkpoints.json", json(&export.overview)),

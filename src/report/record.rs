@@ -80,6 +80,8 @@ pub struct ScenarioFacts {
     pub slots_per_taskmanager: u64,
     /// (name, parallelism), in the job's order.
     pub operators: Vec<(String, u64)>,
+    /// The job graph's edges, (from, to) by operator index.
+    pub edges: Vec<(usize, usize)>,
     pub interval_ns: Option<u64>,
     pub unaligned: bool,
     pub aligned_checkpoint_timeout_ns: u64,
@@ -135,8 +137,22 @@ impl ScenarioFacts {
                     .collect()
             })
             .unwrap_or_default();
+        let edges = v
+            .get("edges")
+            .and_then(|e| e.as_array())
+            .map(|edges| {
+                edges
+                    .iter()
+                    .filter_map(|e| {
+                        let end = |k: &str| e.get(k).and_then(|x| x.as_u64()).map(|x| x as usize);
+                        Some((end("from")?, end("to")?))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         ScenarioFacts {
             name: s("name"),
+            edges,
             description: s("description"),
             taskmanagers: u(&["cluster", "taskmanagers"]).unwrap_or(0),
             slots_per_taskmanager: u(&["cluster", "slots_per_taskmanager"]).unwrap_or(0),
@@ -160,6 +176,21 @@ impl ScenarioFacts {
             storage_bandwidth_bytes_per_s: u(&["cluster", "checkpoint_storage", "bandwidth_bytes_per_s"]).unwrap_or(0),
             storage_latency_ns: u(&["cluster", "checkpoint_storage", "latency_ns"]).unwrap_or(0),
         }
+    }
+
+    /// How far an operator is from the sources: the most edges on a path from a
+    /// source to it (0 for a source). A barrier reaches the operators in this order.
+    pub fn depth(&self, operator: usize) -> usize {
+        let mut depth = vec![0usize; self.operators.len().max(operator + 1)];
+        // The job graph is acyclic: as many passes as operators settle every depth.
+        for _ in 0..depth.len() {
+            for &(from, to) in &self.edges {
+                if from < depth.len() && to < depth.len() {
+                    depth[to] = depth[to].max(depth[from] + 1);
+                }
+            }
+        }
+        depth[operator]
     }
 
     /// How barriers are handled, in words.

@@ -31,11 +31,19 @@ pub fn findings(d: &Diagnosis) -> Vec<String> {
         ));
     }
     if let Some(st) = &d.straggler {
+        let waited = if st.main_phase == "start delay" {
+            " (its barrier waited behind the records queued at its input)"
+        } else {
+            ""
+        };
+        let last = st.last_to_acknowledge.as_ref().map_or(String::new(), |last| {
+            format!(" `{last}`, downstream of it, acknowledged last, its barrier held up behind it.")
+        });
         out.push(format!(
-            "The straggler is **{}**: the last to acknowledge in {} of {} checkpoint(s), taking {} (median) against \
-             {} for the median subtask; most of its time is {}.",
+            "The straggler is **{}**: it held back {} of {} checkpoint(s), taking {} (median) against {} for the \
+             median subtask; most of its time is {}{waited}.{last}",
             st.name,
-            st.times_slowest,
+            st.times_holding,
             st.checkpoints,
             duration(st.median_ns),
             duration(st.all_median_ns),

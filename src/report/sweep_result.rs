@@ -50,6 +50,8 @@ impl SweepRow {
 pub struct Metric {
     pub key: &'static str,
     pub label: &'static str,
+    /// A few words for a plot's title and axis.
+    pub short: &'static str,
     pub unit: &'static str,
     pub higher_is_better: bool,
     pub get: fn(&RunMetrics) -> Option<f64>,
@@ -59,6 +61,7 @@ pub const METRICS: [Metric; 6] = [
     Metric {
         key: "e2e_p50_ms",
         label: "checkpoint end-to-end p50",
+        short: "end-to-end p50",
         unit: "ms",
         higher_is_better: false,
         get: |m| m.e2e_p50_ms,
@@ -66,6 +69,7 @@ pub const METRICS: [Metric; 6] = [
     Metric {
         key: "e2e_p99_ms",
         label: "checkpoint end-to-end p99",
+        short: "end-to-end p99",
         unit: "ms",
         higher_is_better: false,
         get: |m| m.e2e_p99_ms,
@@ -73,6 +77,7 @@ pub const METRICS: [Metric; 6] = [
     Metric {
         key: "alignment_ms",
         label: "alignment (p50 of the longest per checkpoint)",
+        short: "alignment",
         unit: "ms",
         higher_is_better: false,
         get: |m| m.alignment_ms,
@@ -80,6 +85,7 @@ pub const METRICS: [Metric; 6] = [
     Metric {
         key: "persisted_bytes",
         label: "persisted in-flight data per checkpoint",
+        short: "persisted data",
         unit: "bytes",
         higher_is_better: false,
         get: |m| m.persisted_bytes,
@@ -87,6 +93,7 @@ pub const METRICS: [Metric; 6] = [
     Metric {
         key: "throughput_per_s",
         label: "throughput",
+        short: "throughput",
         unit: "records/s",
         higher_is_better: true,
         get: |m| Some(m.throughput_per_s),
@@ -94,6 +101,7 @@ pub const METRICS: [Metric; 6] = [
     Metric {
         key: "recovery_ms",
         label: "recovery time",
+        short: "recovery time",
         unit: "ms",
         higher_is_better: false,
         get: |m| m.recovery_ms,

@@ -55,8 +55,8 @@ pub fn render(h: &mut String, record: &RunRecord, export: &FlinkExport) {
         "<h2>Checkpoints</h2><p class=\"sub\">As Flink's Checkpoints tab shows them; times are since the run \
          started, sizes as Flink counts them (the full and checkpointed sizes include the persisted in-flight \
          data).</p><div class=\"scroll\"><table class=\"wide\"><tr><th>id</th><th>status</th><th>type</th>\
-         <th>acknowledged</th><th>trigger time</th><th>latest acknowledgement</th><th>end to end</th>\
-         <th>checkpointed size</th><th>full size</th><th>processed</th><th>persisted</th></tr>",
+         <th>acknowledged</th><th>triggered</th><th>latest ack</th><th>end to end</th>\
+         <th>checkpointed</th><th>full size</th><th>processed</th><th>persisted</th></tr>",
     );
     for c in &export.details {
         let _ = write!(
@@ -173,19 +173,20 @@ fn details(h: &mut String, export: &FlinkExport, views: &[CheckpointView]) {
         }
         h.push_str("</table>");
         for (name, t) in &tasks {
-            subtasks(h, name, t);
+            subtasks(h, name, t, Some(c.id) == worst);
         }
         h.push_str("</details>\n");
     }
 }
 
-fn subtasks(h: &mut String, operator: &str, t: &TaskDetails) {
+fn subtasks(h: &mut String, operator: &str, t: &TaskDetails, open: bool) {
     let _ = write!(
         h,
-        "<details class=\"operator\"><summary>{}: {}/{} subtasks acknowledged</summary><table class=\"wide\"><tr><th>subtask</th>\
+        "<details class=\"operator\"{}><summary>{}: {}/{} subtasks acknowledged</summary><table class=\"wide\"><tr><th>subtask</th>\
          <th>acknowledged at</th><th>end to end</th><th>checkpointed size</th><th>full size</th><th>sync</th>\
          <th>async</th><th>processed</th><th>persisted</th><th>alignment</th><th>start delay</th>\
          <th>unaligned</th></tr>",
+        if open { " open" } else { "" },
         escape(operator),
         t.num_acknowledged_subtasks,
         t.num_subtasks

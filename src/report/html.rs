@@ -22,7 +22,7 @@ figure{margin:18px 0}figure svg{max-width:100%;height:auto;border:1px solid #eee
 figcaption{color:#555;font-size:.92em;margin-top:4px}
 .bad{color:#c0392b;font-weight:bold}.good{color:#27803a}
 .scroll{max-height:420px;overflow:auto}
-table.wide td{white-space:nowrap}details{margin:4px 0}details.operator{margin-left:24px}summary{cursor:pointer}
+table.wide{font-size:.84em}table.wide td{white-space:nowrap}details{margin:4px 0}details.operator{margin-left:24px}summary{cursor:pointer}
 ";
 
 /// Inline markdown of the diagnosis (`code`, **bold**) as HTML.

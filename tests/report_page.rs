@@ -185,9 +185,9 @@ fn every_legend_entry_is_a_series_drawn_with_its_mark_and_no_label_runs_off_the_
         // Every plot that draws series has a legend (the heatmap has its colour
         // scale, a plot with nothing to show a sentence instead).
         let has_series = elements.iter().any(|(l, e)| {
-            !l && (e.tag == "circle"
-                || e.tag == "polygon"
-                || e.attributes.get("stroke-width").is_some_and(|w| w != "1"))
+            let coloured_box = e.tag == "rect" && e.attributes.get("fill").is_some_and(|f| f != "#FFFFFF");
+            let thick_line = e.attributes.get("stroke-width").is_some_and(|w| w != "1");
+            !l && (coloured_box || thick_line || e.tag == "circle" || e.tag == "polygon")
         });
         if !plot.ends_with("alignment-heatmap.svg") && has_series {
             assert!(!swatches.is_empty(), "{plot}: no legend");

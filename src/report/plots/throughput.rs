@@ -4,6 +4,7 @@
 
 use super::style::*;
 use super::{Plot, draw_svg};
+use crate::model::world::Sample;
 use crate::report::record::RunRecord;
 use crate::sim::Nanos;
 use crate::stats::run::RunSummary;
@@ -23,6 +24,18 @@ const BACKPRESSURE_ALPHA: f64 = 0.35;
 /// One point of the throughput lines: time, records per second read by the sources
 /// and reaching the sinks over the window before it.
 pub type Rate = (Nanos, f64, f64);
+
+/// One of a sample's record counters.
+type Counter = fn(&Sample) -> u64;
+
+/// The times of the samples at which `count` had grown since the sample before.
+fn counted_at(samples: &[Sample], count: Counter) -> Vec<Nanos> {
+    samples
+        .windows(2)
+        .filter(|w| count(&w[1]) > count(&w[0]))
+        .map(|w| w[1].time)
+        .collect()
+}
 
 /// The window the rates are taken over, and the rates at every sample.
 ///
@@ -47,14 +60,8 @@ pub fn rates(s: &RunSummary) -> (Nanos, Vec<Rate>) {
                 .iter()
                 .any(|r| r.failed_at_ns < to && r.running_at_ns.unwrap_or(Nanos::MAX) > from)
     };
-    let longest_pause = |count: fn(&crate::model::world::Sample) -> u64| {
-        let counted: Vec<Nanos> = s
-            .samples
-            .windows(2)
-            .filter(|w| count(&w[1]) > count(&w[0]))
-            .map(|w| w[1].time)
-            .collect();
-        counted
+    let longest_pause = |count: Counter| {
+        counted_at(&s.samples, count)
             .windows(2)
             .filter(|w| !stopped(w[0], w[1]))
             .map(|w| w[1] - w[0])
@@ -187,13 +194,8 @@ mod tests {
         let summary = crate::run::run(scenario).summary;
         let (window, rates) = rates(&summary);
         assert!(window > 0 && !rates.is_empty());
-        let counted = |count: fn(&crate::model::world::Sample) -> u64| {
-            let times: Vec<Nanos> = summary
-                .samples
-                .windows(2)
-                .filter(|w| count(&w[1]) > count(&w[0]))
-                .map(|w| w[1].time)
-                .collect();
+        let counted = |count: Counter| {
+            let times = counted_at(&summary.samples, count);
             (times[0], *times.last().unwrap())
         };
         for (name, (first, last), rate) in [

@@ -151,6 +151,9 @@ impl Legend {
     /// `svg` (a whole drawing) with the legend written at (`x`, `y`).
     pub fn write_into(&self, mut svg: String, x: i32, y: i32) -> String {
         use std::fmt::Write;
+        if self.entries.is_empty() {
+            return svg;
+        }
         if svg.ends_with("</svg>\n") {
             svg.truncate(svg.len() - "</svg>\n".len());
         }

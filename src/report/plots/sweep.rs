@@ -117,12 +117,15 @@ pub fn plot(result: &SweepResult, metric: &Metric, param: usize) -> Result<Plot,
         )?;
         for (li, line) in lines.iter().enumerate() {
             let color = SERIES_COLORS[li % SERIES_COLORS.len()];
+            // Lines side by side around each value, so that equal ones do not hide
+            // each other.
+            let dodge = (li as f64 - (lines.len() as f64 - 1.0) / 2.0) * (0.3 / lines.len() as f64);
             let points: Vec<Point> = result
                 .rows
                 .iter()
                 .filter(|r| others(&r.settings) == *line)
                 .filter_map(|r| {
-                    let x = values.iter().position(|v| *v == r.settings[param].1)? as f64;
+                    let x = values.iter().position(|v| *v == r.settings[param].1)? as f64 + dodge;
                     Some((x, r.value(metric.key)? / div, r.spread(metric.key)))
                 })
                 .collect();
@@ -154,7 +157,8 @@ pub fn plot(result: &SweepResult, metric: &Metric, param: usize) -> Result<Plot,
         file: format!("sweep-{}-vs-{}.svg", slug(metric.key), slug(key)),
         title,
         caption: format!(
-            "{} against {key}: mean over {} seed(s){}; {}.",
+            "{} against {key}: mean over {} seed(s){}, each line a setting of the other parameters, drawn side by \
+             side around each value; {}.",
             capitalized(metric.label),
             result.seeds.len(),
             if result.seeds.len() > 1 {

@@ -228,6 +228,14 @@ fn print_checkpoints(report: &CheckpointReport) {
             format_duration(*at)
         );
     }
+    let storage = &report.storage;
+    println!(
+        "checkpoint storage: {} in {} file(s) at the end, at most {} in {} file(s)",
+        size(storage.bytes_at_end),
+        storage.files_at_end,
+        size(storage.peak_bytes),
+        storage.peak_files
+    );
     if let Some((_, reason)) = report.dropped_triggers.first() {
         println!(
             "{} periodic trigger(s) skipped ({reason}, ...)",

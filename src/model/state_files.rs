@@ -6,16 +6,15 @@
 //! SST file of the subtask: those that the last *confirmed* checkpoint (completed and
 //! notified) had uploaded are referred to again, the others are uploaded — so files a
 //! still-pending checkpoint uploaded are uploaded once more, as Flink's
-//! `RocksIncrementalSnapshotStrategy` does. Locally, RocksDB compacts level-0 files:
-//! once [`LEVEL0_COMPACTION_TRIGGER`] of them have accumulated they are merged with the
-//! older files into one file holding the whole state, which the next checkpoint
-//! uploads.
+//! `RocksIncrementalSnapshotStrategy` does. Locally, RocksDB compacts its files:
+//! once more than [`LEVEL0_COMPACTION_TRIGGER`] are live they are merged into one file
+//! holding the whole state, which that checkpoint uploads in full.
 //!
-//! The registry counts when each stored file was last used. When a checkpoint
-//! completes, its files are registered with its id; when older checkpoints are
-//! subsumed, every file whose last use is older than the oldest retained checkpoint
-//! is deleted (`SharedStateRegistryImpl#unregisterUnusedState`). A checkpoint that
-//! fails deletes the files it uploaded that no completed checkpoint uses.
+//! A stored file is deleted once no checkpoint refers to it any more, as Flink's
+//! registry deletes shared state no retained checkpoint uses: every checkpoint, from
+//! its snapshot until it is subsumed, aborted or discarded at the job's end, holds a
+//! reference to each file it refers to (a pending checkpoint too, so that a file it
+//! reuses cannot go while it is under way).
 
 use std::collections::BTreeMap;
 
@@ -30,9 +29,8 @@ pub type FileId = u64;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct StoredFile {
     bytes: u64,
-    /// The newest completed checkpoint that refers to it; `None` while only pending
-    /// checkpoints do.
-    last_used: Option<CheckpointId>,
+    /// Checkpoints that refer to it.
+    refs: u32,
 }
 
 /// Every state file in checkpoint storage.
@@ -44,58 +42,38 @@ pub struct SharedStateRegistry {
 }
 
 impl SharedStateRegistry {
-    /// A file of `bytes` uploaded (by a checkpoint still pending).
+    /// A file of `bytes` written for one checkpoint, which refers to it.
     pub fn add(&mut self, bytes: u64) -> FileId {
         let id = self.next;
         self.next += 1;
-        self.files.insert(id, StoredFile { bytes, last_used: None });
+        self.files.insert(id, StoredFile { bytes, refs: 1 });
         self.bytes += bytes;
         id
     }
 
-    /// Checkpoint `checkpoint` completed, referring to `files`.
-    pub fn register(&mut self, checkpoint: CheckpointId, files: &[FileId]) {
+    /// One more checkpoint refers to `files`.
+    pub fn acquire(&mut self, files: &[FileId]) {
         for f in files {
             if let Some(file) = self.files.get_mut(f) {
-                file.last_used = Some(file.last_used.map_or(checkpoint, |u| u.max(checkpoint)));
+                file.refs += 1;
             }
         }
     }
 
-    /// Deletes every registered file last used before `lowest_retained`; returns the
-    /// bytes deleted.
-    pub fn unregister_unused(&mut self, lowest_retained: CheckpointId) -> u64 {
-        let unused: Vec<FileId> = self
-            .files
-            .iter()
-            .filter(|(_, f)| f.last_used.is_some_and(|u| u < lowest_retained))
-            .map(|(&id, _)| id)
-            .collect();
-        unused.into_iter().map(|id| self.remove(id)).sum()
-    }
-
-    /// A failed checkpoint's uploads: deletes those no completed checkpoint uses.
-    pub fn discard_unregistered(&mut self, files: &[FileId]) -> u64 {
-        let unused: Vec<FileId> = files
-            .iter()
-            .copied()
-            .filter(|f| self.files.get(f).is_some_and(|file| file.last_used.is_none()))
-            .collect();
-        unused.into_iter().map(|id| self.remove(id)).sum()
-    }
-
-    /// Deletes every file (the job's checkpoints are discarded at its end).
-    pub fn clear(&mut self) -> u64 {
-        let bytes = self.bytes;
-        self.files.clear();
-        self.bytes = 0;
-        bytes
-    }
-
-    fn remove(&mut self, id: FileId) -> u64 {
-        let bytes = self.files.remove(&id).map_or(0, |f| f.bytes);
-        self.bytes -= bytes;
-        bytes
+    /// A checkpoint that referred to `files` is gone; returns the bytes deleted, of
+    /// the files no checkpoint refers to any more.
+    pub fn release(&mut self, files: &[FileId]) -> u64 {
+        let mut deleted = 0;
+        for f in files {
+            let Some(file) = self.files.get_mut(f) else { continue };
+            file.refs -= 1;
+            if file.refs == 0 {
+                deleted += file.bytes;
+                self.files.remove(f);
+            }
+        }
+        self.bytes -= deleted;
+        deleted
     }
 
     /// Bytes of every file in storage.
@@ -124,13 +102,14 @@ struct LocalFile {
 /// One subtask's local RocksDB files and which of them storage already holds.
 #[derive(Clone, Debug, Default)]
 pub struct LocalFiles {
-    /// Compacted files, then level-0 files in flush order.
+    /// The compacted file, then level-0 files in flush order.
     compacted: Option<LocalFile>,
     level0: Vec<LocalFile>,
     next: u64,
-    /// Local files uploaded by each checkpoint not yet confirmed, and by the last
-    /// confirmed one: local id → stored file.
-    uploads: BTreeMap<CheckpointId, Vec<(u64, FileId)>>,
+    /// By checkpoint not yet confirmed: its local files and the stored file of each
+    /// (reused at the snapshot, or uploaded since).
+    pending: BTreeMap<CheckpointId, Vec<(u64, FileId)>>,
+    /// The local files the last confirmed checkpoint stored.
     confirmed: Vec<(u64, FileId)>,
 }
 
@@ -144,22 +123,37 @@ pub struct IncrementalSnapshot {
 }
 
 impl IncrementalSnapshot {
-    /// Bytes uploaded: Flink's `checkpointed_size`.
+    /// Bytes uploaded: Flink's `checkpointed_size` of the keyed state.
     pub fn upload_bytes(&self) -> u64 {
         self.uploads.iter().map(|(_, b)| b).sum()
     }
 }
 
 impl LocalFiles {
-    /// The synchronous phase of an incremental snapshot: the memtable's `flushed`
+    /// The local files of a subtask restored from `files` (stored id, bytes), which
+    /// later snapshots reuse when `reuse` (Flink's CLAIM mode, and restores after a
+    /// failure); otherwise the first snapshot uploads everything again.
+    pub fn restored(files: &[(FileId, u64)], reuse: bool) -> Self {
+        let mut local = LocalFiles::default();
+        for &(stored, bytes) in files {
+            let file = local.new_file(bytes);
+            local.level0.push(file);
+            if reuse {
+                local.confirmed.push((file.id, stored));
+            }
+        }
+        local
+    }
+
+    /// The synchronous phase of incremental snapshot `id`: the memtable's `flushed`
     /// bytes become a level-0 file, level 0 compacts into one file of `state_bytes`
     /// when it is full, and the snapshot refers to every live file.
-    pub fn snapshot(&mut self, flushed: u64, state_bytes: u64) -> IncrementalSnapshot {
+    pub fn snapshot(&mut self, id: CheckpointId, flushed: u64, state_bytes: u64) -> IncrementalSnapshot {
         if flushed > 0 {
             let file = self.new_file(flushed);
             self.level0.push(file);
         }
-        if self.level0.len() >= LEVEL0_COMPACTION_TRIGGER {
+        if self.level0.len() + usize::from(self.compacted.is_some()) > LEVEL0_COMPACTION_TRIGGER {
             self.level0.clear();
             self.compacted = Some(self.new_file(state_bytes));
         }
@@ -167,37 +161,36 @@ impl LocalFiles {
             uploads: Vec::new(),
             reused: Vec::new(),
         };
+        let mut refers = Vec::new();
         for file in self.compacted.iter().chain(&self.level0) {
             match self.confirmed.iter().find(|(local, _)| *local == file.id) {
-                Some(&(_, stored)) => snapshot.reused.push(stored),
+                Some(&(local, stored)) => {
+                    snapshot.reused.push(stored);
+                    refers.push((local, stored));
+                }
                 None => snapshot.uploads.push((file.id, file.bytes)),
             }
         }
+        self.pending.insert(id, refers);
         snapshot
     }
 
-    /// The uploads of checkpoint `id` are stored: local file → stored file.
-    pub fn uploaded(&mut self, id: CheckpointId, files: Vec<(u64, FileId)>) {
-        self.uploads.insert(id, files);
+    /// Snapshot `id` stored local file `local` as `stored`.
+    pub fn uploaded(&mut self, id: CheckpointId, local: u64, stored: FileId) {
+        if let Some(files) = self.pending.get_mut(&id) {
+            files.push((local, stored));
+        }
     }
 
-    /// Checkpoint `id` completed and this subtask was notified: the files it referred
-    /// to can be reused by later snapshots, and earlier pending uploads are superseded.
-    pub fn confirm(&mut self, id: CheckpointId, reused: &[FileId]) {
-        let Some(files) = self.uploads.remove(&id) else {
+    /// Checkpoint `id` completed and this subtask was notified: later snapshots reuse
+    /// what it stored, and older pending snapshots are superseded.
+    pub fn confirm(&mut self, id: CheckpointId) {
+        let Some(files) = self.pending.remove(&id) else {
             return;
         };
         let live: Vec<u64> = self.compacted.iter().chain(&self.level0).map(|f| f.id).collect();
-        let mut confirmed: Vec<(u64, FileId)> = self
-            .confirmed
-            .iter()
-            .copied()
-            .filter(|(_, stored)| reused.contains(stored))
-            .chain(files)
-            .collect();
-        confirmed.retain(|(local, _)| live.contains(local));
-        self.confirmed = confirmed;
-        self.uploads.retain(|&c, _| c > id);
+        self.confirmed = files.into_iter().filter(|(local, _)| live.contains(local)).collect();
+        self.pending.retain(|&c, _| c > id);
     }
 
     fn new_file(&mut self, bytes: u64) -> LocalFile {
@@ -210,31 +203,20 @@ impl LocalFiles {
 mod tests {
     use super::*;
 
-    /// Flink's rule (SharedStateRegistryImpl): a file is deleted once no retained
-    /// checkpoint uses it — here checkpoint 2 reuses file a, so subsuming checkpoint 1
-    /// deletes only b.
+    /// A file goes when the last checkpoint referring to it goes: checkpoint 2 reuses
+    /// file a, so discarding checkpoint 1 deletes only b.
     #[test]
-    fn subsumption_deletes_only_files_no_retained_checkpoint_uses() {
+    fn a_file_is_deleted_when_no_checkpoint_refers_to_it() {
         let mut r = SharedStateRegistry::default();
         let (a, b) = (r.add(100), r.add(10));
-        r.register(1, &[a, b]);
+        r.acquire(&[a]);
         let c = r.add(20);
-        r.register(2, &[a, c]);
         assert_eq!(r.bytes(), 130);
-        assert_eq!(r.unregister_unused(2), 10);
+        assert_eq!(r.release(&[a, b]), 10);
         assert_eq!((r.bytes(), r.file_count()), (120, 2));
         assert_eq!(r.bytes_of(&[a, c]), 120);
-    }
-
-    /// A failed checkpoint's new uploads go; files a completed checkpoint uses stay.
-    #[test]
-    fn a_failed_checkpoint_deletes_its_unregistered_uploads() {
-        let mut r = SharedStateRegistry::default();
-        let a = r.add(100);
-        r.register(1, &[a]);
-        let b = r.add(10);
-        assert_eq!(r.discard_unregistered(&[a, b]), 10);
-        assert_eq!(r.bytes(), 100);
+        assert_eq!(r.release(&[a, c]), 120);
+        assert_eq!((r.bytes(), r.file_count()), (0, 0));
     }
 
     /// The first snapshot uploads its first file; after confirmation the next one
@@ -242,11 +224,11 @@ mod tests {
     #[test]
     fn a_confirmed_file_is_referred_to_not_uploaded_again() {
         let mut local = LocalFiles::default();
-        let first = local.snapshot(50, 50);
+        let first = local.snapshot(1, 50, 50);
         assert_eq!(first.upload_bytes(), 50);
-        local.uploaded(1, vec![(first.uploads[0].0, 7)]);
-        local.confirm(1, &first.reused);
-        let second = local.snapshot(5, 52);
+        local.uploaded(1, first.uploads[0].0, 7);
+        local.confirm(1);
+        let second = local.snapshot(2, 5, 52);
         assert_eq!((second.upload_bytes(), second.reused.clone()), (5, vec![7]));
     }
 
@@ -254,26 +236,38 @@ mod tests {
     #[test]
     fn a_pending_checkpoints_files_are_uploaded_again() {
         let mut local = LocalFiles::default();
-        let first = local.snapshot(50, 50);
-        local.uploaded(1, vec![(first.uploads[0].0, 7)]);
-        let second = local.snapshot(5, 52);
+        let first = local.snapshot(1, 50, 50);
+        local.uploaded(1, first.uploads[0].0, 7);
+        let second = local.snapshot(2, 5, 52);
         assert_eq!(second.upload_bytes(), 55);
         assert!(second.reused.is_empty());
     }
 
-    /// The fourth level-0 file triggers a compaction into one file of the whole state,
-    /// which the snapshot uploads in full.
+    /// Once more than four files are live they are compacted into one file of the
+    /// whole state, which the snapshot uploads in full.
     #[test]
-    fn level0_compaction_makes_one_file_of_the_whole_state() {
+    fn compaction_makes_one_file_of_the_whole_state() {
         let mut local = LocalFiles::default();
-        for id in 1..=3 {
-            let s = local.snapshot(10, 100);
-            let stored: Vec<(u64, FileId)> = s.uploads.iter().map(|&(l, _)| (l, 100 + l)).collect();
-            local.uploaded(id, stored);
-            local.confirm(id, &s.reused);
+        for id in 1..=4 {
+            let s = local.snapshot(id, 10, 100);
+            assert_eq!(s.upload_bytes(), 10, "snapshot {id} uploads its flush");
+            for &(l, _) in &s.uploads {
+                local.uploaded(id, l, 100 + l);
+            }
+            local.confirm(id);
         }
-        let fourth = local.snapshot(10, 100);
-        assert_eq!(fourth.upload_bytes(), 100);
-        assert!(fourth.reused.is_empty());
+        let fifth = local.snapshot(5, 10, 100);
+        assert_eq!(fifth.upload_bytes(), 100);
+        assert!(fifth.reused.is_empty());
+    }
+
+    /// Restored files are reused in CLAIM mode and uploaded again in NO_CLAIM mode.
+    #[test]
+    fn restored_files_are_reused_only_when_claimed() {
+        let files = [(3, 60), (4, 40)];
+        let mut claimed = LocalFiles::restored(&files, true);
+        assert_eq!(claimed.snapshot(9, 0, 100).upload_bytes(), 0);
+        let mut unclaimed = LocalFiles::restored(&files, false);
+        assert_eq!(unclaimed.snapshot(9, 0, 100).upload_bytes(), 100);
     }
 }

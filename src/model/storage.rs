@@ -2,7 +2,8 @@
 //! paying the round-trip latency, sharing the storage's bandwidth equally.
 //!
 //! A request that finds every slot busy waits for the earliest one to free; requests
-//! are served first come, first served.
+//! are served first come, first served. What storage holds is kept by the
+//! shared-state registry (`state_files`).
 
 use super::taskmanager::{Window, active, transfer_time};
 use crate::scenario::StorageSpec;
@@ -14,7 +15,6 @@ pub struct CheckpointStorage {
     per_request_bandwidth: u64,
     /// When each request slot becomes free.
     slots: Vec<Nanos>,
-    pub bytes_stored: u64,
     /// Outages: requests fail (`value` 0) or wait until the end (`value` 1).
     pub outages: Vec<Window>,
     /// Slow-storage faults: latency times `value`, bandwidth divided by it.
@@ -35,7 +35,6 @@ impl CheckpointStorage {
             latency: spec.latency_ns,
             per_request_bandwidth: (spec.bandwidth_bytes_per_s / u64::from(n)).max(1),
             slots: vec![0; n as usize],
-            bytes_stored: 0,
             outages: Vec::new(),
             slow: Vec::new(),
         }
@@ -44,9 +43,7 @@ impl CheckpointStorage {
     /// Uploads `bytes` starting no earlier than `now`; returns the completion time.
     /// During an outage the request fails, or waits for the storage to come back.
     pub fn put(&mut self, now: Nanos, bytes: u64) -> Result<Nanos, Unavailable> {
-        let done = self.request(now, bytes)?;
-        self.bytes_stored += bytes;
-        Ok(done)
+        self.request(now, bytes)
     }
 
     /// Downloads `bytes` (a restore); an outage makes the restore wait for the storage.
@@ -77,10 +74,6 @@ impl CheckpointStorage {
         self.slots[slot] = done;
         Ok(done)
     }
-
-    pub fn delete(&mut self, bytes: u64) {
-        self.bytes_stored = self.bytes_stored.saturating_sub(bytes);
-    }
 }
 
 #[cfg(test)]
@@ -99,7 +92,6 @@ mod tests {
         assert_eq!(storage.put(0, 1000), Ok(1_000_000_010));
         assert_eq!(storage.put(0, 1000), Ok(1_000_000_010));
         assert_eq!(storage.put(0, 1000), Ok(2_000_000_020));
-        assert_eq!(storage.bytes_stored, 3000);
     }
 
     #[test]

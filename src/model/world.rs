@@ -31,6 +31,7 @@ mod network;
 mod outputs;
 mod recovery;
 mod sources;
+mod state_storage;
 mod tasks;
 mod watermarks;
 
@@ -38,6 +39,7 @@ pub use checkpointing::{CheckpointRuntime, CheckpointSnapshot, LineRecord, Subta
 pub use logging::{ChannelLog, LineViolation, MessageLogs};
 pub use outputs::SinkOutput;
 pub use recovery::{JobStatus, RecoveryState};
+pub use state_storage::{CheckpointFiles, StateStorage};
 
 use build::{build_tasks, open_buffers};
 use events::Event;
@@ -154,6 +156,11 @@ pub struct Sample {
     pub sink_records: u64,
     /// Subtasks with a full output backlog at this instant.
     pub backpressured_subtasks: u32,
+    /// Bytes and files in checkpoint storage at this instant.
+    #[serde(default)]
+    pub storage_bytes: u64,
+    #[serde(default)]
+    pub storage_files: u64,
 }
 
 pub struct World {

@@ -84,6 +84,18 @@ pub struct CheckpointReport {
     /// Times the coordinator asked for a failover (tolerable failures exceeded).
     #[serde(deserialize_with = "crate::report::compat::failover_requests")]
     pub failover_requests: Vec<(Nanos, u64, &'static str)>,
+    /// What checkpoint storage held: the files checkpoints refer to.
+    #[serde(default)]
+    pub storage: StorageUsage,
+}
+
+/// Bytes and files in checkpoint storage (the run's time series has them over time).
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StorageUsage {
+    pub bytes_at_end: u64,
+    pub files_at_end: u64,
+    pub peak_bytes: u64,
+    pub peak_files: u64,
 }
 
 impl CheckpointReport {
@@ -141,6 +153,12 @@ impl CheckpointReport {
                 .iter()
                 .map(|(t, id, r)| (*t, *id, r.flink_name()))
                 .collect(),
+            storage: StorageUsage {
+                bytes_at_end: rt.files.registry.bytes(),
+                files_at_end: rt.files.registry.file_count() as u64,
+                peak_bytes: rt.files.peak_bytes,
+                peak_files: rt.files.peak_files as u64,
+            },
         })
     }
 }

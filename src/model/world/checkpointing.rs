@@ -17,6 +17,7 @@
 //! ```
 
 use super::logging::{LineViolation, MessageLogs};
+use super::state_storage::StateStorage;
 use super::{Event, Item, World};
 use crate::fault::Flaw;
 use crate::model::channel::ChannelId;
@@ -103,6 +104,11 @@ pub(super) struct Progress {
     decline: Option<CheckpointFailureReason>,
     /// How far every channel had got at the snapshot (protocols without barriers).
     channels: ChannelCounts,
+    /// Local RocksDB files the snapshot uploads (local id, bytes), and the bytes of
+    /// state outside them, uploaded in full.
+    sst_uploads: Vec<(u64, u64)>,
+    private_bytes: u64,
+    incremental: bool,
 }
 
 /// What one subtask's snapshot holds: its operator state and, for a source, the
@@ -159,8 +165,8 @@ pub struct CheckpointRuntime {
     pub(super) progress: BTreeMap<CheckpointId, Vec<Progress>>,
     /// Acknowledged subtask parts, in acknowledgement order.
     pub breakdowns: Vec<SubtaskBreakdown>,
-    /// Bytes each checkpoint stored, to delete when it is discarded.
-    stored_bytes: BTreeMap<CheckpointId, u64>,
+    /// The files checkpoints keep in checkpoint storage.
+    pub files: StateStorage,
     /// Uploads under way: (checkpoint, subtask, channel state?) → bytes.
     pub(super) uploads: BTreeMap<(CheckpointId, usize, bool), u64>,
     /// Checkpoints that failed: subtasks skip their barriers (forwarding a
@@ -168,8 +174,6 @@ pub struct CheckpointRuntime {
     /// drop their uploads.
     aborted: BTreeSet<CheckpointId>,
     timer_at: Option<Nanos>,
-    /// Incremental uploads not yet confirmed by a completed checkpoint, per subtask.
-    pub(super) unconfirmed: Vec<Vec<(CheckpointId, u64)>>,
     /// Periodic triggers the coordinator dropped, and why.
     pub dropped_triggers: Vec<(Nanos, CheckpointFailureReason)>,
     /// The coordinator asked for a failover (too many failed checkpoints).
@@ -226,11 +230,10 @@ impl World {
             barriers: BTreeMap::new(),
             progress: BTreeMap::new(),
             breakdowns: Vec::new(),
-            stored_bytes: BTreeMap::new(),
+            files: StateStorage::new(self.subtasks.len()),
             uploads: BTreeMap::new(),
             aborted: BTreeSet::new(),
             timer_at: None,
-            unconfirmed: vec![Vec::new(); self.subtasks.len()],
             dropped_triggers: Vec::new(),
             failover_requests: Vec::new(),
             snapshots: BTreeMap::new(),
@@ -440,7 +443,7 @@ impl World {
                 }
                 CoordinatorAction::WriteMetadata { checkpoint_id, bytes } => match self.storage.put(now, bytes) {
                     Ok(done) => {
-                        *self.runtime().stored_bytes.entry(checkpoint_id).or_default() += bytes;
+                        self.state_storage().other_file(checkpoint_id, bytes);
                         self.queue.push(done, Event::MetadataWritten(checkpoint_id));
                     }
                     Err(failure) => self.queue.push(failure.at, Event::MetadataFailed(checkpoint_id)),
@@ -461,10 +464,10 @@ impl World {
                     rt.progress.remove(&checkpoint_id);
                     rt.aborted.insert(checkpoint_id);
                     rt.snapshots.remove(&checkpoint_id);
+                    rt.files.release(checkpoint_id);
                 }
                 CoordinatorAction::DiscardCheckpoint { checkpoint_id, .. } => {
-                    let bytes = self.runtime().stored_bytes.remove(&checkpoint_id).unwrap_or(0);
-                    self.storage.delete(bytes);
+                    self.state_storage().release(checkpoint_id);
                 }
                 CoordinatorAction::NotifySubtaskCheckpointComplete { subtask, checkpoint_id } => {
                     let at = now + self.rpc_latency();
@@ -716,15 +719,30 @@ impl World {
         self.queue.push(done, event);
     }
 
-    /// An upload completed: its bytes belong to the checkpoint, or are deleted at
+    /// An upload completed: its files belong to the checkpoint, or are deleted at
     /// once if the checkpoint failed meanwhile. Returns whether the checkpoint lives.
     fn upload_finished(&mut self, st: usize, id: CheckpointId, channel_state: bool) -> bool {
         let bytes = self.runtime().uploads.remove(&(id, st, channel_state)).unwrap_or(0);
         if self.is_aborted(id) || !self.runtime().progress.contains_key(&id) {
-            self.storage.delete(bytes);
             return false;
         }
-        *self.runtime().stored_bytes.entry(id).or_default() += bytes;
+        if channel_state {
+            self.state_storage().other_file(id, bytes);
+            return true;
+        }
+        let p = self.progress(id, st);
+        let (sst_files, private) = (std::mem::take(&mut p.sst_uploads), p.private_bytes);
+        if !p.incremental {
+            // A full snapshot: one file of the whole state.
+            self.state_storage().state_file(id, st, bytes, None);
+            return true;
+        }
+        for (local, file_bytes) in sst_files {
+            self.state_storage().state_file(id, st, file_bytes, Some(local));
+        }
+        if private > 0 {
+            self.state_storage().other_file(id, private);
+        }
         true
     }
 
@@ -801,15 +819,22 @@ impl World {
         // A full snapshot copies every entry; an incremental one flushes what changed.
         let touched = if incremental { changed } else { entries };
         let cost = base + touched * per_entry;
-        let checkpointed = if incremental {
-            let rt = self.runtime();
-            let pending: u64 = rt.unconfirmed[st].iter().map(|(_, e)| e).sum();
-            rt.unconfirmed[st].push((id, changed));
-            ((changed + pending).min(entries) * entry_bytes).min(state_size) + (state_size - entries * entry_bytes)
+        // An incremental snapshot uploads the live RocksDB files storage does not hold
+        // yet, and the state outside RocksDB (source offsets) in full.
+        let (checkpointed, sst_uploads, private_bytes) = if incremental {
+            let keyed = entries * entry_bytes;
+            let snapshot = self
+                .state_storage()
+                .incremental_snapshot(id, st, changed * entry_bytes, keyed);
+            let private = state_size - keyed;
+            (snapshot.upload_bytes() + private, snapshot.uploads, private)
         } else {
-            state_size
+            (state_size, Vec::new(), state_size)
         };
         let p = self.progress(id, st);
+        p.sst_uploads = sst_uploads;
+        p.private_bytes = private_bytes;
+        p.incremental = incremental;
         p.sync_started = Some(now);
         p.state_size = state_size;
         p.checkpointed_size = checkpointed;
@@ -1012,7 +1037,7 @@ impl World {
     /// incremental uploads up to `id` become the base of the next ones.
     pub(super) fn notify_complete(&mut self, st: usize, id: CheckpointId) {
         self.subtasks[st].logic.commit(Some(id));
-        self.runtime().unconfirmed[st].retain(|(c, _)| *c > id);
+        self.state_storage().local[st].confirm(id);
     }
 
     /// A subtask finished. Once every source has, no new checkpoint is triggered

@@ -11,6 +11,8 @@ impl World {
             source_records: 0,
             sink_records: 0,
             backpressured_subtasks: 0,
+            storage_bytes: self.ckpt.as_ref().map_or(0, |rt| rt.files.registry.bytes()),
+            storage_files: self.ckpt.as_ref().map_or(0, |rt| rt.files.registry.file_count() as u64),
         };
         for s in &self.subtasks {
             match s.logic {

@@ -327,10 +327,8 @@ impl World {
         self.install_subtask_protocols();
         if let Some(rt) = self.ckpt.as_mut() {
             rt.progress.clear();
-            let lost: u64 = std::mem::take(&mut rt.uploads).values().sum();
-            self.storage.delete(lost);
-            let rt = self.runtime();
-            rt.unconfirmed.iter_mut().for_each(Vec::clear);
+            // Uploads under way are lost with the tasks: they never become files.
+            rt.uploads.clear();
         }
     }
 
@@ -446,6 +444,9 @@ impl World {
         }
         let n = self.subtasks.len();
         let restored_line = line.map_or_else(|| vec![None; n], |l| l.checkpoints);
+        if self.ckpt.is_some() {
+            self.state_storage().restored(&restored_line);
+        }
         self.replay_logs(&restored_line);
         // Fresh protocol roles, their clocks starting now that the tasks run again.
         self.new_subtask_roles();
@@ -472,11 +473,11 @@ impl World {
         };
         let mut sizes = Vec::new();
         for (st, restored) in line.checkpoints.iter().enumerate() {
-            if let Some(saved) = restored
-                .and_then(|id| rt.snapshots.get(&id))
-                .and_then(|snapshot| snapshot.subtasks[st].as_ref())
+            if let Some(id) = restored
+                && let Some(saved) = rt.snapshots.get(id).and_then(|snapshot| snapshot.subtasks[st].as_ref())
             {
-                sizes.push(saved.state_bytes);
+                // Exactly the files the checkpoint refers to.
+                sizes.push(rt.files.restore_bytes(*id, st).unwrap_or(saved.state_bytes));
             }
         }
         for (ch, [input, output]) in self.channel_state_of(line) {

@@ -37,28 +37,37 @@ pub struct Barrier {
     pub kind: SnapshotKind,
 }
 
-/// Why a checkpoint failed, with the names of Flink's `CheckpointFailureReason`.
+/// Why a checkpoint failed: every constant of Flink's current `CheckpointFailureReason`, in
+/// its order, with its name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CheckpointFailureReason {
-    CheckpointExpired,
-    CheckpointDeclined,
-    CheckpointDeclinedSubsumed,
-    CheckpointDeclinedOnCancellationBarrier,
-    CheckpointDeclinedTaskNotReady,
-    CheckpointDeclinedInputEndOfStream,
-    CheckpointDeclinedAlignmentSizeLimitExceeded,
-    CheckpointSubsumed,
-    CheckpointAsyncException,
-    CheckpointCoordinatorShutdown,
-    CheckpointCoordinatorSuspend,
+    PeriodicSchedulerShutdown,
     TooManyCheckpointRequests,
     MinimumTimeBetweenCheckpoints,
+    /// A trigger found a task that is not running (still deploying, or restarting): the
+    /// checkpoint is never created, so it gets no id and no history entry.
+    NotAllRequiredTasksRunning,
     IoException,
+    BlockingOutputExist,
+    CheckpointAsyncException,
+    ChannelStateSharedStreamException,
+    CheckpointExpired,
+    CheckpointSubsumed,
+    CheckpointDeclined,
+    CheckpointDeclinedTaskNotReady,
+    CheckpointDeclinedTaskClosing,
+    CheckpointDeclinedSubsumed,
+    CheckpointDeclinedOnCancellationBarrier,
+    CheckpointDeclinedInputEndOfStream,
+    CheckpointCoordinatorShutdown,
+    CheckpointCoordinatorSuspend,
+    /// Flink's `JOB_FAILOVER_REGION`: the tasks restart, so pending checkpoints cannot finish.
+    JobFailoverRegion,
     TaskFailure,
     TaskCheckpointFailure,
+    UnknownTaskCheckpointNotificationFailure,
     FinalizeCheckpointFailure,
     TriggerCheckpointFailure,
-    JobFailover,
 }
 
 impl CheckpointFailureReason {
@@ -66,25 +75,61 @@ impl CheckpointFailureReason {
     pub fn flink_name(self) -> &'static str {
         use CheckpointFailureReason::*;
         match self {
-            CheckpointExpired => "CHECKPOINT_EXPIRED",
-            CheckpointDeclined => "CHECKPOINT_DECLINED",
-            CheckpointDeclinedSubsumed => "CHECKPOINT_DECLINED_SUBSUMED",
-            CheckpointDeclinedOnCancellationBarrier => "CHECKPOINT_DECLINED_ON_CANCELLATION_BARRIER",
-            CheckpointDeclinedTaskNotReady => "CHECKPOINT_DECLINED_TASK_NOT_READY",
-            CheckpointDeclinedInputEndOfStream => "CHECKPOINT_DECLINED_INPUT_END_OF_STREAM",
-            CheckpointDeclinedAlignmentSizeLimitExceeded => "CHECKPOINT_DECLINED_ALIGNMENT_LIMIT_EXCEEDED",
-            CheckpointSubsumed => "CHECKPOINT_SUBSUMED",
-            CheckpointAsyncException => "CHECKPOINT_ASYNC_EXCEPTION",
-            CheckpointCoordinatorShutdown => "CHECKPOINT_COORDINATOR_SHUTDOWN",
-            CheckpointCoordinatorSuspend => "CHECKPOINT_COORDINATOR_SUSPEND",
+            PeriodicSchedulerShutdown => "PERIODIC_SCHEDULER_SHUTDOWN",
             TooManyCheckpointRequests => "TOO_MANY_CHECKPOINT_REQUESTS",
             MinimumTimeBetweenCheckpoints => "MINIMUM_TIME_BETWEEN_CHECKPOINTS",
+            NotAllRequiredTasksRunning => "NOT_ALL_REQUIRED_TASKS_RUNNING",
             IoException => "IO_EXCEPTION",
+            BlockingOutputExist => "BLOCKING_OUTPUT_EXIST",
+            CheckpointAsyncException => "CHECKPOINT_ASYNC_EXCEPTION",
+            ChannelStateSharedStreamException => "CHANNEL_STATE_SHARED_STREAM_EXCEPTION",
+            CheckpointExpired => "CHECKPOINT_EXPIRED",
+            CheckpointSubsumed => "CHECKPOINT_SUBSUMED",
+            CheckpointDeclined => "CHECKPOINT_DECLINED",
+            CheckpointDeclinedTaskNotReady => "CHECKPOINT_DECLINED_TASK_NOT_READY",
+            CheckpointDeclinedTaskClosing => "CHECKPOINT_DECLINED_TASK_CLOSING",
+            CheckpointDeclinedSubsumed => "CHECKPOINT_DECLINED_SUBSUMED",
+            CheckpointDeclinedOnCancellationBarrier => "CHECKPOINT_DECLINED_ON_CANCELLATION_BARRIER",
+            CheckpointDeclinedInputEndOfStream => "CHECKPOINT_DECLINED_INPUT_END_OF_STREAM",
+            CheckpointCoordinatorShutdown => "CHECKPOINT_COORDINATOR_SHUTDOWN",
+            CheckpointCoordinatorSuspend => "CHECKPOINT_COORDINATOR_SUSPEND",
+            JobFailoverRegion => "JOB_FAILOVER_REGION",
             TaskFailure => "TASK_FAILURE",
             TaskCheckpointFailure => "TASK_CHECKPOINT_FAILURE",
+            UnknownTaskCheckpointNotificationFailure => "UNKNOWN_TASK_CHECKPOINT_NOTIFICATION_FAILURE",
             FinalizeCheckpointFailure => "FINALIZE_CHECKPOINT_FAILURE",
             TriggerCheckpointFailure => "TRIGGER_CHECKPOINT_FAILURE",
-            JobFailover => "JOB_FAILOVER",
         }
     }
+
+    /// Every reason, in Flink's order.
+    pub const ALL: [CheckpointFailureReason; 24] = {
+        use CheckpointFailureReason::*;
+        [
+            PeriodicSchedulerShutdown,
+            TooManyCheckpointRequests,
+            MinimumTimeBetweenCheckpoints,
+            NotAllRequiredTasksRunning,
+            IoException,
+            BlockingOutputExist,
+            CheckpointAsyncException,
+            ChannelStateSharedStreamException,
+            CheckpointExpired,
+            CheckpointSubsumed,
+            CheckpointDeclined,
+            CheckpointDeclinedTaskNotReady,
+            CheckpointDeclinedTaskClosing,
+            CheckpointDeclinedSubsumed,
+            CheckpointDeclinedOnCancellationBarrier,
+            CheckpointDeclinedInputEndOfStream,
+            CheckpointCoordinatorShutdown,
+            CheckpointCoordinatorSuspend,
+            JobFailoverRegion,
+            TaskFailure,
+            TaskCheckpointFailure,
+            UnknownTaskCheckpointNotificationFailure,
+            FinalizeCheckpointFailure,
+            TriggerCheckpointFailure,
+        ]
+    };
 }

@@ -141,3 +141,39 @@ fn exactly_once_holds_with_the_timeout_under_random_faults() {
     assert!(switched > 0, "no checkpoint switched to unaligned");
     assert!(output_persisted > 0, "no barrier overtook an output backlog");
 }
+
+/// The same job when the barriers wait in the slow subtask's input queue rather than in
+/// the sources' output backlogs (a short backlog, many floating buffers): the queued
+/// barriers are announced on arrival, so the timeout still fires while they wait, and the
+/// buffers ahead of them become the keyed input's channel state.
+#[test]
+fn announced_barriers_time_out_in_a_long_input_queue() {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/backpressure.yaml"))
+        .unwrap()
+        .replace(
+            "config:\n",
+            "config:\n  taskmanager.network.memory.max-buffers-per-channel: 1\n  taskmanager.network.memory.floating-buffers-per-gate: 64\n",
+        );
+    let s = common::parse(&text);
+    let (timeout, input_ends) = (s.checkpointing.aligned_checkpoint_timeout_ns, s.duration_ns);
+    let outcome = run(s);
+    let r = report(&outcome);
+    let during_input: Vec<_> = r
+        .checkpoints
+        .iter()
+        .filter(|c| c.status == "COMPLETED" && c.trigger_timestamp + SECOND_AND_A_HALF < input_ends)
+        .collect();
+    assert!(during_input.len() >= 7, "{} checkpoints", during_input.len());
+    for c in during_input {
+        let e2e = c.end_to_end_duration.unwrap();
+        // The persist is larger here (up to 1.6 MB of queued input): under 200 ms.
+        assert!(
+            e2e < timeout + 200 * MILLISECOND,
+            "checkpoint {}: {} ms",
+            c.id,
+            e2e / MILLISECOND
+        );
+        let parts: Vec<_> = r.subtasks.iter().filter(|b| b.checkpoint_id == c.id).collect();
+        assert!(persisted_at(&parts, AGGREGATE) > 100_000, "checkpoint {}", c.id);
+    }
+}

@@ -13,18 +13,14 @@ use ckptsim::model::world::SubtaskBreakdown;
 use ckptsim::run::Outcome;
 use ckptsim::scenario::Scenario;
 use ckptsim::sim::time::MILLISECOND;
-use ckptsim::stats::checkpoint::CheckpointReport;
+use ckptsim::stats::checkpoint::{CheckpointReport, CheckpointSummary};
 use std::path::Path;
 
 fn scenario(name: &str) -> Scenario {
     common::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name))
 }
 
-fn run(scenario: Scenario) -> Outcome {
-    let outcome = ckptsim::run::run(scenario);
-    assert!(outcome.verdict.held, "{}", outcome.verdict.headline());
-    outcome
-}
+use common::run_held as run;
 
 fn report(outcome: &Outcome) -> &CheckpointReport {
     outcome.summary.checkpoints.as_ref().expect("the scenario checkpoints")
@@ -56,13 +52,7 @@ fn backpressured_checkpoints_take_the_timeout_plus_the_unaligned_persist() {
     let input_ends = s.duration_ns;
     let outcome = run(s);
     let r = report(&outcome);
-    let during_input: Vec<_> = r
-        .checkpoints
-        .iter()
-        .filter(|c| c.status == "COMPLETED" && c.trigger_timestamp + SECOND_AND_A_HALF < input_ends)
-        .collect();
-    assert!(during_input.len() >= 7, "{} checkpoints", during_input.len());
-    for c in during_input {
+    for c in completed_while_producing(r, input_ends) {
         let e2e = c.end_to_end_duration.unwrap();
         assert!(
             (timeout..timeout + 100 * MILLISECOND).contains(&e2e),
@@ -86,7 +76,17 @@ fn backpressured_checkpoints_take_the_timeout_plus_the_unaligned_persist() {
     }
 }
 
-const SECOND_AND_A_HALF: u64 = 1_500 * MILLISECOND;
+/// The completed checkpoints triggered at least 1.5 s before the input ends: those whose
+/// barriers all meet the backpressure (later ones meet finishing sources).
+fn completed_while_producing(r: &CheckpointReport, input_ends: u64) -> Vec<&CheckpointSummary> {
+    let during: Vec<_> = r
+        .checkpoints
+        .iter()
+        .filter(|c| c.status == "COMPLETED" && c.trigger_timestamp + 1_500 * MILLISECOND < input_ends)
+        .collect();
+    assert!(during.len() >= 7, "{} checkpoints", during.len());
+    during
+}
 
 /// The Flink docs: `execution.checkpointing.aligned-checkpoint-timeout` counts from the
 /// checkpoint's start. ckptsim's `first-barrier` choice counts from each subtask's first
@@ -158,13 +158,7 @@ fn announced_barriers_time_out_in_a_long_input_queue() {
     let (timeout, input_ends) = (s.checkpointing.aligned_checkpoint_timeout_ns, s.duration_ns);
     let outcome = run(s);
     let r = report(&outcome);
-    let during_input: Vec<_> = r
-        .checkpoints
-        .iter()
-        .filter(|c| c.status == "COMPLETED" && c.trigger_timestamp + SECOND_AND_A_HALF < input_ends)
-        .collect();
-    assert!(during_input.len() >= 7, "{} checkpoints", during_input.len());
-    for c in during_input {
+    for c in completed_while_producing(r, input_ends) {
         let e2e = c.end_to_end_duration.unwrap();
         // The persist is larger here (up to 1.6 MB of queued input): under 200 ms.
         assert!(

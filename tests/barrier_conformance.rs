@@ -861,7 +861,6 @@ fn overdue_timeout_is_noticed_by_a_late_barrier() {
     );
 }
 
-#[test]
 /// AlternatingCheckpointsTest `testTimeoutAlignmentBeforeFirstBarrier`: a first barrier
 /// that arrives after the timeout (counted from the checkpoint's start) starts the
 /// checkpoint unaligned at once; its announcement does, before it is even taken.

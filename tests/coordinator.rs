@@ -612,7 +612,8 @@ fn reasons_flink_does_not_count_never_fail_the_job() {
 #[test]
 fn counted_reasons_are_flinks_current_list() {
     let counted: Vec<&str> = Reason::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|&r| counts_toward_tolerable_failures(r))
         .map(Reason::flink_name)
         .collect();
@@ -627,7 +628,7 @@ fn counted_reasons_are_flinks_current_list() {
         ]
     );
     // Every constant of Flink's enum, in its order (CheckpointFailureReason.java).
-    let names: Vec<&str> = Reason::ALL.into_iter().map(Reason::flink_name).collect();
+    let names: Vec<&str> = Reason::ALL.iter().map(|r| r.flink_name()).collect();
     assert_eq!(
         names,
         [

@@ -21,11 +21,7 @@ fn with_cluster_line(line: &str) -> Scenario {
     common::parse(&quickstart_text().replace("cluster:\n", &format!("cluster:\n  {line}\n")))
 }
 
-fn run(scenario: Scenario) -> Outcome {
-    let outcome = ckptsim::run::run(scenario);
-    assert!(outcome.verdict.held, "{}", outcome.verdict.headline());
-    outcome
-}
+use common::run_held as run;
 
 fn report(outcome: &Outcome) -> &CheckpointReport {
     outcome.summary.checkpoints.as_ref().expect("the scenario checkpoints")

@@ -171,6 +171,21 @@ impl SingleCheckpointHandler {
         Some(start.saturating_add(timeout))
     }
 
+    /// A barrier (or announcement) of checkpoint `id` arrived: false if it is obsolete.
+    /// A newer checkpoint overtakes the pending one, which can no longer complete here
+    /// (Flink's `checkNewCheckpoint` / `cancelSubsumedCheckpoint`).
+    fn enter_checkpoint(&mut self, id: CheckpointId, out: &mut VecDeque<Action>) -> bool {
+        if self.is_obsolete(id) {
+            return false;
+        }
+        if self.latest_id.is_none_or(|latest| latest < id) {
+            self.abort_pending(CheckpointFailureReason::CheckpointDeclinedSubsumed, out);
+            self.latest_id = Some(id);
+            self.channels.reset_aligned();
+        }
+        true
+    }
+
     // ----- inputs -------------------------------------------------------------------
 
     pub(crate) fn on_barrier(
@@ -182,17 +197,9 @@ impl SingleCheckpointHandler {
         out: &mut VecDeque<Action>,
     ) {
         self.channels.assert_open(channel);
-        let id = barrier.checkpoint_id;
-        if self.is_obsolete(id) {
+        if !self.enter_checkpoint(barrier.checkpoint_id, out) {
             return;
         }
-        if self.latest_id.is_none_or(|latest| latest < id) {
-            // A newer checkpoint overtakes the pending one, which can no longer complete here.
-            self.abort_pending(CheckpointFailureReason::CheckpointDeclinedSubsumed, out);
-            self.latest_id = Some(id);
-            self.channels.reset_aligned();
-        }
-
         match self.state {
             State::WaitingForFirstBarrier => self.first_barrier(now, channel, barrier, delivery, out),
             State::CollectingBarriers(mut al) => {
@@ -222,17 +229,11 @@ impl SingleCheckpointHandler {
         out: &mut VecDeque<Action>,
     ) {
         self.channels.assert_open(channel);
-        let id = barrier.checkpoint_id;
         let Some(deadline) = self.alignment_deadline(now, &barrier) else {
             return;
         };
-        if self.is_obsolete(id) {
+        if !self.enter_checkpoint(barrier.checkpoint_id, out) {
             return;
-        }
-        if self.latest_id.is_none_or(|latest| latest < id) {
-            self.abort_pending(CheckpointFailureReason::CheckpointDeclinedSubsumed, out);
-            self.latest_id = Some(id);
-            self.channels.reset_aligned();
         }
         if let State::WaitingForFirstBarrier = self.state {
             let al = Alignment {

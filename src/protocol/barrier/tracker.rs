@@ -217,7 +217,11 @@ impl BarrierTracker {
     fn complete(&mut self, pos: usize, now: Nanos, out: &mut VecDeque<Action>) {
         // Older entries are dropped without a word (Flink's `pollFirst`): the coordinator
         // subsumes them once this one completes.
-        let last = self.pending.drain(..=pos).last().expect("drained at least one entry");
+        let last = self
+            .pending
+            .drain(..=pos)
+            .next_back()
+            .expect("drained at least one entry");
         if last.aborted {
             return;
         }

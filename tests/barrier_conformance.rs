@@ -278,6 +278,7 @@ fn describe(a: &Action) -> String {
         Action::AbortCheckpoint { checkpoint_id, reason } => format!("abort {checkpoint_id} {}", reason.flink_name()),
         Action::ForwardCancellation { checkpoint_id } => format!("forward-cancel {checkpoint_id}"),
         Action::PrioritizeOutputBarrier { checkpoint_id } => format!("prioritize-output {checkpoint_id}"),
+        Action::LocalSnapshot { checkpoint_id, cause } => format!("local-snapshot {checkpoint_id} {cause:?}"),
     }
 }
 

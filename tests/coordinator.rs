@@ -1323,6 +1323,9 @@ fn run(config: CoordinatorConfig, ops: &[Op]) -> (CheckpointCoordinator, Observe
                     }
                 }
                 A::TriggerRequestDropped { .. } | A::FailJob { .. } => {}
+                A::NotifySubtaskCheckpointComplete { .. } | A::TruncateLog { .. } => {
+                    panic!("Flink's coordinator has no recovery line: {action:?}")
+                }
             }
         }
     };

@@ -1,6 +1,9 @@
 //! Consistent cuts: every completed checkpoint's keyed aggregate state must equal
 //! the reference state of exactly the records before its source offsets, plus the
-//! records its channel state holds (in flight at an unaligned checkpoint).
+//! records its channel state holds (in flight at an unaligned checkpoint). For
+//! protocols without barriers the cuts are the recovery lines the coordinator
+//! reached: each subtask's line checkpoint, plus what the line replays from the
+//! senders' logs.
 //!
 //! The reference is a fold over the replayable source logs, independent of the
 //! simulator. An aggregate is checked when everything upstream of it is sources,
@@ -9,9 +12,11 @@
 //! aggregates are left to the end-to-end comparison of the sinks.
 
 use crate::model::World;
+use crate::model::channel::ChannelId;
 use crate::model::operator::{CountSum, StateSnapshot, filter_keeps, map_value};
 use crate::model::record::Record;
 use crate::model::source::PartitionLog;
+use crate::model::world::SubtaskSnapshot;
 use crate::scenario::{OperatorLogicSpec, Partitioning, Scenario};
 use crate::sim::Nanos;
 use serde::Serialize;
@@ -88,6 +93,61 @@ impl Cone {
     }
 }
 
+/// A global state to check: a snapshot per subtask and the records in transit.
+struct Cut<'a> {
+    /// The checkpoint, or the newest checkpoint of a recovery line.
+    id: u64,
+    completed_at_ns: Nanos,
+    parts: Vec<Option<&'a SubtaskSnapshot>>,
+    in_transit: Vec<(ChannelId, &'a Record)>,
+    /// A source without a part had read all its input (a checkpoint), rather than
+    /// none of it (a recovery line, whose `None` is the job's start).
+    absent_read_to_end: bool,
+}
+
+/// Every completed checkpoint, and every recovery line reached, in time order.
+fn cuts_of(world: &World) -> Vec<Cut<'_>> {
+    let Some(rt) = world.ckpt.as_ref() else {
+        return Vec::new();
+    };
+    let mut cuts: Vec<Cut> = rt
+        .snapshots
+        .iter()
+        .filter_map(|(&id, snapshot)| {
+            Some(Cut {
+                id,
+                completed_at_ns: snapshot.completed_at?,
+                parts: snapshot.subtasks.iter().map(Option::as_ref).collect(),
+                in_transit: snapshot.channel_records().collect(),
+                absent_read_to_end: true,
+            })
+        })
+        .collect();
+    for line in &rt.lines {
+        let parts: Vec<Option<&SubtaskSnapshot>> = line
+            .checkpoints
+            .iter()
+            .enumerate()
+            .map(|(st, id)| {
+                id.and_then(|id| rt.snapshots.get(&id))
+                    .and_then(|snapshot| snapshot.subtasks[st].as_ref())
+            })
+            .collect();
+        cuts.push(Cut {
+            id: line.checkpoints.iter().flatten().max().copied().unwrap_or(0),
+            completed_at_ns: line.at,
+            parts,
+            in_transit: line
+                .in_transit
+                .iter()
+                .flat_map(|(&ch, records)| records.iter().map(move |r| (ch, r)))
+                .collect(),
+            absent_read_to_end: false,
+        });
+    }
+    cuts
+}
+
 /// One source partition's log and how far the reference has folded it.
 struct Cursor {
     op: usize,
@@ -102,9 +162,9 @@ const KEPT: usize = 20;
 pub fn check_cuts(world: &World) -> CutCheck {
     let s = &world.scenario;
     let mut result = CutCheck::default();
-    let Some(rt) = world.ckpt.as_ref() else {
+    if world.ckpt.is_none() {
         return result;
-    };
+    }
     if s.checkpointing.mode != crate::scenario::checkpointing::Mode::ExactlyOnce {
         return result;
     }
@@ -138,24 +198,30 @@ pub fn check_cuts(world: &World) -> CutCheck {
     };
     let mut cursors = fresh_cursors();
     let mut expected: Vec<Vec<CountSum>> = vec![vec![CountSum::default(); key_count]; cones.len()];
-    for (&id, snapshot) in &rt.snapshots {
-        let Some(completed_at_ns) = snapshot.completed_at else {
-            continue;
-        };
+    for cut_state in cuts_of(world) {
+        let (id, completed_at_ns) = (cut_state.id, cut_state.completed_at_ns);
         result.checkpoints += 1;
         // The cut: every source partition's offset in this checkpoint.
         let mut cut = Vec::new();
-        for (st, part) in snapshot.subtasks.iter().enumerate() {
+        for (st, part) in cut_state.parts.iter().enumerate() {
             if let Some(part) = part {
                 let op = world.subtasks[st].op;
                 cut.extend(part.offsets.iter().map(|&(p, o)| (op, p, o)));
             }
         }
-        // A source subtask without a snapshot had finished: its partitions were read to the end.
+        // A source subtask without a snapshot in a checkpoint had finished: its
+        // partitions were read to the end. On a recovery line it is at the start.
+        let absent = |c: &Cursor| {
+            if cut_state.absent_read_to_end {
+                c.log.end_offset()
+            } else {
+                0
+            }
+        };
         let target = |c: &Cursor| {
             cut.iter()
                 .find(|(op, p, _)| *op == c.op && *p == c.partition)
-                .map_or(c.log.end_offset(), |(_, _, o)| *o)
+                .map_or(absent(c), |(_, _, o)| *o)
         };
         if cursors.iter().any(|c| target(c) < c.offset) {
             // A cut behind the fold (a restore went back): fold again from the start.
@@ -180,7 +246,7 @@ pub fn check_cuts(world: &World) -> CutCheck {
         }
         for (cone, want) in cones.iter().zip(&expected) {
             let mut actual = vec![CountSum::default(); key_count];
-            for (st, part) in snapshot.subtasks.iter().enumerate() {
+            for (st, part) in cut_state.parts.iter().enumerate() {
                 if world.subtasks[st].op != cone.aggregate {
                     continue;
                 }
@@ -192,7 +258,7 @@ pub fn check_cuts(world: &World) -> CutCheck {
                     }
                 }
             }
-            for (ch, record) in snapshot.channel_records() {
+            for &(ch, record) in &cut_state.in_transit {
                 let consumer_op = world.subtasks[world.channels[ch].consumer].op;
                 if cone.contains(consumer_op)
                     && let Some(r) = cone.carry(s, consumer_op, *record)

@@ -63,6 +63,11 @@ pub struct Verdict {
     pub job_failed: bool,
     /// Completed checkpoints checked to be consistent cuts.
     pub cuts: cut::CutCheck,
+    /// Recovery lines a restore could not put back exactly: an orphan message
+    /// (processed by the consumer's checkpoint, not sent by the producer's), or
+    /// records to replay that the sender's log no longer held.
+    #[serde(default)]
+    pub line_violations: Vec<crate::model::world::LineViolation>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -80,6 +85,10 @@ impl Verdict {
     pub fn headline(&self) -> String {
         if self.held {
             return "exactly-once held".to_string();
+        }
+        // A recovery line that could not be restored is the cause of what follows.
+        if let Some(v) = self.line_violations.first() {
+            return line_violation_text(v);
         }
         if let Some(a) = self.anomalies.first() {
             return format!(
@@ -105,6 +114,36 @@ impl Verdict {
     }
 }
 
+/// What is wrong with a recovery line, for a person.
+pub fn line_violation_text(v: &crate::model::world::LineViolation) -> String {
+    let at = |c: Option<u64>| c.map_or("the job's start".to_string(), |id| format!("checkpoint {id}"));
+    if v.orphan {
+        format!(
+            "the recovery line restored at {} ns is inconsistent: on channel {} subtask {} at {} had processed {} \
+             records, but subtask {} at {} had sent only {} (an orphan message)",
+            v.at_ns,
+            v.channel,
+            v.consumer,
+            at(v.consumer_checkpoint),
+            v.received,
+            v.producer,
+            at(v.producer_checkpoint),
+            v.sent
+        )
+    } else {
+        format!(
+            "the recovery line restored at {} ns cannot be replayed: channel {} must replay records {}..{} sent by \
+             subtask {} before {}, and its log does not hold them",
+            v.at_ns,
+            v.channel,
+            v.received,
+            v.sent,
+            v.producer,
+            at(v.producer_checkpoint)
+        )
+    }
+}
+
 /// Compares every sink of a drained world with the reference output, and every
 /// completed checkpoint with the reference state of its cut.
 pub fn check_exactly_once(world: &World) -> Verdict {
@@ -112,6 +151,12 @@ pub fn check_exactly_once(world: &World) -> Verdict {
     let mut verdict = check_against(world, &expected);
     verdict.cuts = cut::check_cuts(world);
     if verdict.cuts.violation_count > 0 {
+        verdict.held = false;
+    }
+    if let Some(rt) = world.ckpt.as_ref()
+        && !rt.line_violations.is_empty()
+    {
+        verdict.line_violations = rt.line_violations.clone();
         verdict.held = false;
     }
     verdict

@@ -113,6 +113,9 @@ pub fn print_verdict(verdict: &Verdict, summary: &RunSummary, check_s: f64) {
             summary.recoveries.len()
         );
     }
+    for v in verdict.line_violations.iter().take(20) {
+        println!("  {}", crate::check::line_violation_text(v));
+    }
     if verdict.cuts.violation_count > 0 {
         println!(
             "  {} key(s) where a completed checkpoint is not a consistent cut; first ones:",

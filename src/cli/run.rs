@@ -318,5 +318,34 @@ fn print_summary(s: &RunSummary, verdict: &Verdict, wall_s: f64, check_s: f64) {
     if let Some(report) = &s.checkpoints {
         print_checkpoints(report);
     }
+    if let Some(p) = s.protocol.as_ref().filter(|p| p.name != "coordinated") {
+        print_protocol(p);
+    }
     println!("trace digest {}", s.trace_digest);
+}
+
+/// What a protocol without barriers cost: its own checkpoints, logs and lines.
+fn print_protocol(p: &crate::stats::protocol::ProtocolSummary) {
+    println!(
+        "protocol `{}`: {} checkpoints on the subtasks' timers, {} forced; {} recovery lines reached",
+        p.name, p.timer_checkpoints, p.forced_checkpoints, p.recovery_lines
+    );
+    println!(
+        "  message logs: {} records logged, at most {} held ({}); {} replayed by restores",
+        p.logged_records,
+        p.log_peak_records,
+        size(p.log_peak_bytes),
+        p.replayed_from_logs
+    );
+    if p.piggyback_bytes > 0 {
+        println!(
+            "  piggybacked control information: {} per buffer, {} in all",
+            size(p.piggyback_bytes_per_buffer),
+            size(p.piggyback_bytes)
+        );
+    }
+    println!(
+        "  restores rolled back {} checkpoint(s), at most {} at one subtask; {} checkpoint(s) never on a recovery line",
+        p.line.rolled_back_checkpoints, p.line.max_rollback_depth, p.line.useless_checkpoints
+    );
 }

@@ -15,8 +15,8 @@ use crate::protocol::coordinator::{
     RestoredCheckpointStats, SubtaskAck, SubtaskId,
 };
 use crate::protocol::interface::{
-    ChannelIndex, CoordinatorProtocol, JobContext, Protocol, RecoveryLine, SharedProtocol, SnapshotTrigger,
-    SubtaskAction, SubtaskContext, SubtaskProtocol,
+    ChannelCounts, ChannelIndex, CoordinatorProtocol, JobContext, LineStats, Piggyback, Protocol, RecoveryLine,
+    SharedProtocol, SnapshotTrigger, SubtaskAction, SubtaskContext, SubtaskProtocol,
 };
 use crate::protocol::{Barrier, CheckpointFailureReason, CheckpointId, Nanos, SnapshotKind};
 
@@ -39,10 +39,16 @@ pub enum Flaw {
     ChannelStateNotRestored,
     /// On restore the sink commits its open transaction instead of aborting it.
     SinkCommitsOpenTransaction,
+    /// Protocols with message logging: senders keep no log, so what was in transit
+    /// between a recovery line's checkpoints cannot be replayed.
+    SenderDoesNotLog,
+    /// Protocols with message logging: the restore takes every subtask's newest
+    /// checkpoint as the recovery line, orphan messages or not.
+    RecoveryLineIgnoresOrphans,
 }
 
 impl Flaw {
-    pub const ALL: [Flaw; 7] = [
+    pub const ALL: [Flaw; 9] = [
         Flaw::SnapshotBeforeAlignment,
         Flaw::BarrierDoesNotBlock,
         Flaw::SinkCommitsAtBarrier,
@@ -50,6 +56,8 @@ impl Flaw {
         Flaw::SourcesNotRewound,
         Flaw::ChannelStateNotRestored,
         Flaw::SinkCommitsOpenTransaction,
+        Flaw::SenderDoesNotLog,
+        Flaw::RecoveryLineIgnoresOrphans,
     ];
 }
 
@@ -58,7 +66,11 @@ impl Flaw {
     fn breaks_protocol(self) -> bool {
         matches!(
             self,
-            Flaw::SnapshotBeforeAlignment | Flaw::BarrierDoesNotBlock | Flaw::RestoreLatestTriggered
+            Flaw::SnapshotBeforeAlignment
+                | Flaw::BarrierDoesNotBlock
+                | Flaw::RestoreLatestTriggered
+                | Flaw::SenderDoesNotLog
+                | Flaw::RecoveryLineIgnoresOrphans
         )
     }
 }
@@ -85,16 +97,22 @@ impl Protocol for FlawedProtocol {
         self.inner.name()
     }
 
+    fn counts_channels(&self) -> bool {
+        self.inner.counts_channels()
+    }
+
     fn subtask(&self, context: &SubtaskContext) -> Box<dyn SubtaskProtocol> {
         let inner = self.inner.subtask(context);
         match self.flaw {
-            Flaw::SnapshotBeforeAlignment | Flaw::BarrierDoesNotBlock => Box::new(FlawedSubtask {
-                inner,
-                flaw: self.flaw,
-                num_channels: context.input_producers.len(),
-                early: None,
-                queued: VecDeque::new(),
-            }),
+            Flaw::SnapshotBeforeAlignment | Flaw::BarrierDoesNotBlock | Flaw::SenderDoesNotLog => {
+                Box::new(FlawedSubtask {
+                    inner,
+                    flaw: self.flaw,
+                    num_channels: context.input_producers.len(),
+                    early: None,
+                    queued: VecDeque::new(),
+                })
+            }
             _ => inner,
         }
     }
@@ -102,11 +120,13 @@ impl Protocol for FlawedProtocol {
     fn coordinator(&self, job: &JobContext) -> Result<Box<dyn CoordinatorProtocol>, ConfigError> {
         let inner = self.inner.coordinator(job)?;
         Ok(match self.flaw {
-            Flaw::RestoreLatestTriggered => Box::new(FlawedCoordinator {
+            Flaw::RestoreLatestTriggered | Flaw::RecoveryLineIgnoresOrphans => Box::new(FlawedCoordinator {
                 inner,
+                flaw: self.flaw,
                 num_subtasks: job.num_subtasks,
                 live: BTreeSet::new(),
                 target: None,
+                newest: vec![None; job.num_subtasks],
             }),
             _ => inner,
         })
@@ -180,13 +200,29 @@ impl SubtaskProtocol for FlawedSubtask {
     fn pending_checkpoint(&self) -> Option<CheckpointId> {
         self.inner.pending_checkpoint()
     }
+    fn on_data(&mut self, now: Nanos, channel: ChannelIndex, piggyback: &Piggyback) {
+        self.inner.on_data(now, channel, piggyback);
+    }
+    fn piggyback(&mut self, channel: ChannelIndex) -> Option<Piggyback> {
+        self.inner.piggyback(channel)
+    }
+    fn on_snapshot(&mut self, now: Nanos, checkpoint_id: CheckpointId) {
+        self.inner.on_snapshot(now, checkpoint_id);
+    }
+    fn logs_sent_data(&self) -> bool {
+        self.flaw != Flaw::SenderDoesNotLog && self.inner.logs_sent_data()
+    }
 }
 
-/// A coordinator that restores the latest triggered checkpoint, complete or not.
+/// A coordinator that restores the latest triggered checkpoint, complete or not, or
+/// every subtask's newest checkpoint whatever the orphans.
 #[derive(Debug)]
 struct FlawedCoordinator {
     inner: Box<dyn CoordinatorProtocol>,
+    flaw: Flaw,
     num_subtasks: usize,
+    /// Each subtask's newest acknowledged checkpoint.
+    newest: Vec<Option<CheckpointId>>,
     /// Checkpoints triggered and not aborted.
     live: BTreeSet<CheckpointId>,
     /// The checkpoint picked when the job failed.
@@ -206,8 +242,22 @@ impl CoordinatorProtocol for FlawedCoordinator {
     fn trigger(&mut self, now: Nanos, kind: SnapshotKind) {
         self.inner.trigger(now, kind);
     }
-    fn acknowledge(&mut self, now: Nanos, checkpoint_id: CheckpointId, subtask: SubtaskId, ack: SubtaskAck) {
-        self.inner.acknowledge(now, checkpoint_id, subtask, ack);
+    fn acknowledge(
+        &mut self,
+        now: Nanos,
+        checkpoint_id: CheckpointId,
+        subtask: SubtaskId,
+        ack: SubtaskAck,
+        channels: &ChannelCounts,
+    ) {
+        self.newest[subtask] = Some(checkpoint_id);
+        self.inner.acknowledge(now, checkpoint_id, subtask, ack, channels);
+    }
+    fn snapshot_started(&mut self, now: Nanos, checkpoint_id: CheckpointId, subtask: SubtaskId) {
+        self.inner.snapshot_started(now, checkpoint_id, subtask);
+    }
+    fn line_stats(&self) -> LineStats {
+        self.inner.line_stats()
     }
     fn decline(
         &mut self,
@@ -241,7 +291,14 @@ impl CoordinatorProtocol for FlawedCoordinator {
     fn shutdown(&mut self, now: Nanos, termination: JobTermination) {
         self.inner.shutdown(now, termination);
     }
-    fn recovery_line(&mut self, _now: Nanos) -> Option<RecoveryLine> {
+    fn recovery_line(&mut self, now: Nanos) -> Option<RecoveryLine> {
+        if self.flaw == Flaw::RecoveryLineIgnoresOrphans {
+            // Let the correct coordinator drop what it would, then restore the newest.
+            self.inner.recovery_line(now);
+            return Some(RecoveryLine {
+                checkpoints: self.newest.clone(),
+            });
+        }
         self.target.map(|id| RecoveryLine::uniform(id, self.num_subtasks))
     }
     fn handle_timeout(&mut self, now: Nanos) {

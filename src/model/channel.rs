@@ -9,6 +9,7 @@
 //! need no credit but keep their place in line.
 
 use super::record::Record;
+use crate::protocol::interface::Piggyback;
 use std::collections::VecDeque;
 
 pub type ChannelId = usize;
@@ -67,6 +68,12 @@ pub struct Channel {
     /// Records put on this channel by the producer and taken off by the consumer.
     pub records_sent: u64,
     pub records_consumed: u64,
+
+    /// The protocol's control information of each data buffer on the channel (sent,
+    /// in flight or queued), in channel order, when the protocol piggybacks any.
+    pub piggybacks: VecDeque<Piggyback>,
+    /// Bytes the control information adds to every data buffer on the wire.
+    pub piggyback_bytes: u64,
 }
 
 impl Channel {
@@ -97,13 +104,15 @@ impl Channel {
             persisting: None,
             records_sent: 0,
             records_consumed: 0,
+            piggybacks: VecDeque::new(),
+            piggyback_bytes: 0,
         }
     }
 
     /// Bytes an item occupies on the wire.
     pub fn wire_bytes(&self, item: &Item) -> u64 {
         match item {
-            Item::Data(records) => records.len() as u64 * self.record_size,
+            Item::Data(records) => records.len() as u64 * self.record_size + self.piggyback_bytes,
             _ => 32,
         }
     }

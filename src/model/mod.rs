@@ -8,6 +8,7 @@ pub mod keygroups;
 pub mod operator;
 pub mod record;
 pub mod source;
+pub mod state_files;
 pub mod storage;
 pub mod taskmanager;
 pub mod world;

@@ -25,6 +25,7 @@
 mod build;
 mod checkpointing;
 mod events;
+mod logging;
 mod metrics;
 mod network;
 mod outputs;
@@ -33,7 +34,8 @@ mod sources;
 mod tasks;
 mod watermarks;
 
-pub use checkpointing::{CheckpointRuntime, CheckpointSnapshot, SubtaskBreakdown, SubtaskSnapshot};
+pub use checkpointing::{CheckpointRuntime, CheckpointSnapshot, LineRecord, SubtaskBreakdown, SubtaskSnapshot};
+pub use logging::{ChannelLog, LineViolation, MessageLogs};
 pub use outputs::SinkOutput;
 pub use recovery::{JobStatus, RecoveryState};
 

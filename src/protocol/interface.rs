@@ -47,7 +47,7 @@ use crate::protocol::coordinator::{
 };
 use crate::protocol::types::{Barrier, CheckpointFailureReason, CheckpointId, Nanos, SnapshotKind};
 
-pub use crate::protocol::barrier::{Action as SubtaskAction, ChannelIndex, SnapshotTrigger};
+pub use crate::protocol::barrier::{Action as SubtaskAction, ChannelIndex, LocalSnapshotCause, SnapshotTrigger};
 
 /// What a subtask's protocol role is told about its place in the job.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,6 +62,48 @@ pub struct SubtaskContext {
     pub output_consumers: Vec<SubtaskId>,
     /// Whether the subtask reads the job's input (it has no input channels).
     pub is_source: bool,
+    /// When the role starts (the job's start, or its restart after a failure).
+    pub started_at: Nanos,
+    /// Ids the role may give snapshots it takes on its own start above this, unused by
+    /// any checkpoint so far: the `k`-th (from 0) is `first_checkpoint_id + k ·
+    /// num_subtasks + subtask`, so that no two subtasks' ids meet.
+    pub first_checkpoint_id: CheckpointId,
+}
+
+/// How far each channel of a subtask had got when it took a snapshot: the records it
+/// had sent on each output channel and processed from each input channel, counted
+/// from the job's start. Channels are the driver's channel ids ([`JobContext::channels`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChannelCounts {
+    pub sent: Vec<(usize, u64)>,
+    pub received: Vec<(usize, u64)>,
+}
+
+impl ChannelCounts {
+    /// Records sent on `channel` at the snapshot (0 when it is not an output).
+    pub fn sent_on(&self, channel: usize) -> u64 {
+        lookup(&self.sent, channel)
+    }
+
+    /// Records received from `channel` at the snapshot (0 when it is not an input).
+    pub fn received_on(&self, channel: usize) -> u64 {
+        lookup(&self.received, channel)
+    }
+}
+
+fn lookup(counts: &[(usize, u64)], channel: usize) -> u64 {
+    counts.iter().find(|(c, _)| *c == channel).map_or(0, |(_, n)| *n)
+}
+
+/// What a protocol's recovery lines cost, for comparing protocols.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LineStats {
+    /// Checkpoints rolled back past at restores: stored, newer than the recovery line.
+    pub rolled_back_checkpoints: u64,
+    /// The most checkpoints one subtask rolled back at one restore.
+    pub max_rollback_depth: u64,
+    /// Checkpoints discarded without ever being on a recovery line.
+    pub useless_checkpoints: u64,
 }
 
 /// What the coordinator role is told about the job.
@@ -164,14 +206,14 @@ pub trait SubtaskProtocol: Debug + Send {
         let _ = checkpoint_id;
         false
     }
+    /// The state of snapshot `checkpoint_id` is being copied now: data sent from here
+    /// on is after it.
+    fn on_snapshot(&mut self, now: Nanos, checkpoint_id: CheckpointId) {
+        let _ = (now, checkpoint_id);
+    }
     /// Whether the driver keeps a log of what this subtask sends, for replay.
     fn logs_sent_data(&self) -> bool {
         false
-    }
-    /// The subtask's snapshot `checkpoint_id` is durable (its coordinator says so):
-    /// side effects up to it may be made visible.
-    fn on_checkpoint_complete(&mut self, now: Nanos, checkpoint_id: CheckpointId) {
-        let _ = (now, checkpoint_id);
     }
 }
 
@@ -191,8 +233,20 @@ pub trait CoordinatorProtocol: Debug + Send {
     fn stop_periodic_triggers(&mut self);
     /// A checkpoint (or savepoint) requested by the user at `now`.
     fn trigger(&mut self, now: Nanos, kind: SnapshotKind);
-    /// A subtask stored its part of `checkpoint_id`.
-    fn acknowledge(&mut self, now: Nanos, checkpoint_id: CheckpointId, subtask: SubtaskId, ack: SubtaskAck);
+    /// A subtask started its part of `checkpoint_id` (its snapshot was decided).
+    fn snapshot_started(&mut self, now: Nanos, checkpoint_id: CheckpointId, subtask: SubtaskId) {
+        let _ = (now, checkpoint_id, subtask);
+    }
+    /// A subtask stored its part of `checkpoint_id`; `channels` says how far each of its
+    /// channels had got at the snapshot.
+    fn acknowledge(
+        &mut self,
+        now: Nanos,
+        checkpoint_id: CheckpointId,
+        subtask: SubtaskId,
+        ack: SubtaskAck,
+        channels: &ChannelCounts,
+    );
     /// A subtask gave up on `checkpoint_id`.
     fn decline(&mut self, now: Nanos, checkpoint_id: CheckpointId, subtask: SubtaskId, reason: CheckpointFailureReason);
     /// The metadata asked for with `WriteMetadata` is stored.
@@ -228,6 +282,10 @@ pub trait CoordinatorProtocol: Debug + Send {
     fn latest_restored(&self) -> Option<RestoredCheckpointStats>;
     /// The coordinator's configuration, as Flink's `/checkpoints/config` shows it.
     fn config(&self) -> &CoordinatorConfig;
+    /// What recovery lines cost so far (nothing for a coordinated protocol).
+    fn line_stats(&self) -> LineStats {
+        LineStats::default()
+    }
 }
 
 /// A checkpoint protocol: builds its roles for a job.
@@ -238,6 +296,11 @@ pub trait Protocol: Debug + Send + Sync {
     fn subtask(&self, context: &SubtaskContext) -> Box<dyn SubtaskProtocol>;
     /// The coordinator of a job; an error when the protocol's configuration is invalid.
     fn coordinator(&self, job: &JobContext) -> Result<Box<dyn CoordinatorProtocol>, ConfigError>;
+    /// Whether the protocol checkpoints without barriers, so that every snapshot must
+    /// record how far each channel had got ([`ChannelCounts`]).
+    fn counts_channels(&self) -> bool {
+        false
+    }
 }
 
 /// A protocol value shared by a scenario and every world built from it.
@@ -346,7 +409,14 @@ impl CoordinatorProtocol for CheckpointCoordinator {
             SnapshotKind::Checkpoint => self.trigger_checkpoint(now, kind),
         };
     }
-    fn acknowledge(&mut self, now: Nanos, checkpoint_id: CheckpointId, subtask: SubtaskId, ack: SubtaskAck) {
+    fn acknowledge(
+        &mut self,
+        now: Nanos,
+        checkpoint_id: CheckpointId,
+        subtask: SubtaskId,
+        ack: SubtaskAck,
+        _channels: &ChannelCounts,
+    ) {
         CheckpointCoordinator::acknowledge(self, now, checkpoint_id, subtask, ack);
     }
     fn decline(

@@ -4,8 +4,11 @@
 //! method calls with the current time passed in, outputs are actions the caller drains.
 
 pub mod barrier;
+pub mod communication_induced;
 pub mod coordinator;
 pub mod interface;
+pub mod recovery_line;
 pub mod types;
+pub mod uncoordinated;
 
 pub use types::*;

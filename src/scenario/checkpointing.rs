@@ -18,6 +18,30 @@ pub enum StateBackend {
     RocksDb { incremental: bool },
 }
 
+/// Which checkpoint protocol the job runs (`ckptsim.checkpointing.protocol`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProtocolKind {
+    /// Flink's barriers from the sources, completed by the coordinator.
+    #[default]
+    Coordinated,
+    /// Every subtask on its own jittered timer, with message logging.
+    Uncoordinated,
+    /// Basic checkpoints on a timer and forced ones by the HMNR rule, with message logging.
+    CommunicationInduced,
+}
+
+impl ProtocolKind {
+    /// The name a scenario selects it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProtocolKind::Coordinated => "coordinated",
+            ProtocolKind::Uncoordinated => "uncoordinated",
+            ProtocolKind::CommunicationInduced => "communication-induced",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
@@ -68,6 +92,11 @@ pub struct CheckpointSpec {
     pub sync_cpu_base_ns: Nanos,
     /// Checkpoints and savepoints requested at fixed times (`checkpointing.triggers`).
     pub triggers: Vec<ManualTrigger>,
+    /// `ckptsim.checkpointing.protocol`.
+    pub protocol: ProtocolKind,
+    /// `ckptsim.checkpointing.timer-jitter`: the subtasks' own timers fire after the
+    /// interval ± this (uncoordinated and communication-induced protocols).
+    pub timer_jitter_ns: Nanos,
 }
 
 impl Default for CheckpointSpec {
@@ -88,6 +117,8 @@ impl Default for CheckpointSpec {
             sync_cpu_per_entry_ns: 20,
             sync_cpu_base_ns: 50_000,
             triggers: Vec::new(),
+            protocol: ProtocolKind::Coordinated,
+            timer_jitter_ns: 0,
         }
     }
 }
@@ -132,12 +163,33 @@ impl CheckpointSpec {
         }
     }
 
-    /// Flink's coordinated protocol, configured as this section says.
-    pub fn protocol(&self) -> crate::protocol::interface::SharedProtocol {
-        let mut flink =
-            crate::protocol::interface::FlinkCheckpointing::new(self.coordinator_config(), self.alignment_timeout());
-        flink.timeout_start = self.alignment_timeout_counts_from;
-        std::sync::Arc::new(flink)
+    /// The protocol this section selects, configured as it says; `seed` seeds the
+    /// subtasks' own timers.
+    pub fn protocol(&self, seed: u64) -> crate::protocol::interface::SharedProtocol {
+        use crate::protocol::communication_induced::CommunicationInduced;
+        use crate::protocol::interface::FlinkCheckpointing;
+        use crate::protocol::uncoordinated::{TimerSettings, Uncoordinated};
+        use std::sync::Arc;
+        let timer = TimerSettings {
+            interval: self.interval_ns.unwrap_or(0),
+            jitter: self.timer_jitter_ns,
+            seed,
+        };
+        match self.protocol {
+            ProtocolKind::Coordinated => {
+                let mut flink = FlinkCheckpointing::new(self.coordinator_config(), self.alignment_timeout());
+                flink.timeout_start = self.alignment_timeout_counts_from;
+                Arc::new(flink)
+            }
+            ProtocolKind::Uncoordinated => Arc::new(Uncoordinated {
+                coordinator: self.coordinator_config(),
+                timer,
+            }),
+            ProtocolKind::CommunicationInduced => Arc::new(CommunicationInduced {
+                coordinator: self.coordinator_config(),
+                timer,
+            }),
+        }
     }
 
     pub fn incremental(&self) -> bool {

@@ -157,6 +157,10 @@ pub struct FlinkConfig {
     pub state_backend: Option<StateBackendKey>,
     #[serde(rename = "execution.checkpointing.incremental", alias = "state.backend.incremental")]
     pub incremental: Option<bool>,
+    #[serde(rename = "ckptsim.checkpointing.protocol")]
+    pub protocol: Option<ProtocolKey>,
+    #[serde(rename = "ckptsim.checkpointing.timer-jitter")]
+    pub timer_jitter: Option<Duration>,
 
     #[serde(rename = "restart-strategy.type", alias = "restart-strategy")]
     pub restart_strategy: Option<String>,
@@ -199,6 +203,15 @@ pub enum TimeoutCountsFromKey {
     CheckpointStart,
     /// The first barrier's arrival at each subtask.
     FirstBarrier,
+}
+
+/// `ckptsim.checkpointing.protocol`: which checkpoint protocol the job runs.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProtocolKey {
+    Coordinated,
+    Uncoordinated,
+    CommunicationInduced,
 }
 
 /// `execution.checkpointing.externalized-checkpoint-retention`.

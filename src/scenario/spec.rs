@@ -196,7 +196,7 @@ impl Scenario {
         let chosen = self
             .custom_protocol
             .clone()
-            .unwrap_or_else(|| self.checkpointing.protocol());
+            .unwrap_or_else(|| self.checkpointing.protocol(self.seed));
         match self.flaw {
             Some(flaw) => crate::fault::flawed_protocol(chosen, flaw),
             None => chosen,

@@ -749,7 +749,7 @@ impl Checker<'_> {
 
     /// Flink's checkpointing keys and the `checkpointing:` section.
     fn checkpointing(&self, raw: &ScenarioFile) -> Checked<super::checkpointing::CheckpointSpec> {
-        use super::checkpointing::{CheckpointSpec, ManualTrigger, Mode, StateBackend};
+        use super::checkpointing::{CheckpointSpec, ManualTrigger, Mode, ProtocolKind, StateBackend};
         use crate::protocol::coordinator::ExternalizedCheckpointRetention as Retention;
         let cfg = &raw.config;
         let defaults = CheckpointSpec::default();
@@ -795,6 +795,55 @@ impl Checker<'_> {
             }
             _ => StateBackend::HashMap,
         };
+        let protocol = match cfg.protocol {
+            None | Some(ProtocolKey::Coordinated) => ProtocolKind::Coordinated,
+            Some(ProtocolKey::Uncoordinated) => ProtocolKind::Uncoordinated,
+            Some(ProtocolKey::CommunicationInduced) => ProtocolKind::CommunicationInduced,
+        };
+        let protocol_key = key("ckptsim.checkpointing.protocol");
+        if protocol != ProtocolKind::Coordinated {
+            let name = protocol.name();
+            if cfg.checkpoint_interval.is_none() {
+                return Err(self.error(
+                    protocol_key,
+                    format!(
+                        "`{name}` needs `execution.checkpointing.interval`: the subtasks' timers fire about that often"
+                    ),
+                ));
+            }
+            if cfg.unaligned == Some(true) {
+                return Err(self.error(
+                    protocol_key,
+                    format!("`{name}` checkpoints without barriers, so `execution.checkpointing.unaligned.enabled` has nothing to align: leave it out or use `coordinated`"),
+                ));
+            }
+            if cfg.checkpointing_mode == Some(CheckpointingModeKey::AtLeastOnce) {
+                return Err(self.error(
+                    protocol_key,
+                    format!("`{name}` has no barrier alignment to relax: `execution.checkpointing.mode: AT_LEAST_ONCE` applies to `coordinated` only"),
+                ));
+            }
+            if !raw.checkpointing.triggers.is_empty() {
+                return Err(self.error(
+                    "checkpointing.triggers".to_string(),
+                    format!("`{name}` has no coordinator that triggers checkpoints or savepoints: manual triggers need `coordinated`"),
+                ));
+            }
+        } else if cfg.timer_jitter.is_some() {
+            return Err(self.error(
+                key("ckptsim.checkpointing.timer-jitter"),
+                "applies to the subtasks' own timers of `uncoordinated` and `communication-induced` protocols",
+            ));
+        }
+        let interval = cfg.checkpoint_interval.map_or(0, |d| d.0);
+        // CheckMate's timers wait the interval ± 1 s at 5 s: a fifth of it by default.
+        let timer_jitter_ns = cfg.timer_jitter.map_or(interval / 5, |d| d.0);
+        if timer_jitter_ns >= interval && protocol != ProtocolKind::Coordinated {
+            return Err(self.error(
+                key("ckptsim.checkpointing.timer-jitter"),
+                "must be shorter than `execution.checkpointing.interval`",
+            ));
+        }
         let ck = &raw.checkpointing;
         let mut triggers: Vec<ManualTrigger> = Vec::new();
         for (i, t) in ck.triggers.iter().enumerate() {
@@ -835,6 +884,8 @@ impl Checker<'_> {
             sync_cpu_per_entry_ns: ck.sync_cpu_per_entry.map_or(defaults.sync_cpu_per_entry_ns, |d| d.0),
             sync_cpu_base_ns: ck.sync_cpu_base.map_or(defaults.sync_cpu_base_ns, |d| d.0),
             triggers,
+            protocol,
+            timer_jitter_ns,
         })
     }
 

@@ -3,4 +3,5 @@
 pub mod checkpoint;
 pub mod faults;
 pub mod histogram;
+pub mod protocol;
 pub mod run;

@@ -72,6 +72,9 @@ pub struct RunSummary {
     pub recoveries: Vec<super::faults::RecoveryRecord>,
     /// The job failed for good: the restart strategy gave up.
     pub job_failed: bool,
+    /// What the checkpoint protocol itself cost; present when the scenario checkpoints.
+    #[serde(default)]
+    pub protocol: Option<super::protocol::ProtocolSummary>,
 }
 
 impl RunSummary {
@@ -141,6 +144,7 @@ impl RunSummary {
             faults: world.recovery.faults.clone(),
             recoveries: world.recovery.recoveries.clone(),
             job_failed: world.recovery.status == crate::model::world::JobStatus::Failed,
+            protocol: super::protocol::ProtocolSummary::from_world(world),
         }
     }
 

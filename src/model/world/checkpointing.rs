@@ -16,6 +16,7 @@
 //! ack transit   acknowledgement travelling to the coordinator
 //! ```
 
+use super::logging::{LineViolation, MessageLogs};
 use super::{Event, Item, World};
 use crate::fault::Flaw;
 use crate::model::channel::ChannelId;
@@ -24,7 +25,8 @@ use crate::model::record::Record;
 use crate::model::taskmanager::DiskWrite;
 use crate::protocol::coordinator::{CoordinatorAction, JobTermination, SubtaskAck};
 use crate::protocol::interface::{
-    CoordinatorProtocol, JobContext, SharedProtocol, SnapshotTrigger, SubtaskAction as Action, SubtaskContext,
+    ChannelCounts, CoordinatorProtocol, JobContext, LocalSnapshotCause, SharedProtocol, SnapshotTrigger,
+    SubtaskAction as Action, SubtaskContext,
 };
 use crate::protocol::{Barrier, CheckpointFailureReason, CheckpointId, SnapshotKind};
 use crate::sim::Nanos;
@@ -102,6 +104,8 @@ pub(super) struct Progress {
     processed: u64,
     persisted: u64,
     decline: Option<CheckpointFailureReason>,
+    /// How far every channel had got at the snapshot (protocols without barriers).
+    channels: ChannelCounts,
 }
 
 /// What one subtask's snapshot holds: its operator state and, for a source, the
@@ -112,6 +116,8 @@ pub struct SubtaskSnapshot {
     pub offsets: Vec<(u32, u64)>,
     /// Bytes of state downloaded again on restore.
     pub state_bytes: u64,
+    /// How far every channel of the subtask had got (protocols without barriers).
+    pub channels: ChannelCounts,
 }
 
 /// The content of one checkpoint: what a restore puts back.
@@ -173,6 +179,29 @@ pub struct CheckpointRuntime {
     pub failover_requests: Vec<(Nanos, CheckpointId, CheckpointFailureReason)>,
     /// Snapshot contents of pending and completed checkpoints (failed ones are dropped).
     pub snapshots: BTreeMap<CheckpointId, CheckpointSnapshot>,
+    /// Channel counts and message logs, for protocols that checkpoint without barriers.
+    pub logs: Option<MessageLogs>,
+    /// The recovery line as the coordinator advanced it, by subtask (protocols
+    /// without barriers), and every line it passed through, for the oracle.
+    pub line: Vec<Option<CheckpointId>>,
+    pub lines: Vec<LineRecord>,
+    /// Recovery lines that could not be restored exactly.
+    pub line_violations: Vec<LineViolation>,
+    /// Snapshots subtasks took on their own: on their timer, and forced.
+    pub timer_snapshots: u64,
+    pub forced_snapshots: u64,
+    /// Bytes of control information piggybacked on data buffers.
+    pub piggyback_bytes: u64,
+}
+
+/// A recovery line the coordinator reached: a checkpoint per subtask.
+#[derive(Clone, Debug)]
+pub struct LineRecord {
+    pub at: Nanos,
+    pub checkpoints: Vec<Option<CheckpointId>>,
+    /// What the line's checkpoints had sent and not yet received, by channel: the
+    /// records a restore of the line replays from the senders' logs.
+    pub in_transit: BTreeMap<ChannelId, Vec<Record>>,
 }
 
 impl World {
@@ -208,8 +237,30 @@ impl World {
             dropped_triggers: Vec::new(),
             failover_requests: Vec::new(),
             snapshots: BTreeMap::new(),
+            logs: None,
+            line: vec![None; self.subtasks.len()],
+            lines: Vec::new(),
+            line_violations: Vec::new(),
+            timer_snapshots: 0,
+            forced_snapshots: 0,
+            piggyback_bytes: 0,
         });
         self.install_subtask_protocols();
+        if self.runtime().protocol.counts_channels() {
+            let logging: Vec<(bool, u64)> = self
+                .channels
+                .iter()
+                .map(|c| {
+                    let logs = self.subtasks[c.producer]
+                        .protocol
+                        .as_ref()
+                        .is_some_and(|p| p.logs_sent_data());
+                    (logs, c.record_size)
+                })
+                .collect();
+            self.runtime().logs = Some(MessageLogs::new(logging.into_iter()));
+        }
+        self.arm_protocol_timers();
         for trigger in &spec.triggers {
             self.queue.push(trigger.at_ns, Event::ManualTrigger(trigger.savepoint));
         }
@@ -235,14 +286,28 @@ impl World {
     /// Gives every subtask its role in the checkpoint protocol and makes sinks
     /// transactional.
     pub(super) fn install_subtask_protocols(&mut self) {
+        if self.ckpt.is_none() {
+            return;
+        }
+        self.new_subtask_roles();
+        let spec = &self.scenario.checkpointing;
+        let exactly_once = spec.mode == crate::scenario::checkpointing::Mode::ExactlyOnce;
+        let incremental = spec.incremental();
+        for s in &mut self.subtasks {
+            s.logic.configure_checkpointing(incremental, exactly_once);
+        }
+    }
+
+    /// A fresh protocol role for every subtask, starting now.
+    pub(super) fn new_subtask_roles(&mut self) {
         let Some(rt) = self.ckpt.as_ref() else {
             return;
         };
         let protocol = rt.protocol.clone();
-        let spec = &self.scenario.checkpointing;
-        let exactly_once = spec.mode == crate::scenario::checkpointing::Mode::ExactlyOnce;
-        let incremental = spec.incremental();
         let num_subtasks = self.subtasks.len();
+        // Past every id used so far, on a multiple of the subtask count.
+        let used = rt.barriers.keys().last().copied().unwrap_or(0);
+        let first_checkpoint_id = used.div_ceil(num_subtasks as u64) * num_subtasks as u64 + 1;
         for st in 0..num_subtasks {
             let context = SubtaskContext {
                 subtask: st,
@@ -258,10 +323,31 @@ impl World {
                     .map(|ch| self.channels[ch].consumer)
                     .collect(),
                 is_source: self.subtasks[st].source.is_some(),
+                started_at: self.now,
+                first_checkpoint_id,
             };
-            let s = &mut self.subtasks[st];
-            s.protocol = Some(protocol.subtask(&context));
-            s.logic.configure_checkpointing(incremental, exactly_once);
+            self.subtasks[st].protocol = Some(protocol.subtask(&context));
+        }
+    }
+
+    /// Arms every subtask role's timer (a protocol that checkpoints on its own clock).
+    pub(super) fn arm_protocol_timers(&mut self) {
+        for st in 0..self.subtasks.len() {
+            self.arm_protocol_timer(st);
+        }
+    }
+
+    fn arm_protocol_timer(&mut self, st: usize) {
+        let now = self.now;
+        let s = &mut self.subtasks[st];
+        if s.finished {
+            return;
+        }
+        if let Some(at) = s.protocol.as_ref().and_then(|p| p.poll_timeout())
+            && s.barrier_timer_at.is_none_or(|t| at < t)
+        {
+            s.barrier_timer_at = Some(at);
+            self.queue.push(at.max(now), Event::BarrierTimer(st));
         }
     }
 
@@ -397,6 +483,16 @@ impl World {
                     let bytes = self.runtime().stored_bytes.remove(&checkpoint_id).unwrap_or(0);
                     self.storage.delete(bytes);
                 }
+                CoordinatorAction::NotifySubtaskCheckpointComplete { subtask, checkpoint_id } => {
+                    let at = now + self.rpc_latency();
+                    self.queue.push(at, Event::NotifyComplete(subtask, checkpoint_id));
+                    self.line_advanced(subtask, checkpoint_id);
+                }
+                CoordinatorAction::TruncateLog { channel, before } => {
+                    if let Some(logs) = self.runtime().logs.as_mut() {
+                        logs.truncate_before(channel, before);
+                    }
+                }
                 CoordinatorAction::FailJob { checkpoint_id, reason } => {
                     self.runtime().failover_requests.push((now, checkpoint_id, reason));
                     self.fail_tasks(format!(
@@ -438,6 +534,39 @@ impl World {
         }
     }
 
+    /// The recovery line moved: `subtask` now restores `checkpoint_id`. The line is
+    /// kept, with what its checkpoints had in transit, for the oracle to check.
+    fn line_advanced(&mut self, subtask: usize, checkpoint_id: CheckpointId) {
+        let now = self.now;
+        self.runtime().line[subtask] = Some(checkpoint_id);
+        let rt = self.ckpt.as_ref().expect("checkpointing is on");
+        let checkpoints = rt.line.clone();
+        let counts = |st: usize| {
+            checkpoints[st]
+                .and_then(|id| rt.snapshots.get(&id))
+                .and_then(|s| s.subtasks[st].as_ref())
+                .map(|saved| &saved.channels)
+        };
+        let mut in_transit = BTreeMap::new();
+        if let Some(logs) = rt.logs.as_ref() {
+            for (ch, c) in self.channels.iter().enumerate() {
+                let sent = counts(c.producer).map_or(0, |n| n.sent_on(ch));
+                let received = counts(c.consumer).map_or(0, |n| n.received_on(ch));
+                if received < sent
+                    && let Some(records) = logs.channels[ch].records_between(received, sent)
+                {
+                    in_transit.insert(ch, records);
+                }
+            }
+        }
+        let rt = self.runtime();
+        rt.lines.push(LineRecord {
+            at: now,
+            checkpoints,
+            in_transit,
+        });
+    }
+
     pub(super) fn barrier_of(&mut self, id: CheckpointId) -> Option<Barrier> {
         self.ckpt.as_ref().and_then(|rt| rt.barriers.get(&id).copied())
     }
@@ -452,7 +581,28 @@ impl World {
                     let ch = self.subtasks[st].inputs[channel];
                     self.make_available(ch);
                 }
-                Action::TriggerSnapshot(trigger) => self.snapshot_decided(st, trigger),
+                Action::TriggerSnapshot(trigger) => self.snapshot_decided(st, trigger, true),
+                Action::LocalSnapshot { checkpoint_id, cause } => {
+                    let barrier = Barrier {
+                        checkpoint_id,
+                        trigger_timestamp: now,
+                        kind: SnapshotKind::Checkpoint,
+                    };
+                    let rt = self.runtime();
+                    rt.barriers.insert(checkpoint_id, barrier);
+                    match cause {
+                        LocalSnapshotCause::Timer => rt.timer_snapshots += 1,
+                        LocalSnapshotCause::Forced => rt.forced_snapshots += 1,
+                    }
+                    rt.coordinator.snapshot_started(now, checkpoint_id, st);
+                    let trigger = SnapshotTrigger {
+                        barrier,
+                        unaligned: false,
+                        first_barrier_at: now,
+                        alignment_duration: 0,
+                    };
+                    self.snapshot_decided(st, trigger, false);
+                }
                 Action::PersistQueuedInput { channel, checkpoint_id } => {
                     let ch = self.subtasks[st].inputs[channel];
                     let records = self.queued_records_before(ch, None);
@@ -508,13 +658,7 @@ impl World {
                 }
             }
         }
-        let timeout = self.subtasks[st].protocol.as_ref().and_then(|p| p.poll_timeout());
-        if let Some(at) = timeout
-            && self.subtasks[st].barrier_timer_at.is_none_or(|t| at < t)
-        {
-            self.subtasks[st].barrier_timer_at = Some(at);
-            self.queue.push(at.max(now), Event::BarrierTimer(st));
-        }
+        self.arm_protocol_timer(st);
     }
 
     /// An unaligned snapshot at `st` also holds the input it has taken off its
@@ -601,6 +745,10 @@ impl World {
     pub(super) fn barrier_timer(&mut self, st: usize) {
         let now = self.now;
         self.subtasks[st].barrier_timer_at = None;
+        if self.subtasks[st].finished || self.recovery.status != super::JobStatus::Running {
+            // Finished, or waiting for its restored state: the restore arms it again.
+            return;
+        }
         if let Some(protocol) = self.subtasks[st].protocol.as_mut() {
             protocol.handle_timeout(now);
         }
@@ -658,10 +806,11 @@ impl World {
         true
     }
 
-    /// A subtask decided to snapshot: forward the barrier, pre-commit the sink's
-    /// transaction, and take the snapshot as soon as the subtask is between batches.
-    /// For a checkpoint that already failed it forwards a cancellation instead.
-    fn snapshot_decided(&mut self, st: usize, trigger: SnapshotTrigger) {
+    /// A subtask decided to snapshot: forward the barrier (when the snapshot cuts a
+    /// barrier stream), pre-commit the sink's transaction, and take the snapshot as
+    /// soon as the subtask is between batches. For a checkpoint that already failed it
+    /// forwards a cancellation instead.
+    fn snapshot_decided(&mut self, st: usize, trigger: SnapshotTrigger, forward: bool) {
         let now = self.now;
         let id = trigger.checkpoint_id();
         if self.is_aborted(id) {
@@ -697,7 +846,7 @@ impl World {
                 }
                 self.enqueue_front(ch, Item::Barrier { id, priority: true });
             }
-        } else {
+        } else if forward {
             let awaits = self.subtasks[st]
                 .protocol
                 .as_ref()
@@ -747,9 +896,22 @@ impl World {
         p.sync_started = Some(now);
         p.state_size = state_size;
         p.checkpointed_size = checkpointed;
+        // Without barriers, the snapshot records how far each channel had got; what
+        // the subtask produced before it is sent first, so the counts include it.
+        let channels = if self.counts_channels() {
+            self.flush_all(st);
+            self.channel_counts(st)
+        } else {
+            ChannelCounts::default()
+        };
+        self.progress(id, st).channels = channels.clone();
+        if let Some(protocol) = self.subtasks[st].protocol.as_mut() {
+            protocol.on_snapshot(now, id);
+        }
         // The synchronous phase copies the state: later records do not change it.
         let s = &self.subtasks[st];
         let snapshot = SubtaskSnapshot {
+            channels,
             state: s.logic.snapshot_state(),
             offsets: s
                 .source
@@ -900,7 +1062,7 @@ impl World {
         };
         let rt = self.runtime();
         rt.breakdowns.push(breakdown);
-        rt.coordinator.acknowledge(now, id, st, ack);
+        rt.coordinator.acknowledge(now, id, st, ack, &p.channels);
         self.drain_coordinator();
     }
 
@@ -954,7 +1116,7 @@ impl World {
     }
 
     /// Output channel ids of a subtask, in edge order.
-    fn output_channels(&self, st: usize) -> Vec<ChannelId> {
+    pub(super) fn output_channels(&self, st: usize) -> Vec<ChannelId> {
         self.subtasks[st]
             .outputs
             .iter()

@@ -160,7 +160,12 @@ impl World {
         let channel = &mut self.channels[ch];
         if let Item::Data(records) = &item {
             channel.records_sent += records.len() as u64;
+            if self.ckpt.as_ref().is_some_and(|rt| rt.logs.is_some()) {
+                self.log_sent(ch, records);
+                self.attach_piggyback(ch);
+            }
         }
+        let channel = &mut self.channels[ch];
         channel.backlog.push_back(item);
         if channel.backlog.len() == limit {
             let producer = channel.producer;

@@ -368,6 +368,10 @@ impl World {
         let now = self.now;
         self.recovery.restart_due = false;
         let line = self.ckpt.as_mut().and_then(|rt| rt.coordinator.recovery_line(now));
+        if self.ckpt.is_some() {
+            // The coordinator may discard what the line leaves behind.
+            self.drain_coordinator();
+        }
         // The tasks are deployed anew, then every subtask reads its state back from
         // checkpoint storage.
         let deployed_at = now + self.scenario.cluster.deployment_ns;
@@ -443,6 +447,12 @@ impl World {
         {
             self.replay_channel_state(line);
         }
+        let n = self.subtasks.len();
+        let restored_line = line.map_or_else(|| vec![None; n], |l| l.checkpoints);
+        self.replay_logs(&restored_line);
+        // Fresh protocol roles, their clocks starting now that the tasks run again.
+        self.new_subtask_roles();
+        self.arm_protocol_timers();
         self.recovery.status = JobStatus::Running;
         if let Some(r) = self.recovery.recoveries.last_mut() {
             r.running_at_ns = Some(now);

@@ -71,6 +71,18 @@ impl World {
             let now = self.now;
             match item {
                 Item::Data(records) => {
+                    if let Some(piggyback) = self.channels[ch].piggybacks.pop_front() {
+                        // The protocol may have to checkpoint before this buffer.
+                        if let Some(protocol) = self.subtasks[st].protocol.as_mut() {
+                            protocol.on_data(now, input, &piggyback);
+                        }
+                        self.drain_barrier_actions(st);
+                        let s = &mut self.subtasks[st];
+                        if !s.pending_snapshots.is_empty() {
+                            s.resume = Some((records, Some(ch), None));
+                            continue;
+                        }
+                    }
                     self.start_batch(st, records, Some(ch));
                     return;
                 }
@@ -163,6 +175,9 @@ impl World {
         }
         let batch = std::mem::take(&mut self.subtasks[st].batch);
         let from = self.subtasks[st].batch_from.take();
+        if let Some(ch) = from.or(self.subtasks[st].batch_recovered_from) {
+            self.log_received(ch, batch.len() as u64);
+        }
         self.complete_records(st, batch, from, true);
         self.wake.push(st);
     }
@@ -196,9 +211,13 @@ impl World {
         s.metrics.busy_ns -= rest.len() as Nanos * cpu;
         let first = std::mem::take(&mut s.batch);
         let from = s.batch_from.take();
+        let origin = from.or(s.batch_recovered_from);
         s.work_epoch += 1;
         s.resume = Some((rest, from, s.batch_recovered_from.take()));
         self.release_core(st);
+        if let Some(ch) = origin {
+            self.log_received(ch, first.len() as u64);
+        }
         self.complete_records(st, first, from, false);
     }
 

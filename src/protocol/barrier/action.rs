@@ -87,6 +87,23 @@ pub enum Action {
     /// subtasks stop waiting for a barrier that will not come (Flink broadcasts it whenever
     /// a task aborts a checkpoint on barrier handling).
     ForwardCancellation { checkpoint_id: CheckpointId },
+    /// Uncoordinated protocols only: snapshot the operator state now, on this subtask's
+    /// own decision, without a barrier. The driver records, per channel, how much the
+    /// subtask had sent and received at the snapshot, and acknowledges it like any other.
+    LocalSnapshot {
+        checkpoint_id: CheckpointId,
+        cause: LocalSnapshotCause,
+    },
+}
+
+/// Why a subtask took a snapshot of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LocalSnapshotCause {
+    /// Its own checkpoint timer (a basic checkpoint).
+    Timer,
+    /// A message whose dependencies would otherwise make a checkpoint useless (a
+    /// forced checkpoint of communication-induced checkpointing).
+    Forced,
 }
 
 /// Everything the driver needs to take a snapshot and account for its time.

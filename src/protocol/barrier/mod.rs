@@ -75,7 +75,7 @@ mod tracker;
 
 use std::collections::VecDeque;
 
-pub use action::{Action, ChannelIndex, SnapshotTrigger};
+pub use action::{Action, ChannelIndex, LocalSnapshotCause, SnapshotTrigger};
 
 use crate::protocol::types::{Barrier, CheckpointId, CheckpointingMode, Nanos, SnapshotKind};
 use channels::InputChannels;

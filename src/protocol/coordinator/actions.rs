@@ -57,6 +57,15 @@ pub enum CoordinatorAction {
         checkpoint_id: CheckpointId,
         reason: CheckpointFailureReason,
     },
+    /// Uncoordinated protocols: `subtask`'s checkpoint `checkpoint_id` is on the recovery
+    /// line, which never moves back: tell that subtask only (its sink commits up to it).
+    NotifySubtaskCheckpointComplete {
+        subtask: super::SubtaskId,
+        checkpoint_id: CheckpointId,
+    },
+    /// Protocols with message logging: no recovery line can replay the records sent on
+    /// `channel` before the `before`-th any more; drop them from the sender's log.
+    TruncateLog { channel: usize, before: u64 },
 }
 
 /// What became of an acknowledgement or decline, so the caller can count late and

@@ -63,7 +63,7 @@ pub use stats::{
 
 use failure_manager::{FailureCounter, FailureOrigin};
 use request_decider::RequestDecider;
-use stats::StatsTracker;
+pub(crate) use stats::StatsTracker;
 use store::CompletedCheckpointStore;
 
 use crate::protocol::types::{CheckpointFailureReason, CheckpointId, Nanos, SnapshotKind};

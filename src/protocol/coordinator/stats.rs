@@ -123,26 +123,26 @@ pub struct RestoredCheckpointStats {
 
 /// Keeps every checkpoint's statistics, in id order.
 #[derive(Clone, Debug, Default)]
-pub(super) struct StatsTracker {
+pub(crate) struct StatsTracker {
     history: Vec<CheckpointStats>,
     counts: CheckpointCounts,
     latest_restored: Option<RestoredCheckpointStats>,
 }
 
 impl StatsTracker {
-    pub(super) fn history(&self) -> &[CheckpointStats] {
+    pub(crate) fn history(&self) -> &[CheckpointStats] {
         &self.history
     }
 
-    pub(super) fn counts(&self) -> CheckpointCounts {
+    pub(crate) fn counts(&self) -> CheckpointCounts {
         self.counts
     }
 
-    pub(super) fn latest_restored(&self) -> Option<RestoredCheckpointStats> {
+    pub(crate) fn latest_restored(&self) -> Option<RestoredCheckpointStats> {
         self.latest_restored
     }
 
-    pub(super) fn get(&self, id: CheckpointId) -> Option<&CheckpointStats> {
+    pub(crate) fn get(&self, id: CheckpointId) -> Option<&CheckpointStats> {
         let index = self.history.binary_search_by_key(&id, |s| s.checkpoint_id).ok()?;
         self.history.get(index)
     }
@@ -155,43 +155,49 @@ impl StatsTracker {
         &mut self.history[index]
     }
 
-    pub(super) fn report_pending(
+    pub(crate) fn report_pending(
         &mut self,
         id: CheckpointId,
         kind: SnapshotKind,
         trigger_timestamp: Nanos,
         num_subtasks: usize,
     ) {
-        self.history.push(CheckpointStats {
-            checkpoint_id: id,
-            status: CheckpointStatus::InProgress,
-            is_savepoint: kind == SnapshotKind::Savepoint,
-            trigger_timestamp,
-            latest_ack_timestamp: None,
-            end_to_end_duration: None,
-            num_subtasks,
-            num_acknowledged_subtasks: 0,
-            state_size: 0,
-            checkpointed_size: 0,
-            processed_data: 0,
-            persisted_data: 0,
-            all_acknowledged_timestamp: None,
-            metadata_size: None,
-            completion_timestamp: None,
-            finalize_duration: None,
-            failure_timestamp: None,
-            failure_reason: None,
-            subtasks: BTreeMap::new(),
-        });
+        // Ids are triggered in order by a coordinator; subtasks checkpointing on their
+        // own clocks interleave theirs, so keep the history sorted by id.
+        let at = self.history.partition_point(|c| c.checkpoint_id < id);
+        self.history.insert(
+            at,
+            CheckpointStats {
+                checkpoint_id: id,
+                status: CheckpointStatus::InProgress,
+                is_savepoint: kind == SnapshotKind::Savepoint,
+                trigger_timestamp,
+                latest_ack_timestamp: None,
+                end_to_end_duration: None,
+                num_subtasks,
+                num_acknowledged_subtasks: 0,
+                state_size: 0,
+                checkpointed_size: 0,
+                processed_data: 0,
+                persisted_data: 0,
+                all_acknowledged_timestamp: None,
+                metadata_size: None,
+                completion_timestamp: None,
+                finalize_duration: None,
+                failure_timestamp: None,
+                failure_reason: None,
+                subtasks: BTreeMap::new(),
+            },
+        );
         self.counts.triggered += 1;
         self.counts.in_progress += 1;
     }
 
-    pub(super) fn has_ack(&self, id: CheckpointId, subtask: SubtaskId) -> bool {
+    pub(crate) fn has_ack(&self, id: CheckpointId, subtask: SubtaskId) -> bool {
         self.get(id).is_some_and(|s| s.subtasks.contains_key(&subtask))
     }
 
-    pub(super) fn report_ack(&mut self, id: CheckpointId, subtask: SubtaskId, now: Nanos, ack: SubtaskAck) {
+    pub(crate) fn report_ack(&mut self, id: CheckpointId, subtask: SubtaskId, now: Nanos, ack: SubtaskAck) {
         let stats = self.get_mut(id);
         stats.subtasks.insert(
             subtask,
@@ -210,13 +216,13 @@ impl StatsTracker {
         stats.end_to_end_duration = Some(now.saturating_sub(stats.trigger_timestamp));
     }
 
-    pub(super) fn report_all_acknowledged(&mut self, id: CheckpointId, now: Nanos, metadata_size: u64) {
+    pub(crate) fn report_all_acknowledged(&mut self, id: CheckpointId, now: Nanos, metadata_size: u64) {
         let stats = self.get_mut(id);
         stats.all_acknowledged_timestamp = Some(now);
         stats.metadata_size = Some(metadata_size);
     }
 
-    pub(super) fn report_completed(&mut self, id: CheckpointId, now: Nanos) {
+    pub(crate) fn report_completed(&mut self, id: CheckpointId, now: Nanos) {
         let stats = self.get_mut(id);
         stats.status = CheckpointStatus::Completed;
         stats.completion_timestamp = Some(now);
@@ -228,7 +234,7 @@ impl StatsTracker {
         self.counts.completed += 1;
     }
 
-    pub(super) fn report_failed(&mut self, id: CheckpointId, now: Nanos, reason: CheckpointFailureReason) {
+    pub(crate) fn report_failed(&mut self, id: CheckpointId, now: Nanos, reason: CheckpointFailureReason) {
         let stats = self.get_mut(id);
         stats.status = CheckpointStatus::Failed;
         stats.failure_timestamp = Some(now);
@@ -241,12 +247,12 @@ impl StatsTracker {
     /// A trigger failed before its checkpoint was created (Flink's
     /// `reportFailedCheckpointsWithoutInProgress`): it counts as triggered and failed, with
     /// no id and no history entry.
-    pub(super) fn report_failed_without_in_progress(&mut self) {
+    pub(crate) fn report_failed_without_in_progress(&mut self) {
         self.counts.triggered += 1;
         self.counts.failed += 1;
     }
 
-    pub(super) fn report_restored(&mut self, id: CheckpointId, now: Nanos) {
+    pub(crate) fn report_restored(&mut self, id: CheckpointId, now: Nanos) {
         self.counts.restored += 1;
         self.latest_restored = Some(RestoredCheckpointStats {
             checkpoint_id: id,

@@ -171,3 +171,21 @@ fn announced_barriers_time_out_in_a_long_input_queue() {
         assert!(persisted_at(&parts, AGGREGATE) > 100_000, "checkpoint {}", c.id);
     }
 }
+
+/// A source that has read its whole input keeps its output backlog until it drains, and
+/// the timeout still prioritizes a barrier waiting there: in backpressure.yaml's last
+/// checkpoint, taken as the sources finish, the barrier still overtakes a source's backlog.
+#[test]
+fn a_finished_source_still_prioritizes_its_late_barrier() {
+    let outcome = run(scenario("backpressure.yaml"));
+    let r = report(&outcome);
+    let last = r.checkpoints.iter().rfind(|c| c.status == "COMPLETED").unwrap();
+    let parts: Vec<_> = r.subtasks.iter().filter(|b| b.checkpoint_id == last.id).collect();
+    assert!(persisted_at(&parts, SOURCE) > 100_000, "checkpoint {}", last.id);
+    let source_ack = parts
+        .iter()
+        .filter(|b| b.operator == SOURCE)
+        .map(|b| b.end_to_end_ns)
+        .max();
+    assert!(source_ack < Some(300 * MILLISECOND), "{source_ack:?}");
+}

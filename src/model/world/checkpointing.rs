@@ -339,10 +339,10 @@ impl World {
 
     fn arm_protocol_timer(&mut self, st: usize) {
         let now = self.now;
-        let s = &mut self.subtasks[st];
-        if s.finished {
+        if self.subtasks[st].finished && !self.forwarded_barrier_waiting(st) {
             return;
         }
+        let s = &mut self.subtasks[st];
         if let Some(at) = s.protocol.as_ref().and_then(|p| p.poll_timeout())
             && s.barrier_timer_at.is_none_or(|t| at < t)
         {
@@ -684,6 +684,18 @@ impl World {
         }
     }
 
+    /// Whether a barrier `st` forwarded aligned still waits in one of its output backlogs:
+    /// a subtask that finished its input keeps its outputs, and the timer that may
+    /// prioritize such a barrier, until they drain.
+    fn forwarded_barrier_waiting(&self, st: usize) -> bool {
+        self.output_channels(st).into_iter().any(|ch| {
+            self.channels[ch]
+                .backlog
+                .iter()
+                .any(|i| matches!(i, Item::Barrier { priority: false, .. }))
+        })
+    }
+
     /// Whether barrier `id`, forwarded aligned by `st`, still waits in one of its output
     /// backlogs.
     fn output_barrier_waiting(&self, st: usize, id: CheckpointId) -> bool {
@@ -745,7 +757,8 @@ impl World {
     pub(super) fn barrier_timer(&mut self, st: usize) {
         let now = self.now;
         self.subtasks[st].barrier_timer_at = None;
-        if self.subtasks[st].finished || self.recovery.status != super::JobStatus::Running {
+        let finished = self.subtasks[st].finished && !self.forwarded_barrier_waiting(st);
+        if finished || self.recovery.status != super::JobStatus::Running {
             // Finished, or waiting for its restored state: the restore arms it again.
             return;
         }

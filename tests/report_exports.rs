@@ -3,15 +3,15 @@
 //! renders the same report again, and fault windows reach every time axis.
 
 use ckptsim::report::flink_rest::{
-    CheckpointDetails, CheckpointStatistics, CheckpointingStatistics, Quantile, StatsSummary, TaskDetails,
+    CheckpointConfigInfo, CheckpointDetails, CheckpointStatistics, CheckpointingStatistics, ExternalizedCheckpointInfo,
+    Quantile, StatsSummary, TaskDetails,
 };
-use ckptsim::report::{Drawers, RUN_REPORT_FILES, RunRecord, render_run};
+use ckptsim::report::{RUN_REPORT_FILES, RunRecord, render_run};
 use ckptsim::stats::faults::{FaultRecord, RecoveryRecord};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 
 const SAMPLES: &str = "/work/shared/flink-rest-samples";
 
@@ -295,48 +295,6 @@ fn run_json_renders_the_same_report_again() {
     }
 }
 
-/// `run.json`, assembled from a head written before the verdict is known and the
-/// verdict, is exactly the record serialised.
-#[test]
-fn run_json_is_the_record_serialised() {
-    let record = quickstart_record();
-    assert_eq!(record.to_json(), serde_json::to_string(&record).unwrap() + "\n");
-}
-
-/// A report drawn while the oracle still checks, every file drawn meanwhile not yet
-/// knowing the verdict, equals one drawn with the verdict known: for a run that held
-/// and for one that did not.
-#[test]
-fn a_report_drawn_while_checking_equals_one_drawn_after() {
-    let held = quickstart_record();
-    let mut violated = held.clone();
-    violated.verdict["held"] = Value::Bool(false);
-    for record in [held, violated] {
-        let after = files(&record);
-        let drawn = Arc::new(Mutex::new(BTreeMap::new()));
-        let sink = Arc::clone(&drawn);
-        let mut before_verdict = record.clone();
-        before_verdict.verdict = Value::Null;
-        Drawers::start()
-            .render_while(
-                before_verdict,
-                || ((), record.verdict.clone()),
-                Arc::new(move |name: &str, contents: &[u8]| {
-                    sink.lock().unwrap().insert(name.to_string(), contents.to_vec());
-                    Ok(())
-                }),
-            )
-            .1
-            .wait()
-            .unwrap();
-        let drawn = drawn.lock().unwrap();
-        assert_eq!(drawn.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
-        for (name, contents) in &after {
-            assert!(*contents == drawn[name], "{name} differs when drawn before the verdict");
-        }
-    }
-}
-
 /// The verdict reaches the three files that state it, in the words each uses, for a
 /// run that held and for one that did not.
 #[test]
@@ -534,15 +492,117 @@ fn the_cli_writes_and_rerenders_a_report() {
     let stderr = String::from_utf8_lossy(&unwritable.stderr);
     assert!(stderr.contains("cannot create output folder"), "{stderr}");
     assert!(!String::from_utf8_lossy(&unwritable.stdout).contains("simulated"));
-    // A report file that cannot be written after the run: the summary is still
-    // printed and summary.json written, then the error, exit code 2.
+    // A report folder holding something else is refused before the run: replacing
+    // it whole would lose what it holds.
     let blocked = dir.join("blocked");
     std::fs::create_dir_all(blocked.join("phases.svg")).unwrap();
-    let out = dir.join("blocked-out");
-    let failed = run_quickstart_report(&blocked, &["--out", out.to_str().unwrap()]);
-    assert_eq!(failed.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&failed.stdout).contains("simulated"));
-    assert!(out.join("summary.json").exists());
-    let stderr = String::from_utf8_lossy(&failed.stderr);
-    assert!(stderr.contains("phases.svg"), "{stderr}");
+    let refused = run_quickstart_report(&blocked, &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&refused.stdout).contains("simulated"));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("phases.svg") && stderr.contains("not a file of the report"),
+        "{stderr}"
+    );
+    assert!(blocked.join("phases.svg").is_dir());
+}
+
+/// The config answer of every real Flink run at hand: the REST sample and the live runs.
+fn real_configs() -> Vec<(PathBuf, String)> {
+    let mut paths: Vec<PathBuf> = samples_dir()
+        .map(|d| d.join("checkpoints-config.json"))
+        .into_iter()
+        .collect();
+    let live = std::env::var("CKPTSIM_FLINK_LIVE").unwrap_or_else(|_| "/work/shared/flink-live".into());
+    if let Ok(runs) = std::fs::read_dir(&live) {
+        paths.extend(
+            runs.flatten()
+                .map(|r| r.path().join("checkpoints_config.json"))
+                .filter(|p| p.exists()),
+        );
+    }
+    paths.sort();
+    paths.into_iter().map(|p| (p.clone(), read(&p))).collect()
+}
+
+#[test]
+fn the_config_export_has_the_shape_of_flinks() {
+    let ours: Value = serde_json::from_str(&text(&files(&quickstart_record()), "checkpoints-config.json")).unwrap();
+    for (path, real) in real_configs() {
+        let real: Value = serde_json::from_str(&real).unwrap();
+        // Read by the export's type, which refuses unknown fields.
+        let _: CheckpointConfigInfo = serde_json::from_value(real.clone()).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        assert_eq!(keys(&ours), keys(&real), "{}", path.display());
+    }
+}
+
+/// The quickstart job with `config` in place of its own Flink keys.
+fn quickstart_with(config: &str) -> RunRecord {
+    let text = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.yaml"));
+    let text = text.replace(
+        "  execution.checkpointing.interval: 500ms\n",
+        &config.lines().map(|l| format!("  {l}\n")).collect::<String>(),
+    );
+    let scenario = ckptsim::scenario::parse_str(&text, "quickstart-config.yaml").unwrap();
+    RunRecord::new(&ckptsim::run::run(scenario))
+}
+
+#[test]
+fn the_config_export_shows_the_scenarios_own_settings() {
+    let record = quickstart_with(
+        "execution.checkpointing.interval: 750ms
+execution.checkpointing.timeout: 45s
+execution.checkpointing.min-pause: 120ms
+execution.checkpointing.tolerable-failed-checkpoints: 4
+execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION
+execution.checkpointing.unaligned.enabled: true
+execution.checkpointing.aligned-checkpoint-timeout: 150ms
+state.backend.type: rocksdb
+execution.checkpointing.incremental: true",
+    );
+    let exported: CheckpointConfigInfo =
+        serde_json::from_str(&text(&files(&record), "checkpoints-config.json")).unwrap();
+    assert_eq!(
+        exported,
+        CheckpointConfigInfo {
+            mode: "exactly_once".into(),
+            interval: 750,
+            timeout: 45_000,
+            min_pause: 120,
+            max_concurrent: 1,
+            externalization: ExternalizedCheckpointInfo {
+                enabled: true,
+                delete_on_cancellation: false,
+            },
+            state_backend: "EmbeddedRocksDBStateBackend".into(),
+            checkpoint_storage: "FileSystemCheckpointStorage".into(),
+            unaligned_checkpoints: true,
+            tolerable_failed_checkpoints: 4,
+            aligned_checkpoint_timeout: 150,
+            checkpoints_after_tasks_finish: true,
+            state_changelog_enabled: false,
+            changelog_periodic_materialization_interval: 600_000,
+            changelog_storage: "memory".into(),
+        }
+    );
+    let other = quickstart_with(
+        "execution.checkpointing.interval: 300ms
+execution.checkpointing.mode: AT_LEAST_ONCE
+execution.checkpointing.max-concurrent-checkpoints: 3
+execution.checkpointing.externalized-checkpoint-retention: DELETE_ON_CANCELLATION",
+    );
+    let exported: CheckpointConfigInfo =
+        serde_json::from_str(&text(&files(&other), "checkpoints-config.json")).unwrap();
+    assert_eq!(
+        (exported.mode.as_str(), exported.interval, exported.max_concurrent),
+        ("at_least_once", 300, 3)
+    );
+    assert_eq!(
+        exported.externalization,
+        ExternalizedCheckpointInfo {
+            enabled: true,
+            delete_on_cancellation: true,
+        }
+    );
+    assert_eq!(exported.tolerable_failed_checkpoints, 0);
 }

@@ -6,7 +6,7 @@ mod outcome;
 mod output;
 mod progress;
 mod report;
-mod report_ahead;
+mod report_folder;
 mod run;
 mod sweep;
 

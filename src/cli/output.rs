@@ -1,5 +1,7 @@
-//! Files a run writes: each goes to a temporary name in the same folder and is
-//! renamed into place, so a crash never leaves half a file.
+//! Files a run writes (`run --out`, `explore --out`): each goes to a temporary name
+//! in the same folder and is renamed into place, so a crash never leaves half a
+//! file, and a write that fails removes its temporary file. Report folders are
+//! replaced whole instead ([`super::report_folder`]).
 
 use super::UsageError;
 use std::path::{Path, PathBuf};
@@ -21,28 +23,26 @@ fn folder_of(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
-/// Writes `path`, whose folder exists.
-pub fn replace_file(path: &Path, contents: &[u8]) -> Result<(), UsageError> {
+/// Writes `path`, whose folder exists. A write that fails (a full disk) leaves
+/// neither a temporary file nor a changed `path`.
+fn replace_file(path: &Path, contents: &[u8]) -> Result<(), UsageError> {
     let temporary = temporary_path(path);
-    std::fs::write(&temporary, contents)
-        .map_err(|e| UsageError(format!("cannot write {}: {e}", temporary.display())))?;
-    rename_into_place(&temporary, path)
+    if let Err(e) = std::fs::write(&temporary, contents) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(UsageError(format!("cannot write {}: {e}", path.display())));
+    }
+    std::fs::rename(&temporary, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        UsageError(format!("cannot write {}: {e}", path.display()))
+    })
 }
 
 /// The name `path` is written under before it is renamed into place: hidden, beside
 /// it, and this process's own.
-pub fn temporary_path(path: &Path) -> PathBuf {
+fn temporary_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     folder_of(path).join(format!(".{name}.tmp-{}", std::process::id()))
-}
-
-/// Renames a written temporary file to `path`, or removes it when that fails.
-pub fn rename_into_place(temporary: &Path, path: &Path) -> Result<(), UsageError> {
-    std::fs::rename(temporary, path).map_err(|e| {
-        let _ = std::fs::remove_file(temporary);
-        UsageError(format!("cannot write {}: {e}", path.display()))
-    })
 }

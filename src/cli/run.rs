@@ -5,7 +5,6 @@ use super::progress::RunProgress;
 use super::report::RunReport;
 use super::{QUICKSTART, UsageError};
 use crate::check::Verdict;
-use crate::run::Outcome;
 use crate::scenario::{self, Scenario, units::parse_duration};
 use crate::sim::time::{MILLISECOND, as_secs_f64, format_duration};
 use crate::stats::checkpoint::{CheckpointReport, PhaseSpread};
@@ -72,12 +71,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
     if let Some(dir) = &args.out {
         create_folder(dir)?;
     }
-    let report = args
+    let run_report = args
         .report
         .as_ref()
         .map(|dir| RunReport::prepare(&scenario.name, dir))
         .transpose()?;
-    let index = report.as_ref().map(RunReport::index);
 
     if !args.json {
         println!(
@@ -95,23 +93,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
     let world = crate::run::simulate(scenario, |now| progress.update(now / MILLISECOND));
     progress.finish();
     let wall = started.elapsed();
-    let (check_wall, outcome, report_written) = match report {
-        Some(report) => {
-            let summary = RunSummary::from_world(&world);
-            let (verdict, check_wall, written) = report.check_while_writing(&world, &summary);
-            let outcome = Outcome {
-                world,
-                summary,
-                verdict,
-            };
-            (check_wall, outcome, Some(written))
-        }
-        None => {
-            let checking = Instant::now();
-            let outcome = crate::run::check(world);
-            (checking.elapsed(), outcome, None)
-        }
-    };
+    let checking = Instant::now();
+    let outcome = crate::run::check(world);
+    let check_wall = checking.elapsed();
     let report = Report {
         summary: &outcome.summary,
         wall_time_ms: wall.as_secs_f64() * 1e3,
@@ -146,9 +130,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
         }
     }
     // The summary is out before a report that failed is reported.
-    if let (Some(index), Some(written)) = (index, report_written) {
-        written.wait()?;
-        let line = format!("wrote report {}", index.display());
+    if let Some(run_report) = run_report {
+        run_report.write(&outcome)?;
+        let line = format!("wrote report {}", run_report.index().display());
         // With --json, stdout is the JSON alone.
         if args.json {
             eprintln!("{line}");
@@ -233,7 +217,8 @@ fn print_checkpoints(report: &CheckpointReport) {
         );
     }
     println!(
-        "(phases in ms as p50/max over subtasks; state = full size, upload = checkpointed size, persist = in-flight data)"
+        "(phases in ms as p50/max over subtasks; state = full size, upload = checkpointed size, both counting \
+         persist = in-flight data, as Flink does)"
     );
     if let Some((at, id, reason)) = report.failover_requests.first() {
         println!(

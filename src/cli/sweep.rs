@@ -4,7 +4,8 @@
 //! report comparing the grid points.
 
 use super::UsageError;
-use super::report::{default_dir, write_files};
+use super::report::default_dir;
+use super::report_folder::ReportFolder;
 use crate::report::RunRecord;
 use crate::report::analysis::RunMetrics;
 use crate::report::sweep::{SweepResult, SweepRun};
@@ -84,6 +85,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode, UsageError> {
         .flat_map(|p| seeds.iter().map(move |s| (p, *s)))
         .collect();
     let dir = args.out.clone().unwrap_or_else(|| default_dir(&base.name, "-sweep"));
+    let folder = ReportFolder::prepare(&dir, crate::report::sweep::is_report_file)?;
     let threads = args
         .jobs
         .map(|j| j as usize)
@@ -139,7 +141,7 @@ pub fn sweep(args: SweepArgs) -> Result<ExitCode, UsageError> {
     let files = pool
         .install(|| crate::report::sweep::render(&result))
         .map_err(UsageError)?;
-    write_files(&dir, &files)?;
+    folder.replace(&files)?;
     println!(
         "simulated {} run(s) in {:.2}s wall",
         result.runs.len(),

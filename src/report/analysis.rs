@@ -44,9 +44,9 @@ pub struct CheckpointView<'a> {
     pub parts: Vec<&'a SubtaskBreakdown>,
 }
 
-impl CheckpointView<'_> {
+impl<'a> CheckpointView<'a> {
     /// The part that took longest, trigger to acknowledgement.
-    pub fn slowest(&self) -> Option<&SubtaskBreakdown> {
+    pub fn slowest(&self) -> Option<&'a SubtaskBreakdown> {
         // Ties go to the first acknowledged, so the choice is stable.
         self.parts
             .iter()
@@ -64,6 +64,20 @@ impl CheckpointView<'_> {
         }
         out[6] = self.checkpoint.finalize_duration.unwrap_or(0);
         out
+    }
+
+    /// Flink's `checkpoint_type`: a checkpoint is `UNALIGNED_CHECKPOINT` as soon as
+    /// one acknowledged subtask took it unaligned (`PendingCheckpointStats` ORs the
+    /// subtasks' `unaligned_checkpoint` flags), so with an aligned-checkpoint timeout
+    /// only the checkpoints that timed out somewhere are.
+    pub fn flink_type(&self) -> &'static str {
+        if self.checkpoint.is_savepoint {
+            "SAVEPOINT"
+        } else if self.parts.iter().any(|b| b.unaligned) {
+            "UNALIGNED_CHECKPOINT"
+        } else {
+            "CHECKPOINT"
+        }
     }
 
     /// Each phase's p50 over the parts, plus finalize.
@@ -178,17 +192,21 @@ pub fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
-/// The subtask that was slowest most often.
+/// The subtask that held most checkpoints back (see [`holder`]).
 #[derive(Clone, Debug)]
 pub struct Straggler {
     pub name: String,
-    pub times_slowest: usize,
+    /// In how many completed checkpoints it was the holder.
+    pub times_holding: usize,
     pub checkpoints: usize,
     /// Its median end-to-end duration against the median of all parts.
     pub median_ns: Nanos,
     pub all_median_ns: Nanos,
     /// The phase that is longest in its parts.
     pub main_phase: &'static str,
+    /// The subtask that most often acknowledged last, when it is not the straggler
+    /// (a subtask downstream whose barrier waited behind it).
+    pub last_to_acknowledge: Option<String>,
 }
 
 /// Where backpressure showed.
@@ -282,7 +300,7 @@ pub fn diagnose(record: &RunRecord) -> Diagnosis {
         (PHASES[i], share(*v, grand))
     });
 
-    let straggler = find_straggler(&completed, &names);
+    let straggler = find_straggler(&completed, &names, &facts);
     let backpressure = find_backpressure(s);
     let metrics = RunMetrics::of(record);
     let mut d = Diagnosis {
@@ -312,21 +330,49 @@ pub fn diagnose(record: &RunRecord) -> Diagnosis {
     d
 }
 
-fn find_straggler(completed: &[&CheckpointView], names: &[String]) -> Option<Straggler> {
-    let mut counts: Vec<(usize, usize)> = Vec::new(); // (subtask, times slowest)
-    for v in completed {
-        if let Some(b) = v.slowest() {
-            match counts.iter_mut().find(|(s, _)| *s == b.subtask) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((b.subtask, 1)),
-            }
-        }
+/// The index in [`PHASES`] of a part's longest phase (the first, on a tie).
+fn main_phase(b: &SubtaskBreakdown) -> usize {
+    b.phases()
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, (_, v))| (*v, std::cmp::Reverse(*i)))
+        .map_or(0, |(i, _)| i)
+}
+
+/// The subtask that held a checkpoint back: the one that acknowledged last, unless
+/// most of its time went by before its barrier even reached it (start delay). Then
+/// the barrier waited upstream, and the subtask held responsible is the one nearest
+/// the sources whose barrier was already about as late (nine tenths of the delay):
+/// the barrier queued at that subtask's input, and everything downstream of it
+/// inherited the delay.
+pub fn holder<'a>(v: &CheckpointView<'a>, facts: &ScenarioFacts) -> Option<&'a SubtaskBreakdown> {
+    let last = v.slowest()?;
+    if main_phase(last) != 0 {
+        return Some(last);
     }
-    let (subtask, times) = counts
+    v.parts
         .iter()
         .copied()
-        .max_by_key(|(s, n)| (*n, std::cmp::Reverse(*s)))?;
-    // A straggler is slowest most of the time; otherwise the last place rotates.
+        .filter(|b| b.start_delay_ns as u128 * 10 >= last.start_delay_ns as u128 * 9)
+        .min_by_key(|b| (facts.depth(b.operator), std::cmp::Reverse(b.start_delay_ns), b.subtask))
+}
+
+/// The subtask that appears most often in `picks`, with how often (ties: the lower
+/// subtask id).
+fn most_often(picks: impl Iterator<Item = usize>) -> Option<(usize, usize)> {
+    let mut counts: Vec<(usize, usize)> = Vec::new();
+    for subtask in picks {
+        match counts.iter_mut().find(|(s, _)| *s == subtask) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((subtask, 1)),
+        }
+    }
+    counts.into_iter().max_by_key(|(s, n)| (*n, std::cmp::Reverse(*s)))
+}
+
+fn find_straggler(completed: &[&CheckpointView], names: &[String], facts: &ScenarioFacts) -> Option<Straggler> {
+    let (subtask, times) = most_often(completed.iter().filter_map(|v| holder(v, facts)).map(|b| b.subtask))?;
+    // A straggler holds most checkpoints back; otherwise the last place rotates.
     if times * 2 < completed.len() {
         return None;
     }
@@ -356,13 +402,24 @@ fn find_straggler(completed: &[&CheckpointView], names: &[String]) -> Option<Str
     if median_ns * 5 < all_median_ns * 6 {
         return None;
     }
+    // The subtask that acknowledged last most often, when that is another one.
+    let last = most_often(completed.iter().filter_map(|v| v.slowest()).map(|b| b.subtask))
+        .filter(|(last, _)| *last != subtask)
+        .and_then(|(last, _)| {
+            completed
+                .iter()
+                .flat_map(|v| v.parts.iter())
+                .find(|b| b.subtask == last)
+        })
+        .map(|b| subtask_name(names, b));
     Some(Straggler {
         name: mine.first().map(|b| subtask_name(names, b)).unwrap_or_default(),
-        times_slowest: times,
+        times_holding: times,
         checkpoints: completed.len(),
         median_ns,
         all_median_ns,
         main_phase: PHASES[main],
+        last_to_acknowledge: last,
     })
 }
 
@@ -464,13 +521,21 @@ fn advise(d: &Diagnosis, s: &RunSummary) -> Vec<String> {
     }
 
     if let Some(p) = d.mean_persisted.filter(|p| *p > 0.0) {
-        let checkpointed = d.mean_checkpointed_size.unwrap_or(0.0);
-        if p > checkpointed * 0.5 {
+        // The checkpointed size counts the in-flight data too, as Flink's does.
+        let own = (d.mean_checkpointed_size.unwrap_or(0.0) - p).max(0.0);
+        if p > own * 0.5 {
+            let timeout = if f.aligned_checkpoint_timeout_ns == 0 {
+                ", or an aligned-checkpoint timeout (`execution.checkpointing.aligned-checkpoint-timeout`) so that \
+                 only late barriers switch,"
+            } else {
+                ""
+            };
             advice.push(format!(
-                "Unaligned checkpoints persist {} of in-flight data per checkpoint against {} of state: fewer network \
-                 buffers, or an aligned-checkpoint timeout so that only late barriers switch, would shrink it.",
+                "Unaligned checkpoints persist {} of in-flight data per checkpoint against {} of state uploaded \
+                 besides it: fewer network buffers (`taskmanager.network.memory.buffers-per-channel`){timeout} would \
+                 shrink it.",
                 bytes(p),
-                bytes(checkpointed)
+                bytes(own)
             ));
         }
     }
@@ -566,10 +631,19 @@ fn advise(d: &Diagnosis, s: &RunSummary) -> Vec<String> {
     if let (Some(interval), Some(p99)) = (f.interval_ns, d.e2e_p99_ns)
         && p99 * 2 > interval
     {
+        let min_pause = if f.min_pause_ns == 0 {
+            ", or set `execution.checkpointing.min-pause`".to_string()
+        } else if f.min_pause_ns < p99 {
+            format!(
+                ", or raise `execution.checkpointing.min-pause` (now {}) towards it",
+                duration(f.min_pause_ns)
+            )
+        } else {
+            String::new()
+        };
         advice.push(format!(
-            "Raise the checkpoint interval (now {}) to at least {}, about 3× the p99 duration {}, or set \
-             `execution.checkpointing.min-pause`: at this interval the job spends {:.0}% of its time checkpointing \
-             and a slow checkpoint delays the next.",
+            "Raise the checkpoint interval (now {}) to at least {}, about 3× the p99 duration {}{min_pause}: at this \
+             interval the job spends {:.0}% of its time checkpointing and a slow checkpoint delays the next.",
             duration(interval),
             duration(p99 * 3),
             duration(p99),

@@ -440,7 +440,7 @@ impl Builder {
             persisted_data: c.persisted_data,
             num_subtasks: c.num_subtasks as u64,
             num_acknowledged_subtasks: c.num_acknowledged_subtasks as u64,
-            checkpoint_type: self.facts.checkpoint_type(c.is_savepoint).into(),
+            checkpoint_type: view.flink_type().into(),
             tasks,
             external_path: completed.then_some(external_path),
             discarded: completed.then(|| !c.is_savepoint && !self.retained.contains(&c.id)),
@@ -660,30 +660,73 @@ pub fn export(record: &RunRecord) -> FlinkExport {
     }
 }
 
-/// `GET /jobs/:jobid/checkpoints/config`, from the scenario's settings.
-pub fn config(facts: &ScenarioFacts) -> serde_json::Value {
-    let ms = |ns: u64| ns / 1_000_000;
-    serde_json::json!({
-        "mode": if facts.at_least_once { "at_least_once" } else { "exactly_once" },
-        "interval": facts.interval_ns.map_or(i64::MAX, |i| ms(i) as i64),
-        "timeout": ms(facts.timeout_ns),
-        "min_pause": ms(facts.min_pause_ns),
-        "max_concurrent": facts.max_concurrent,
-        "externalization": { "enabled": false, "delete_on_cancellation": true },
-        "state_backend": if facts.backend.starts_with("rocksdb") {
+/// `externalization` of Flink's `CheckpointConfigInfo`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalizedCheckpointInfo {
+    pub enabled: bool,
+    pub delete_on_cancellation: bool,
+}
+
+/// `GET /jobs/:jobid/checkpoints/config`: Flink's `CheckpointConfigInfo`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointConfigInfo {
+    pub mode: String,
+    pub interval: i64,
+    pub timeout: i64,
+    pub min_pause: i64,
+    pub max_concurrent: u64,
+    pub externalization: ExternalizedCheckpointInfo,
+    pub state_backend: String,
+    pub checkpoint_storage: String,
+    pub unaligned_checkpoints: bool,
+    pub tolerable_failed_checkpoints: u64,
+    pub aligned_checkpoint_timeout: i64,
+    pub checkpoints_after_tasks_finish: bool,
+    pub state_changelog_enabled: bool,
+    pub changelog_periodic_materialization_interval: i64,
+    pub changelog_storage: String,
+}
+
+/// `GET /jobs/:jobid/checkpoints/config`, from the scenario's settings. Keys the
+/// simulation does not model (the changelog state backend, checkpoints after tasks
+/// finish) show Flink's defaults, which are what a scenario runs with.
+pub fn config(facts: &ScenarioFacts) -> CheckpointConfigInfo {
+    let ms = |ns: u64| (ns / 1_000_000) as i64;
+    CheckpointConfigInfo {
+        mode: if facts.at_least_once {
+            "at_least_once"
+        } else {
+            "exactly_once"
+        }
+        .into(),
+        // Flink's "no periodic checkpoints".
+        interval: facts.interval_ns.map_or(i64::MAX, ms),
+        timeout: ms(facts.timeout_ns),
+        min_pause: ms(facts.min_pause_ns),
+        max_concurrent: facts.max_concurrent,
+        // Flink's CheckpointConfigHandler: enabled unless the retention is
+        // NO_EXTERNALIZED_CHECKPOINTS, deleted on cancellation unless RETAIN_ON_CANCELLATION.
+        externalization: ExternalizedCheckpointInfo {
+            enabled: facts.retention != "NO_EXTERNALIZED_CHECKPOINTS",
+            delete_on_cancellation: facts.retention != "RETAIN_ON_CANCELLATION",
+        },
+        state_backend: if facts.backend.starts_with("rocksdb") {
             "EmbeddedRocksDBStateBackend"
         } else {
             "HashMapStateBackend"
-        },
-        "checkpoint_storage": "FileSystemCheckpointStorage",
-        "unaligned_checkpoints": facts.unaligned,
-        "tolerable_failed_checkpoints": 0,
-        "aligned_checkpoint_timeout": ms(facts.aligned_checkpoint_timeout_ns),
-        "checkpoints_after_tasks_finish": true,
-        "state_changelog_enabled": false,
-        "changelog_periodic_materialization_interval": 600000,
-        "changelog_storage": "memory"
-    })
+        }
+        .into(),
+        checkpoint_storage: "FileSystemCheckpointStorage".into(),
+        unaligned_checkpoints: facts.unaligned,
+        tolerable_failed_checkpoints: facts.tolerable_failed,
+        aligned_checkpoint_timeout: ms(facts.aligned_checkpoint_timeout_ns),
+        checkpoints_after_tasks_finish: true,
+        state_changelog_enabled: false,
+        changelog_periodic_materialization_interval: 600_000,
+        changelog_storage: "memory".into(),
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! `index.html`: one self-contained page (inline CSS and SVG, no script, nothing
 //! fetched), readable offline and attachable to a ticket.
 
-use super::analysis::{Diagnosis, checkpoint_views, subtask_name, subtask_names};
+use super::analysis::Diagnosis;
+use super::flink_rest::FlinkExport;
 use super::plots::Plot;
 use super::record::RunRecord;
 use super::summary_md::findings;
-use super::units::{bytes, duration, escape, rate};
+use super::units::{duration, escape, rate};
 use std::fmt::Write;
 
 pub const STYLE: &str = "
@@ -21,6 +22,7 @@ figure{margin:18px 0}figure svg{max-width:100%;height:auto;border:1px solid #eee
 figcaption{color:#555;font-size:.92em;margin-top:4px}
 .bad{color:#c0392b;font-weight:bold}.good{color:#27803a}
 .scroll{max-height:420px;overflow:auto}
+table.wide{font-size:.84em}table.wide td{white-space:nowrap}details{margin:4px 0}details.operator{margin-left:24px}summary{cursor:pointer}
 ";
 
 /// Inline markdown of the diagnosis (`code`, **bold**) as HTML.
@@ -60,40 +62,11 @@ pub fn figure(out: &mut String, plot: &Plot) {
     );
 }
 
-/// The page but for the exactly-once verdict and the plots, drawn while the oracle
-/// still checks and the plots are still being drawn.
-pub struct PageDraft {
-    /// Up to the verdict's cell.
-    head: String,
-    /// From the verdict's cell to the plots.
-    middle: String,
-    /// After the plots.
-    tail: String,
-}
-
-impl PageDraft {
-    pub fn finish(self, held: bool, plots: &[Plot]) -> String {
-        let figures: usize = plots.iter().map(|p| p.svg.len() + 512).sum();
-        let mut h = String::with_capacity(self.head.len() + self.middle.len() + self.tail.len() + figures + 64);
-        h.push_str(&self.head);
-        h.push_str(if held {
-            "<td class=\"good\">held</td>"
-        } else {
-            "<td class=\"bad\">VIOLATED</td>"
-        });
-        h.push_str(&self.middle);
-        for p in plots {
-            figure(&mut h, p);
-        }
-        h.push_str(&self.tail);
-        h
-    }
-}
-
-pub fn draft(record: &RunRecord, d: &Diagnosis) -> PageDraft {
+/// The whole page: settings, verdict, diagnosis, plots, checkpoint tables, files.
+pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot], export: &FlinkExport) -> String {
     let s = &record.summary;
     let f = &d.facts;
-    let mut h = String::with_capacity(8_192);
+    let mut h = String::new();
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -103,22 +76,30 @@ pub fn draft(record: &RunRecord, d: &Diagnosis) -> PageDraft {
         name = escape(&f.name),
         desc = escape(&f.description),
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<table class=\"kv\"><tr><td>seed</td><td>{}</td></tr><tr><td>input</td><td>{} at {} offered</td></tr>\
-         <tr><td>checkpointing</td><td>{}</td></tr><tr><td>exactly-once</td>",
+         <tr><td>throughput</td><td>{} read; {} records reached the sinks</td></tr>\
+         <tr><td>record latency</td><td>p50 {}, p99 {}, max {} (event time to sink)</td></tr>\
+         <tr><td>checkpointing</td><td>{}</td></tr><tr><td>exactly-once</td>{}</tr>\
+         <tr><td>trace digest</td><td><code>{}</code></td></tr></table>",
         s.seed,
         duration(s.input_duration_ns),
         rate(s.offered_rate_per_s),
+        rate(s.input_rate_per_s),
+        s.sink_records,
+        duration(s.latency.p50_ns),
+        duration(s.latency.p99_ns),
+        duration(s.latency.max_ns),
         escape(&match f.interval_ns {
             Some(i) => format!("every {}, {}, {}", duration(i), f.mode(), f.backend),
             None => "off".into(),
         }),
-    );
-    let head = std::mem::take(&mut h);
-    let _ = writeln!(
-        h,
-        "</tr><tr><td>trace digest</td><td><code>{}</code></td></tr></table>",
+        if record.held() {
+            "<td class=\"good\">held</td>"
+        } else {
+            "<td class=\"bad\">VIOLATED</td>"
+        },
         escape(&s.trace_digest)
     );
 
@@ -131,58 +112,22 @@ pub fn draft(record: &RunRecord, d: &Diagnosis) -> PageDraft {
         let _ = write!(h, "<li>{}</li>", inline(a));
     }
     h.push_str("</ol>\n<h2>Plots</h2>\n");
-    let middle = std::mem::take(&mut h);
-    checkpoint_table(&mut h, record);
+    for p in plots {
+        figure(&mut h, p);
+    }
+    super::checkpoint_tab::render(&mut h, record, export);
     h.push_str(
         "<h2>Files</h2><ul><li><a href=\"summary.md\">summary.md</a>: key numbers and diagnosis</li>\
          <li><a href=\"checkpoints.json\">checkpoints.json</a>: Flink REST <code>/jobs/:jobid/checkpoints</code>; \
          <a href=\"checkpoints-details.json\">checkpoints-details.json</a>: per checkpoint, the \
-         <code>details/:id</code> answer and per vertex the <code>details/:id/subtasks/:vertexid</code> answer</li>\
+         <code>details/:id</code> answer and per vertex the <code>details/:id/subtasks/:vertexid</code> answer; \
+         <a href=\"checkpoints-config.json\">checkpoints-config.json</a>: <code>checkpoints/config</code></li>\
          <li><a href=\"metrics.prom\">metrics.prom</a>: Prometheus text format with Flink's metric names</li>\
          <li><a href=\"checkpoints.csv\">checkpoints.csv</a>, <a href=\"subtasks.csv\">subtasks.csv</a></li>\
          <li><a href=\"run.json\">run.json</a>: <code>ckptsim report run.json</code> draws this page again</li></ul>\n",
     );
     let _ = writeln!(h, "<p class=\"sub\">{}</p></body></html>", escape(&record.generator));
-    PageDraft { head, middle, tail: h }
-}
-
-fn checkpoint_table(h: &mut String, record: &RunRecord) {
-    let views = checkpoint_views(&record.summary);
-    if views.is_empty() {
-        return;
-    }
-    let names = subtask_names(&record.summary);
-    h.push_str(
-        "<h2>Checkpoints</h2><div class=\"scroll\"><table><tr><th>id</th><th>status</th><th>end to end</th>\
-         <th>slowest subtask</th><th>start delay</th><th>alignment</th><th>sync</th><th>async</th>\
-         <th>finalize</th><th>state</th><th>checkpointed</th><th>persisted</th></tr>",
-    );
-    for v in &views {
-        let c = v.checkpoint;
-        let p = v.slowest_phases();
-        let status = match (c.status, c.is_savepoint, c.failure_message) {
-            (_, _, Some(reason)) => format!("<span class=\"bad\">{}</span> {}", c.status, escape(reason)),
-            ("COMPLETED", true, _) => "SAVEPOINT".to_string(),
-            (status, _, _) => status.to_string(),
-        };
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{status}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            c.id,
-            c.end_to_end_duration.map_or("–".into(), duration),
-            v.slowest().map_or("–".into(), |b| escape(&subtask_name(&names, b))),
-            duration(p[0]),
-            duration(p[1]),
-            duration(p[3]),
-            duration(p[4]),
-            duration(p[6]),
-            bytes(c.state_size as f64),
-            bytes(c.checkpointed_size as f64),
-            bytes(c.persisted_data as f64)
-        );
-    }
-    h.push_str("</table></div><p class=\"sub\">Phases of the slowest subtask.</p>\n");
+    h
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ impl RunRecord {
 
     /// `run.json`'s text. Compact, as the Flink exports beside it.
     pub fn to_json(&self) -> String {
-        RunJsonHead::new(self).finish(&self.verdict)
+        serde_json::to_string(self).expect("a run record serialises") + "\n"
     }
 
     /// The facts about the scenario that reports use.
@@ -70,34 +70,6 @@ pub fn held(verdict: &serde_json::Value) -> bool {
     verdict.get("held").and_then(|v| v.as_bool()).unwrap_or(true)
 }
 
-/// Everything of `run.json` but the verdict, which comes last: the summary and the
-/// scenario make up nearly all of it and are known before the oracle's verdict, so a
-/// report writes them while the oracle still checks.
-pub struct RunJsonHead(String);
-
-impl RunJsonHead {
-    pub fn new(record: &RunRecord) -> Self {
-        const FAILED: &str = "a run record serialises";
-        let mut text = Vec::with_capacity(super::FILE_ROOM);
-        // The field order and names of RunRecord's derived Serialize.
-        text.extend_from_slice(b"{\"generator\":");
-        serde_json::to_writer(&mut text, &record.generator).expect(FAILED);
-        text.extend_from_slice(b",\"summary\":");
-        serde_json::to_writer(&mut text, &record.summary).expect(FAILED);
-        text.extend_from_slice(b",\"scenario\":");
-        serde_json::to_writer(&mut text, &record.scenario).expect(FAILED);
-        text.extend_from_slice(b",\"verdict\":");
-        Self(String::from_utf8(text).expect("JSON is UTF-8"))
-    }
-
-    pub fn finish(self, verdict: &serde_json::Value) -> String {
-        let mut text = self.0;
-        text.push_str(&verdict.to_string());
-        text.push_str("}\n");
-        text
-    }
-}
-
 /// The scenario's settings that a diagnosis depends on, read leniently from its JSON
 /// (a missing field takes its default, so records of older versions still render).
 #[derive(Clone, Debug, Default)]
@@ -108,6 +80,8 @@ pub struct ScenarioFacts {
     pub slots_per_taskmanager: u64,
     /// (name, parallelism), in the job's order.
     pub operators: Vec<(String, u64)>,
+    /// The job graph's edges, (from, to) by operator index.
+    pub edges: Vec<(usize, usize)>,
     pub interval_ns: Option<u64>,
     pub unaligned: bool,
     pub aligned_checkpoint_timeout_ns: u64,
@@ -116,6 +90,10 @@ pub struct ScenarioFacts {
     pub min_pause_ns: u64,
     pub max_concurrent: u64,
     pub num_retained: u64,
+    /// `execution.checkpointing.tolerable-failed-checkpoints`.
+    pub tolerable_failed: u64,
+    /// `execution.checkpointing.externalized-checkpoint-retention`, as Flink spells it.
+    pub retention: String,
     /// `hashmap`, `rocksdb` or `rocksdb (incremental)`.
     pub backend: String,
     pub incremental: bool,
@@ -159,8 +137,22 @@ impl ScenarioFacts {
                     .collect()
             })
             .unwrap_or_default();
+        let edges = v
+            .get("edges")
+            .and_then(|e| e.as_array())
+            .map(|edges| {
+                edges
+                    .iter()
+                    .filter_map(|e| {
+                        let end = |k: &str| e.get(k).and_then(|x| x.as_u64()).map(|x| x as usize);
+                        Some((end("from")?, end("to")?))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         ScenarioFacts {
             name: s("name"),
+            edges,
             description: s("description"),
             taskmanagers: u(&["cluster", "taskmanagers"]).unwrap_or(0),
             slots_per_taskmanager: u(&["cluster", "slots_per_taskmanager"]).unwrap_or(0),
@@ -173,11 +165,32 @@ impl ScenarioFacts {
             min_pause_ns: u(&["checkpointing", "min_pause_ns"]).unwrap_or(0),
             max_concurrent: u(&["checkpointing", "max_concurrent"]).unwrap_or(1),
             num_retained: u(&["checkpointing", "num_retained"]).unwrap_or(1),
+            tolerable_failed: u(&["checkpointing", "tolerable_failed"]).unwrap_or(0),
+            retention: ck
+                .get("retention")
+                .and_then(|r| r.as_str())
+                .unwrap_or("NO_EXTERNALIZED_CHECKPOINTS")
+                .to_string(),
             backend: backend_name.to_string(),
             incremental,
             storage_bandwidth_bytes_per_s: u(&["cluster", "checkpoint_storage", "bandwidth_bytes_per_s"]).unwrap_or(0),
             storage_latency_ns: u(&["cluster", "checkpoint_storage", "latency_ns"]).unwrap_or(0),
         }
+    }
+
+    /// How far an operator is from the sources: the most edges on a path from a
+    /// source to it (0 for a source). A barrier reaches the operators in this order.
+    pub fn depth(&self, operator: usize) -> usize {
+        let mut depth = vec![0usize; self.operators.len().max(operator + 1)];
+        // The job graph is acyclic: as many passes as operators settle every depth.
+        for _ in 0..depth.len() {
+            for &(from, to) in &self.edges {
+                if from < depth.len() && to < depth.len() {
+                    depth[to] = depth[to].max(depth[from] + 1);
+                }
+            }
+        }
+        depth[operator]
     }
 
     /// How barriers are handled, in words.
@@ -193,15 +206,6 @@ impl ScenarioFacts {
             "unaligned".to_string()
         } else {
             "aligned".to_string()
-        }
-    }
-
-    /// Flink's checkpoint type for a checkpoint of this job.
-    pub fn checkpoint_type(&self, savepoint: bool) -> &'static str {
-        match (savepoint, self.unaligned) {
-            (true, _) => "SAVEPOINT",
-            (false, true) => "UNALIGNED_CHECKPOINT",
-            (false, false) => "CHECKPOINT",
         }
     }
 }

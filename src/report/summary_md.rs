@@ -31,11 +31,19 @@ pub fn findings(d: &Diagnosis) -> Vec<String> {
         ));
     }
     if let Some(st) = &d.straggler {
+        let waited = if st.main_phase == "start delay" {
+            " (its barrier waited behind the records queued at its input)"
+        } else {
+            ""
+        };
+        let last = st.last_to_acknowledge.as_ref().map_or(String::new(), |last| {
+            format!(" `{last}`, downstream of it, acknowledged last, its barrier held up behind it.")
+        });
         out.push(format!(
-            "The straggler is **{}**: the last to acknowledge in {} of {} checkpoint(s), taking {} (median) against \
-             {} for the median subtask; most of its time is {}.",
+            "The straggler is **{}**: it held back {} of {} checkpoint(s), taking {} (median) against {} for the \
+             median subtask; most of its time is {}{waited}.{last}",
             st.name,
-            st.times_slowest,
+            st.times_holding,
             st.checkpoints,
             duration(st.median_ns),
             duration(st.all_median_ns),
@@ -86,23 +94,8 @@ pub fn findings(d: &Diagnosis) -> Vec<String> {
     out
 }
 
-/// `summary.md` but for the exactly-once verdict, drawn before the oracle has
-/// decided it: the only part of the page that depends on it is one table row.
-pub struct SummaryDraft {
-    before_verdict: String,
-    after_verdict: String,
-}
-
-impl SummaryDraft {
-    pub fn finish(self, held: bool) -> String {
-        let mut md = self.before_verdict;
-        md.push_str(if held { "held" } else { "**violated**" });
-        md.push_str(&self.after_verdict);
-        md
-    }
-}
-
-pub fn draft(record: &RunRecord, d: &Diagnosis) -> SummaryDraft {
+/// `summary.md`: key numbers, diagnosis and what to try.
+pub fn render(record: &RunRecord, d: &Diagnosis) -> String {
     let s = &record.summary;
     let f = &d.facts;
     let mut md = String::new();
@@ -183,9 +176,11 @@ pub fn draft(record: &RunRecord, d: &Diagnosis) -> SummaryDraft {
             ),
         );
     }
-    md.push_str("| exactly-once | ");
-    let before_verdict = std::mem::take(&mut md);
-    md.push_str(" |\n");
+    row(
+        &mut md,
+        "exactly-once",
+        if record.held() { "held" } else { "**violated**" }.to_string(),
+    );
     let _ = writeln!(md, "\n## Diagnosis\n");
     for line in findings(d) {
         let _ = writeln!(md, "- {line}");
@@ -200,8 +195,5 @@ pub fn draft(record: &RunRecord, d: &Diagnosis) -> SummaryDraft {
          `/jobs/:jobid/checkpoints`), `checkpoints-details.json` (per checkpoint, the details and per-subtask answers), `metrics.prom` (Prometheus, Flink's metric \
          names), `checkpoints.csv`, `subtasks.csv`, `run.json` (re-render with `ckptsim report run.json`)."
     );
-    SummaryDraft {
-        before_verdict,
-        after_verdict: md,
-    }
+    md
 }

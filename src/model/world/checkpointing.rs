@@ -1035,6 +1035,11 @@ impl World {
         let sync_started = p.sync_started.unwrap_or(decided);
         let sync_done = p.sync_done.unwrap_or(sync_started);
         let sent = p.ack_sent.unwrap_or(now);
+        // Flink counts the persisted in-flight data of an unaligned checkpoint in
+        // the subtask's state and checkpointed sizes (its channel state is part of
+        // the snapshot it uploads).
+        let state_size = p.state_size + p.persisted;
+        let checkpointed_size = p.checkpointed_size + p.persisted;
         let s = &self.subtasks[st];
         let breakdown = SubtaskBreakdown {
             checkpoint_id: id,
@@ -1056,14 +1061,14 @@ impl World {
                 decided - first
             },
             unaligned: p.unaligned,
-            state_size: p.state_size,
-            checkpointed_size: p.checkpointed_size,
+            state_size,
+            checkpointed_size,
             processed_data: p.processed,
             persisted_data: p.persisted,
         };
         let ack = SubtaskAck {
-            state_size: p.state_size,
-            checkpointed_size: p.checkpointed_size,
+            state_size,
+            checkpointed_size,
             processed_data: p.processed,
             persisted_data: p.persisted,
             sync_duration: breakdown.sync_ns,

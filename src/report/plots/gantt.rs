@@ -10,6 +10,8 @@ use plotters::prelude::*;
 
 const WIDTH: u32 = 1000;
 const LEGEND_WIDTH: u32 = 170;
+/// The coordinator's finalize spans every row, behind them.
+const FINALIZE_ALPHA: f64 = 0.25;
 
 pub fn plot(record: &RunRecord) -> Result<Plot, String> {
     let s = &record.summary;
@@ -27,6 +29,7 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
         ),
         None => "Timeline of the slowest checkpoint".to_string(),
     };
+    let mut legend = Legend::new("phase");
     let svg = draw_svg(|buf| {
         let root = Svg::with_string(buf, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE)?;
@@ -37,7 +40,7 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
                 "no checkpoint was acknowledged by any subtask in this run",
             );
         };
-        let (left, right) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let (left, _legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
         // Rows in job order: operator, then subtask index.
         let mut parts = w.parts.clone();
         parts.sort_by_key(|b| (b.operator, b.index));
@@ -76,9 +79,10 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
             10,
             n.min(40),
         )?;
-        shade_faults(&mut chart, &s.faults, &s.recoveries, |t| {
+        let faults = shade_faults(&mut chart, &s.faults, &s.recoveries, |t| {
             (t as f64 - trigger as f64) / 1e6
         })?;
+        let mut drawn = [false; 7];
         for (row, b) in parts.iter().enumerate() {
             let y = (n - 1 - row) as f64;
             let mut at = 0.0;
@@ -89,6 +93,7 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
                         [(at, y - 0.36), (at + len, y + 0.36)],
                         PHASE_COLORS[phase].filled(),
                     )))?;
+                    drawn[phase] = true;
                 }
                 at += len;
             }
@@ -98,19 +103,19 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
             let from = ms(w.checkpoint.end_to_end_duration.unwrap_or(0));
             chart.draw_series(std::iter::once(Rectangle::new(
                 [(from, -0.5), (from + ms(f), n as f64 - 0.5)],
-                PHASE_COLORS[6].mix(0.25).filled(),
+                PHASE_COLORS[6].mix(FINALIZE_ALPHA).filled(),
             )))?;
+            drawn[6] = true;
         }
-        let mut entries: Vec<(String, Swatch)> = PHASES
-            .iter()
-            .zip(PHASE_COLORS)
-            .map(|(p, c)| (p.to_string(), Swatch::Box(c, if *p == "finalize" { 0.25 } else { 1.0 })))
-            .collect();
-        entries.extend(fault_legend(&s.faults, &s.recoveries));
-        legend(&right, "phase", &entries)?;
+        for (phase, name) in PHASES.iter().enumerate().filter(|(p, _)| drawn[*p]) {
+            let alpha = if phase == 6 { FINALIZE_ALPHA } else { 1.0 };
+            legend.add(name, Swatch::Box(PHASE_COLORS[phase], alpha));
+        }
+        legend.faults(faults);
         root.present()?;
         Ok(())
     })?;
+    let svg = legend.write_into(svg, (WIDTH - LEGEND_WIDTH) as i32, 0);
     Ok(Plot {
         file: "timeline.svg".into(),
         title,

@@ -3,9 +3,9 @@
 
 use super::style::*;
 use super::{Plot, draw_svg};
-use crate::report::analysis::{checkpoint_views, subtask_names};
+use crate::report::analysis::{CheckpointView, checkpoint_views, subtask_names};
 use crate::report::record::RunRecord;
-use crate::report::units::ms;
+use crate::report::units::{ms, percentile};
 use plotters::prelude::*;
 
 const WIDTH: u32 = 1000;
@@ -19,16 +19,31 @@ fn shade(fraction: f64) -> RGBColor {
     RGBColor(lerp(247.0, 8.0), lerp(251.0, 48.0), lerp(255.0, 107.0))
 }
 
+/// The alignment (ms) the darkest shade stands for: the longest alignment drawn, but
+/// at least 1 ms and a tenth of the median checkpoint's end-to-end duration, so that
+/// an alignment too short to matter stays pale instead of filling the scale.
+fn scale_top_ms(longest_ms: f64, views: &[CheckpointView]) -> f64 {
+    let mut e2e: Vec<f64> = views
+        .iter()
+        .filter_map(|v| v.checkpoint.end_to_end_duration)
+        .map(ms)
+        .collect();
+    let median = percentile(&mut e2e, 0.5).unwrap_or(0.0);
+    longest_ms.max(1.0).max(median / 10.0)
+}
+
 pub fn plot(record: &RunRecord) -> Result<Plot, String> {
     let s = &record.summary;
     let views: Vec<_> = checkpoint_views(s)
         .into_iter()
         .filter(|v| !v.parts.is_empty())
         .collect();
+    let mut legend = Legend::new("");
     let names = subtask_names(s);
     let rows = names.len();
     let height = (120 + 16 * rows as u32).clamp(320, 1400);
     let title = "Alignment by subtask and checkpoint";
+    let mut legend_at = 0;
     let svg = draw_svg(|buf| {
         let root = Svg::with_string(buf, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE)?;
@@ -49,7 +64,7 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
                 }
             }
         }
-        let max = cells.iter().flatten().flatten().copied().fold(0.0, f64::max);
+        let max = scale_top_ms(cells.iter().flatten().flatten().copied().fold(0.0, f64::max), &views);
         let name_width = names.iter().map(|l| l.len()).max().unwrap_or(4) as u32 * 8 + 16;
         let mut chart = chart(
             &left,
@@ -91,8 +106,7 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
             let y = (rows - 1 - row) as f64;
             line.iter().enumerate().map(move |(col, cell)| {
                 let color = match cell {
-                    Some(v) if max > 0.0 => shade(v / max),
-                    Some(_) => shade(0.0),
+                    Some(v) => shade(v / max),
                     None => MISSING,
                 };
                 let x = col as f64;
@@ -129,25 +143,45 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
                 text(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Center)),
             ))?;
         }
-        right.draw(&Rectangle::new(
-            [(12, top + bar_h + 20), (36, top + bar_h + 36)],
-            MISSING.filled(),
-        ))?;
-        right.draw(&Text::new(
-            "no ack".to_string(),
-            (42, top + bar_h + 28),
-            text(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Center)),
-        ))?;
+        if cells.iter().flatten().any(Option::is_none) {
+            legend.add("no ack", Swatch::Box(MISSING, 1.0));
+        }
+        legend_at = top + bar_h + 4;
         root.present()?;
         Ok(())
     })?;
+    let svg = legend.write_into(svg, (WIDTH - LEGEND_WIDTH) as i32, legend_at);
     Ok(Plot {
         file: "alignment-heatmap.svg".into(),
         title: title.into(),
         caption: "Blocking alignment of each subtask in each checkpoint: from its first barrier to the snapshot \
-                  decision (the last barrier, or the switch to unaligned). A dark row is a subtask whose inputs \
-                  deliver barriers unevenly; a dark column, a checkpoint under backpressure."
+                  decision (the last barrier, or the switch to unaligned). The darkest shade is the longest \
+                  alignment, or a tenth of the median checkpoint's duration when that is longer, so that \
+                  alignments too short to matter stay pale. A dark row is a subtask whose inputs deliver barriers \
+                  unevenly; a dark column, a checkpoint under backpressure."
             .into(),
         svg,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An alignment that is a sliver of the checkpoint's time is drawn pale, and a
+    /// run without any alignment still has a scale (not 0 to 0).
+    #[test]
+    fn an_alignment_too_short_to_matter_stays_pale() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml");
+        let outcome = crate::run::run(crate::scenario::load_file(path.as_ref()).unwrap());
+        let views = checkpoint_views(&outcome.summary);
+        let longest = views
+            .iter()
+            .flat_map(|v| v.parts.iter().map(|b| ms(b.alignment_ns)))
+            .fold(0.0, f64::max);
+        // Well under a millisecond against checkpoints of about 40 ms.
+        assert!(longest > 0.0 && longest < 1.0, "{longest}");
+        assert!(longest / scale_top_ms(longest, &views) <= 0.25);
+        assert_eq!(scale_top_ms(0.0, &[]), 1.0);
+    }
 }

@@ -30,7 +30,7 @@ type DrawResult = Result<(), Box<dyn Error>>;
 
 /// Runs a drawing function against an SVG backend of the given size.
 pub fn draw_svg(draw: impl FnOnce(&mut String) -> DrawResult) -> Result<String, String> {
-    let mut svg = String::with_capacity(crate::report::FILE_ROOM / 2);
+    let mut svg = String::new();
     draw(&mut svg).map_err(|e| format!("drawing a plot failed: {e}"))?;
     Ok(svg)
 }

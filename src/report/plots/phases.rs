@@ -16,6 +16,8 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
     let views = checkpoint_views(&record.summary);
     let views: Vec<_> = views.into_iter().filter(|v| !v.parts.is_empty()).collect();
     let title = "Checkpoint time by phase";
+    let mut legend = Legend::new("phase (top to bottom)");
+    let mut drawn = [false; 7];
     let svg = draw_svg(|buf| {
         let root = Svg::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE)?;
@@ -26,7 +28,7 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
                 "no checkpoint was acknowledged by any subtask in this run",
             );
         }
-        let (left, right) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let (left, _legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
         let bars: Vec<([u64; 7], [u64; 7])> = views.iter().map(|v| (v.slowest_phases(), v.p50_phases())).collect();
         let top = bars
             .iter()
@@ -67,6 +69,7 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
                         [(x0, base), (x1, base + h)],
                         PHASE_COLORS[phase].mix(alpha).filled(),
                     )))?;
+                    drawn[phase] = true;
                     base += h;
                 }
             }
@@ -86,19 +89,17 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
                 )))?;
             }
         }
-        let mut entries: Vec<(String, Swatch)> = PHASES
-            .iter()
-            .zip(PHASE_COLORS)
-            .rev()
-            .map(|(p, c)| (p.to_string(), Swatch::Box(c, 1.0)))
-            .collect();
-        entries.push((String::new(), Swatch::Box(WHITE, 0.0)));
-        entries.push(("left: slowest subtask".into(), Swatch::Box(PHASE_COLORS[4], 1.0)));
-        entries.push(("right: p50 per phase".into(), Swatch::Box(PHASE_COLORS[4], 0.45)));
-        legend(&right, "phase (top to bottom)", &entries)?;
+        // The phases drawn, top to bottom as they stack.
+        for phase in (0..PHASES.len()).rev().filter(|p| drawn[*p]) {
+            legend.add(PHASES[phase], Swatch::Box(PHASE_COLORS[phase], 1.0));
+        }
+        legend.gap();
+        legend.note("left bar: the slowest subtask");
+        legend.note("right bar, paler: the median (p50) of each phase");
         root.present()?;
         Ok(())
     })?;
+    let svg = legend.write_into(svg, (WIDTH - LEGEND_WIDTH) as i32, 0);
     Ok(Plot {
         file: "phases.svg".into(),
         title: title.into(),

@@ -1,6 +1,7 @@
 //! Colours, fonts, legends and the fault/recovery markings shared by every plot.
 
 pub use super::svg::Svg;
+use crate::report::units::escape;
 use crate::sim::Nanos;
 use crate::stats::faults::{FaultRecord, RecoveryRecord};
 use plotters::coord::Shift;
@@ -67,57 +68,214 @@ pub fn chart<'a, 'b>(
         .build_cartesian_2d(x, y)?)
 }
 
-/// What a legend entry looks like.
-#[derive(Clone, Copy)]
+/// What a legend entry looks like: the mark of the series it names.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Swatch {
+    /// A filled box: bars, areas, shaded windows (colour, opacity).
     Box(RGBColor, f64),
+    /// A line: a series drawn as a line, or a vertical marker.
     Line(RGBColor),
+    /// A cross: points drawn as crosses.
+    Cross(RGBColor),
+    /// Words only, no mark: how to read the plot.
+    Note,
 }
 
-/// A legend in its own area (beside the plot, so it never hides data).
-pub fn legend(area: &Area, heading: &str, entries: &[(String, Swatch)]) -> Result<(), Box<dyn Error>> {
-    let mut y = 28;
-    if !heading.is_empty() {
-        area.draw(&Text::new(
-            heading.to_string(),
-            (8, y),
-            text(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Center)),
-        ))?;
-        y += 24;
+/// What [`shade_faults`] drew on an axis, for the legend.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FaultsDrawn {
+    pub windows: bool,
+    pub failed: bool,
+    pub running: bool,
+}
+
+impl std::ops::BitOrAssign for FaultsDrawn {
+    fn bitor_assign(&mut self, other: Self) {
+        self.windows |= other.windows;
+        self.failed |= other.failed;
+        self.running |= other.running;
     }
-    for (label, swatch) in entries {
-        match swatch {
-            Swatch::Box(color, alpha) => {
-                area.draw(&Rectangle::new([(10, y - 7), (26, y + 7)], color.mix(*alpha).filled()))?;
-            }
-            Swatch::Line(color) => {
-                area.draw(&PathElement::new(vec![(8, y), (28, y)], color.stroke_width(3)))?;
-            }
+}
+
+/// A plot's legend, filled while the plot draws its series, so that it names exactly
+/// what is drawn, each with the mark it is drawn with. It is written beside the plot
+/// (never over data) as one `<g class="legend">` element.
+pub struct Legend {
+    heading: String,
+    entries: Vec<(String, Swatch)>,
+}
+
+impl Legend {
+    pub fn new(heading: &str) -> Self {
+        Self {
+            heading: heading.to_string(),
+            entries: Vec::new(),
         }
-        area.draw(&Text::new(
-            label.clone(),
-            (34, y),
-            text(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Center)),
-        ))?;
-        y += 22;
     }
-    Ok(())
+
+    /// An entry, once: drawing the same series twice names it once.
+    pub fn add(&mut self, label: &str, swatch: Swatch) {
+        if !self.entries.iter().any(|(l, s)| l == label && *s == swatch) {
+            self.entries.push((label.to_string(), swatch));
+        }
+    }
+
+    /// Words without a mark.
+    pub fn note(&mut self, text: &str) {
+        self.entries.push((text.to_string(), Swatch::Note));
+    }
+
+    /// An empty line between groups of entries (none at the start or twice).
+    pub fn gap(&mut self) {
+        if self.entries.last().is_some_and(|(l, _)| !l.is_empty()) {
+            self.entries.push((String::new(), Swatch::Note));
+        }
+    }
+
+    /// The entries for what [`shade_faults`] drew.
+    pub fn faults(&mut self, drawn: FaultsDrawn) {
+        if drawn.windows || drawn.failed || drawn.running {
+            self.gap();
+        }
+        if drawn.windows {
+            self.add("fault window", Swatch::Box(FAULT_COLOR, FAULT_ALPHA));
+        }
+        if drawn.failed {
+            self.add("tasks failed", Swatch::Line(FAULT_COLOR));
+        }
+        if drawn.running {
+            self.add("running again", Swatch::Line(RECOVERED_COLOR));
+        }
+    }
+
+    /// `svg` (a whole drawing) with the legend written at (`x`, `y`).
+    pub fn write_into(&self, mut svg: String, x: i32, y: i32) -> String {
+        use std::fmt::Write;
+        if self.entries.is_empty() {
+            return svg;
+        }
+        if svg.ends_with("</svg>\n") {
+            svg.truncate(svg.len() - "</svg>\n".len());
+        }
+        let font = format!(
+            "font-family=\"{SVG_FONT}\" font-size=\"{}\" fill=\"{}\"",
+            LABEL_SIZE as f64 / 1.24,
+            hex(TEXT_COLOR)
+        );
+        let _ = writeln!(svg, "<g class=\"legend\">");
+        let mut at = y + 28;
+        if !self.heading.is_empty() {
+            let _ = writeln!(
+                svg,
+                "<text x=\"{}\" y=\"{at}\" dy=\"0.5ex\" text-anchor=\"start\" {font}>{}</text>",
+                x + 8,
+                escape(&self.heading)
+            );
+            at += 24;
+        }
+        // Labels wider than the space beside the plot continue on the next line.
+        let room = svg_width(&svg).saturating_sub(x + 34 + 4).max(1) as usize;
+        for (label, swatch) in &self.entries {
+            let (left, text_x) = (x + 8, x + 34);
+            match swatch {
+                Swatch::Box(color, alpha) => {
+                    let opacity = if *alpha < 1.0 {
+                        format!(" opacity=\"{alpha}\"")
+                    } else {
+                        String::new()
+                    };
+                    let _ = writeln!(
+                        svg,
+                        "<rect x=\"{}\" y=\"{}\" width=\"16\" height=\"14\"{opacity} fill=\"{}\" stroke=\"none\"/>",
+                        left + 2,
+                        at - 7,
+                        hex(*color)
+                    );
+                }
+                Swatch::Line(color) => {
+                    let _ = writeln!(
+                        svg,
+                        "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"3\" points=\"{left},{at} {},{at} \"/>",
+                        hex(*color),
+                        left + 20
+                    );
+                }
+                Swatch::Cross(color) => {
+                    for (y0, y1) in [(at - 5, at + 5), (at + 5, at - 5)] {
+                        let _ = writeln!(
+                            svg,
+                            "<line stroke=\"{}\" stroke-width=\"2\" x1=\"{}\" y1=\"{y0}\" x2=\"{}\" y2=\"{y1}\"/>",
+                            hex(*color),
+                            left + 5,
+                            left + 15
+                        );
+                    }
+                }
+                Swatch::Note => {}
+            }
+            let (text_x, room) = if *swatch == Swatch::Note {
+                (left, room + 26)
+            } else {
+                (text_x, room)
+            };
+            for (i, line) in wrap(label, room).iter().enumerate() {
+                if i > 0 {
+                    at += 18;
+                }
+                let _ = writeln!(
+                    svg,
+                    "<text x=\"{text_x}\" y=\"{at}\" dy=\"0.5ex\" text-anchor=\"start\" {font}>{}</text>",
+                    escape(line)
+                );
+            }
+            at += 22;
+        }
+        svg.push_str("</g>\n</svg>\n");
+        svg
+    }
 }
 
-/// Legend entries for fault shading and recovery markers, when the run had any.
-pub fn fault_legend(faults: &[FaultRecord], recoveries: &[RecoveryRecord]) -> Vec<(String, Swatch)> {
-    let mut out = Vec::new();
-    if !faults.is_empty() {
-        out.push(("fault window".to_string(), Swatch::Box(FAULT_COLOR, 0.18)));
-    }
-    if !recoveries.is_empty() {
-        out.push(("tasks failed".to_string(), Swatch::Line(FAULT_COLOR)));
-        out.push(("running again".to_string(), Swatch::Line(RECOVERED_COLOR)));
-    }
-    out
+/// About how wide a line of text is in the browser's sans-serif font, in pixels:
+/// an average character is a little over half the font size wide.
+pub fn text_width(text: &str, font_px: f64) -> f64 {
+    text.chars().count() as f64 * font_px * 0.55
 }
 
-/// Shades each fault's window and marks each recovery on a time axis; `x_of` maps
+/// The width attribute of a drawing.
+fn svg_width(svg: &str) -> i32 {
+    svg.strip_prefix("<svg width=\"")
+        .and_then(|rest| rest.split('"').next())
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `text` cut into lines of at most `room` pixels of legend text, between words.
+fn wrap(text: &str, room: usize) -> Vec<String> {
+    let font_px = LABEL_SIZE as f64 / 1.24;
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_inclusive(' ') {
+        match lines.last_mut() {
+            Some(line) if text_width(&format!("{line}{}", word.trim_end()), font_px) <= room as f64 => {
+                line.push_str(word)
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+        .iter()
+        .map(|l| l.trim_end().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// A colour as SVG writes it.
+fn hex(color: RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", color.0, color.1, color.2)
+}
+
+/// How strongly a fault's window is shaded.
+pub const FAULT_ALPHA: f64 = 0.18;
+
 /// The axes of a chart over the run's time in seconds: grid and labels, and the run's
 /// fault windows and recoveries shaded, as every time axis of a report has them.
 pub fn time_axes(
@@ -126,38 +284,58 @@ pub fn time_axes(
     y_desc: &str,
     faults: &[FaultRecord],
     recoveries: &[RecoveryRecord],
-) -> Result<(), Box<dyn Error>> {
+) -> Result<FaultsDrawn, Box<dyn Error>> {
     mesh(chart, x_desc, y_desc, &|x| axis_number(*x), &|y| axis_number(*y), 12, 6)?;
     shade_faults(chart, faults, recoveries, secs)
 }
-/// virtual time to the axis. A fault without an end is shaded to the axis' end.
+
+/// Shades each fault's window and marks each recovery on a chart whose x axis is
+/// time; `x_of` maps virtual time to the axis. A fault without an end is shaded to
+/// the axis' end; what falls outside the axis is not drawn. Returns what was drawn.
 pub fn shade_faults(
     chart: &mut Chart,
     faults: &[FaultRecord],
     recoveries: &[RecoveryRecord],
     x_of: impl Fn(Nanos) -> f64,
-) -> Result<(), Box<dyn Error>> {
+) -> Result<FaultsDrawn, Box<dyn Error>> {
+    let mut drawn = FaultsDrawn::default();
     let xr = chart.x_range();
     let yr = chart.y_range();
     let clamp = |x: f64| x.clamp(xr.start, xr.end);
+    // Each window's label at its left edge; windows starting close together share
+    // one label, which would otherwise print over each other.
+    let mut labels: Vec<(f64, String)> = Vec::new();
     for f in faults {
-        let start = clamp(x_of(f.at_ns));
-        let end = f.until_ns.map_or(xr.end, |u| clamp(x_of(u)));
+        let (from, to) = (x_of(f.at_ns), f.until_ns.map_or(xr.end, &x_of));
+        if from >= xr.end || to < xr.start {
+            continue;
+        }
+        let start = clamp(from);
+        let end = clamp(to);
         // A fault at an instant still gets a visible sliver.
         let end = if end - start < (xr.end - xr.start) * 0.003 {
             clamp(start + (xr.end - xr.start) * 0.003)
         } else {
             end
         };
-        if start >= xr.end || end <= xr.start {
-            continue;
-        }
         chart.draw_series(std::iter::once(Rectangle::new(
             [(start, yr.start), (end, yr.end)],
-            FAULT_COLOR.mix(0.18).filled(),
+            FAULT_COLOR.mix(FAULT_ALPHA).filled(),
         )))?;
+        drawn.windows = true;
+        let near = (xr.end - xr.start) * 0.12;
+        match labels.iter_mut().find(|(x, _)| (x - start).abs() < near) {
+            Some((_, label)) if !label.split(", ").any(|k| k == f.kind) => {
+                label.push_str(", ");
+                label.push_str(&f.kind);
+            }
+            Some(_) => {}
+            None => labels.push((start, f.kind.clone())),
+        }
+    }
+    for (start, label) in labels {
         chart.draw_series(std::iter::once(Text::new(
-            f.kind.clone(),
+            label,
             // Just right of the window's edge, clear of a recovery marker drawn on it.
             (start + (xr.end - xr.start) * 0.004, yr.end),
             text(12).color(&FAULT_COLOR).pos(Pos::new(HPos::Left, VPos::Top)),
@@ -175,9 +353,14 @@ pub fn shade_faults(
                 vec![(x, yr.start), (x, yr.end)],
                 color.stroke_width(2),
             )))?;
+            if color == FAULT_COLOR {
+                drawn.failed = true;
+            } else {
+                drawn.running = true;
+            }
         }
     }
-    Ok(())
+    Ok(drawn)
 }
 
 /// The mesh every chart uses: light grid, axis descriptions with units.

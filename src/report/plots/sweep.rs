@@ -4,7 +4,7 @@
 
 use super::style::*;
 use super::{Plot, draw_svg};
-use crate::report::sweep::{Metric, SweepResult};
+use crate::report::sweep_result::{Metric, SweepResult};
 use crate::report::units::byte_scale;
 use plotters::prelude::*;
 
@@ -21,6 +21,13 @@ fn short_key(key: &str) -> &str {
         Some((i, _)) => &key[i + 1..],
         None => key,
     }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// A file-name-safe version of a key.
@@ -42,7 +49,7 @@ fn slug(text: &str) -> String {
 
 pub fn plot(result: &SweepResult, metric: &Metric, param: usize) -> Result<Plot, String> {
     let (key, values) = &result.parameters[param];
-    let title = format!("{} vs {}", metric.label, key);
+    let title = format!("{} vs {}", metric.short, short_key(key));
     // Lines: the other parameters' settings.
     let others = |settings: &[(String, String)]| -> String {
         settings
@@ -70,13 +77,19 @@ pub fn plot(result: &SweepResult, metric: &Metric, param: usize) -> Result<Plot,
     } else {
         (1.0, metric.unit)
     };
+    let better = if metric.higher_is_better {
+        "higher is better"
+    } else {
+        "lower is better"
+    };
+    let mut legend = Legend::new(better);
     let svg = draw_svg(|buf| {
         let root = Svg::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE)?;
         if result.rows.iter().all(|r| r.value(metric.key).is_none()) {
             return empty(&root, &title, &format!("no run of the sweep has a {}", metric.label));
         }
-        let (left, right) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let (left, _legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
         let n = values.len();
         let mut chart = chart(
             &left,
@@ -96,21 +109,23 @@ pub fn plot(result: &SweepResult, metric: &Metric, param: usize) -> Result<Plot,
         mesh(
             &mut chart,
             key,
-            &format!("{} ({unit})", metric.label),
+            &format!("{} ({unit})", metric.short),
             &x_fmt,
             &|y| axis_number(*y),
             n,
             6,
         )?;
-        let mut entries = Vec::new();
         for (li, line) in lines.iter().enumerate() {
             let color = SERIES_COLORS[li % SERIES_COLORS.len()];
+            // Lines side by side around each value, so that equal ones do not hide
+            // each other.
+            let dodge = (li as f64 - (lines.len() as f64 - 1.0) / 2.0) * (0.3 / lines.len() as f64);
             let points: Vec<Point> = result
                 .rows
                 .iter()
                 .filter(|r| others(&r.settings) == *line)
                 .filter_map(|r| {
-                    let x = values.iter().position(|v| *v == r.settings[param].1)? as f64;
+                    let x = values.iter().position(|v| *v == r.settings[param].1)? as f64 + dodge;
                     Some((x, r.value(metric.key)? / div, r.spread(metric.key)))
                 })
                 .collect();
@@ -127,29 +142,24 @@ pub fn plot(result: &SweepResult, metric: &Metric, param: usize) -> Result<Plot,
                     )))?;
                 }
             }
-            entries.push((
-                if line.is_empty() {
-                    "mean over seeds".to_string()
-                } else {
-                    line.clone()
-                },
-                Swatch::Line(color),
-            ));
+            let label = if line.is_empty() {
+                "mean over seeds"
+            } else {
+                line.as_str()
+            };
+            legend.add(label, Swatch::Line(color));
         }
-        let better = if metric.higher_is_better {
-            "higher is better"
-        } else {
-            "lower is better"
-        };
-        legend(&right, better, &entries)?;
         root.present()?;
         Ok(())
     })?;
+    let svg = legend.write_into(svg, (WIDTH - LEGEND_WIDTH) as i32, 0);
     Ok(Plot {
         file: format!("sweep-{}-vs-{}.svg", slug(metric.key), slug(key)),
         title,
         caption: format!(
-            "Mean over {} seed(s){}; {}.",
+            "{} against {key}: mean over {} seed(s){}, each line a setting of the other parameters, drawn side by \
+             side around each value; {}.",
+            capitalized(metric.label),
             result.seeds.len(),
             if result.seeds.len() > 1 {
                 ", whiskers from the lowest to the highest seed"

@@ -4,69 +4,135 @@
 
 use super::style::*;
 use super::{Plot, draw_svg};
+use crate::model::world::Sample;
 use crate::report::record::RunRecord;
+use crate::sim::Nanos;
+use crate::stats::run::RunSummary;
 use plotters::prelude::*;
 
 const WIDTH: u32 = 1000;
 const HEIGHT: u32 = 620;
 const LEGEND_WIDTH: u32 = 200;
 
+const READ_COLOR: RGBColor = SERIES_COLORS[0];
+const SINK_COLOR: RGBColor = SERIES_COLORS[2];
+const OFFERED_COLOR: RGBColor = RGBColor(0x55, 0x55, 0x55);
+/// Not the red of fault windows, which the same panel may shade.
+const BACKPRESSURE_COLOR: RGBColor = SERIES_COLORS[1];
+const BACKPRESSURE_ALPHA: f64 = 0.35;
+
+/// One point of the throughput lines: time, records per second read by the sources
+/// and reaching the sinks over the window before it.
+pub type Rate = (Nanos, f64, f64);
+
+/// One of a sample's record counters.
+type Counter = fn(&Sample) -> u64;
+
+/// The times of the samples at which `count` had grown since the sample before.
+fn counted_at(samples: &[Sample], count: Counter) -> Vec<Nanos> {
+    samples
+        .windows(2)
+        .filter(|w| count(&w[1]) > count(&w[0]))
+        .map(|w| w[1].time)
+        .collect()
+}
+
+/// The window the rates are taken over, and the rates at every sample.
+///
+/// Records move in buffers, and a backpressured source reads a burst whenever
+/// credit comes back, then nothing until the next: a window shorter than the pause
+/// between two bursts shows 0 records/s in every other window while records flow.
+/// So the window is at least the longest pause between two samples that counted
+/// records, while the job runs (outside fault windows and recoveries, where records
+/// really stop), and at least an eightieth of the run and two sample periods; at most
+/// an eighth of the run, so that a long stall still shows.
+pub fn rates(s: &RunSummary) -> (Nanos, Vec<Rate>) {
+    if s.samples.len() < 2 {
+        return (0, Vec::new());
+    }
+    let extent = time_extent(s);
+    let period = s.samples[1].time.saturating_sub(s.samples[0].time).max(1);
+    let stopped = |from: Nanos, to: Nanos| {
+        s.faults
+            .iter()
+            .any(|f| f.at_ns < to && f.until_ns.unwrap_or(Nanos::MAX) > from)
+            || s.recoveries
+                .iter()
+                .any(|r| r.failed_at_ns < to && r.running_at_ns.unwrap_or(Nanos::MAX) > from)
+    };
+    let longest_pause = |count: Counter| {
+        counted_at(&s.samples, count)
+            .windows(2)
+            .filter(|w| !stopped(w[0], w[1]))
+            .map(|w| w[1] - w[0])
+            .max()
+            .unwrap_or(0)
+    };
+    let pause = longest_pause(|p| p.source_records).max(longest_pause(|p| p.sink_records));
+    let window = (extent / 80)
+        .max(period * 2)
+        .max(pause)
+        .min((extent / 8).max(period * 2));
+    let mut out = Vec::with_capacity(s.samples.len());
+    let mut from = 0;
+    for (i, p) in s.samples.iter().enumerate() {
+        while s.samples[from].time + window < p.time {
+            from += 1;
+        }
+        let q = &s.samples[from];
+        if i == from || p.time <= q.time {
+            continue;
+        }
+        let dt = secs(p.time - q.time);
+        out.push((
+            p.time,
+            p.source_records.saturating_sub(q.source_records) as f64 / dt,
+            p.sink_records.saturating_sub(q.sink_records) as f64 / dt,
+        ));
+    }
+    (window, out)
+}
+
 pub fn plot(record: &RunRecord) -> Result<Plot, String> {
     let s = &record.summary;
     let title = "Throughput and backpressure";
+    let mut legend = Legend::new("");
     let svg = draw_svg(|buf| {
         let root = Svg::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE)?;
         if s.samples.len() < 2 {
             return empty(&root, title, "the run took too few samples to show rates");
         }
-        let (left, right) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+        let (left, _legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
         let (top_area, bottom_area) = left.split_vertically(HEIGHT / 2);
         let x_end = secs(time_extent(s)).max(0.001) * 1.02;
-        // Rates over a sliding window: buffers flush in bursts, so rates between single
-        // samples would show the flushing rather than the flow.
-        let period = s.samples[1].time.saturating_sub(s.samples[0].time).max(1);
-        let window = (time_extent(s) / 80).max(period * 2);
-        let mut rates: Vec<(f64, f64, f64)> = Vec::with_capacity(s.samples.len());
-        let mut from = 0;
-        for (i, p) in s.samples.iter().enumerate() {
-            while s.samples[from].time + window < p.time {
-                from += 1;
-            }
-            let q = &s.samples[from];
-            if i == from || p.time <= q.time {
-                continue;
-            }
-            let dt = secs(p.time - q.time);
-            rates.push((
-                secs(p.time),
-                p.source_records.saturating_sub(q.source_records) as f64 / dt,
-                p.sink_records.saturating_sub(q.sink_records) as f64 / dt,
-            ));
-        }
+        let (window, rates) = rates(s);
         let y_top = rates.iter().map(|r| r.1.max(r.2)).fold(0.0, f64::max).max(1.0) * 1.15;
         let top_title = format!("Throughput (over {} windows)", crate::report::units::duration(window));
         let mut top = chart(&top_area, &top_title, 0.0..x_end, 0.0..y_top, 64)?;
-        time_axes(&mut top, "time (s)", "records/s", &s.faults, &s.recoveries)?;
-        top.draw_series(LineSeries::new(
-            rates.iter().map(|r| (r.0, r.1)),
-            SERIES_COLORS[0].stroke_width(2),
-        ))?;
-        top.draw_series(LineSeries::new(
-            rates.iter().map(|r| (r.0, r.2)),
-            SERIES_COLORS[2].stroke_width(2),
-        ))?;
+        let mut faults = time_axes(&mut top, "time (s)", "records/s", &s.faults, &s.recoveries)?;
+        for (label, color, rate) in [
+            ("read by sources", READ_COLOR, (|r: &Rate| r.1) as fn(&Rate) -> f64),
+            ("reached sinks", SINK_COLOR, |r: &Rate| r.2),
+        ] {
+            top.draw_series(LineSeries::new(
+                rates.iter().map(|r| (secs(r.0), rate(r))),
+                color.stroke_width(2),
+            ))?;
+            legend.add(label, Swatch::Line(color));
+        }
         if s.offered_rate_per_s > 0.0 {
             let offered_until = secs(s.input_duration_ns);
             top.draw_series(LineSeries::new(
                 [(0.0, s.offered_rate_per_s), (offered_until, s.offered_rate_per_s)],
-                RGBColor(0x55, 0x55, 0x55).stroke_width(1),
+                OFFERED_COLOR.stroke_width(1),
             ))?;
+            legend.add("offered load", Swatch::Line(OFFERED_COLOR));
         }
 
         let total = s.subtasks.len().max(1) as f64;
         let mut bottom = chart(&bottom_area, "Backpressured subtasks", 0.0..x_end, 0.0..total * 1.1, 64)?;
-        time_axes(
+        faults |= time_axes(
             &mut bottom,
             "time (s)",
             "subtasks with a full output",
@@ -86,28 +152,67 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
                 }
             }
         }
-        bottom.draw_series(AreaSeries::new(steps, 0.0, SERIES_COLORS[3].mix(0.35)).border_style(SERIES_COLORS[3]))?;
-
-        let mut entries = vec![
-            ("read by sources".to_string(), Swatch::Line(SERIES_COLORS[0])),
-            ("reached sinks".to_string(), Swatch::Line(SERIES_COLORS[2])),
-            ("offered load".to_string(), Swatch::Line(RGBColor(0x55, 0x55, 0x55))),
-            (String::new(), Swatch::Box(WHITE, 0.0)),
-            ("backpressured".to_string(), Swatch::Box(SERIES_COLORS[3], 0.35)),
-        ];
-        entries.extend(fault_legend(&s.faults, &s.recoveries));
-        legend(&right, "", &entries)?;
+        let pressured = s.samples.iter().any(|p| p.backpressured_subtasks > 0);
+        bottom.draw_series(
+            AreaSeries::new(steps, 0.0, BACKPRESSURE_COLOR.mix(BACKPRESSURE_ALPHA)).border_style(BACKPRESSURE_COLOR),
+        )?;
+        if pressured {
+            legend.gap();
+            legend.add("backpressured", Swatch::Box(BACKPRESSURE_COLOR, BACKPRESSURE_ALPHA));
+        }
+        legend.faults(faults);
         root.present()?;
         Ok(())
     })?;
+    let svg = legend.write_into(svg, (WIDTH - LEGEND_WIDTH) as i32, 0);
     Ok(Plot {
         file: "throughput-backpressure.svg".into(),
         title: title.into(),
         caption: format!(
-            "Records per second between samples, and the number of the job's {} subtasks whose output backlog was \
-             full (Flink's backpressure). Sources falling below the offered load are being held back.",
+            "Records per second over a sliding window (at least the longest pause between two bursts of records \
+             while the job runs, so that bursts do not read as stops), and the number of the job's {} subtasks whose \
+             output backlog was full (Flink's backpressure). Sources falling below the offered load are being held \
+             back.",
             s.subtasks.len()
         ),
         svg,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// While records flow — between the first and the last sample that counted
+    /// records, outside fault windows and recoveries — no window shows 0 records/s:
+    /// here a backpressured source reads a burst every few hundred milliseconds.
+    #[test]
+    fn throughput_windows_never_drop_to_zero_while_records_flow() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/backpressure.yaml");
+        let mut scenario = crate::scenario::load_file(path.as_ref()).unwrap();
+        scenario.duration_ns = 4_000_000_000;
+        let summary = crate::run::run(scenario).summary;
+        let (window, rates) = rates(&summary);
+        assert!(window > 0 && !rates.is_empty());
+        let counted = |count: Counter| {
+            let times = counted_at(&summary.samples, count);
+            (times[0], *times.last().unwrap())
+        };
+        for (name, (first, last), rate) in [
+            (
+                "sources",
+                counted(|p| p.source_records),
+                (|r: &Rate| r.1) as fn(&Rate) -> f64,
+            ),
+            ("sinks", counted(|p| p.sink_records), |r: &Rate| r.2),
+        ] {
+            let flowing: Vec<&Rate> = rates.iter().filter(|r| r.0 >= first && r.0 <= last).collect();
+            assert!(flowing.len() > 20);
+            let zero: Vec<Nanos> = flowing.iter().filter(|r| rate(r) == 0.0).map(|r| r.0).collect();
+            assert!(
+                zero.is_empty(),
+                "{name}: 0 records/s over {window} ns windows at {zero:?}"
+            );
+        }
+    }
 }

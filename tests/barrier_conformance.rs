@@ -156,6 +156,13 @@ impl Run {
             }
             P(_) => self.hand_over(ch, item, true),
             B(id) | Sp(id) if self.persisting[ch] == Some(id) => self.hand_over(ch, item, true),
+            B(_) | Sp(_) => {
+                // Queued behind the channel's data, and announced at once (the contract).
+                self.enqueue(ch, item);
+                let b = as_barrier(item).expect("a barrier");
+                self.h.on_barrier_announcement(self.now, ch, b);
+                self.drain();
+            }
             _ => self.enqueue(ch, item),
         }
     }
@@ -270,6 +277,7 @@ fn describe(a: &Action) -> String {
         } => format!("all-barriers {checkpoint_id} align={alignment_duration}"),
         Action::AbortCheckpoint { checkpoint_id, reason } => format!("abort {checkpoint_id} {}", reason.flink_name()),
         Action::ForwardCancellation { checkpoint_id } => format!("forward-cancel {checkpoint_id}"),
+        Action::PrioritizeOutputBarrier { checkpoint_id } => format!("prioritize-output {checkpoint_id}"),
         Action::LocalSnapshot { checkpoint_id, cause } => format!("local-snapshot {checkpoint_id} {cause:?}"),
     }
 }
@@ -280,8 +288,17 @@ fn aligned(n: usize) -> BarrierHandler {
 fn unaligned(n: usize) -> BarrierHandler {
     BarrierHandler::new(ExactlyOnceUnaligned, n, None)
 }
+/// Aligned with a timeout to unaligned, the timeout counted as Flink counts it: from the
+/// checkpoint's start (every barrier here is triggered at time 0).
 fn alternating(n: usize, timeout: Nanos) -> BarrierHandler {
     BarrierHandler::new(ExactlyOnceUnaligned, n, Some(timeout))
+}
+/// The same with ckptsim's other choice: the timeout counts from the first barrier's (or
+/// announcement's) arrival at this input.
+fn alternating_from_first_barrier(n: usize, timeout: Nanos) -> BarrierHandler {
+    let mut config = BarrierHandlerConfig::new(ExactlyOnceUnaligned, n, Some(timeout));
+    config.timeout_start = AlignmentTimeoutStart::FirstBarrier;
+    BarrierHandler::with_config(config)
 }
 fn at_least_once(n: usize) -> BarrierHandler {
     BarrierHandler::new(AtLeastOnce, n, None)
@@ -493,18 +510,20 @@ fn trailing_cancellation_marker_is_ignored() {
     assert_eq!(r.out, ["cancel 1"], "one abort, one forwarded marker");
 }
 
+/// SingleCheckpointBarrierHandler.processCancellationBarrier: a marker of a newer
+/// checkpoint aborts only that one (`abortInternal(cancelledId)`); the older checkpoint
+/// still aligning is released without a decline, and the coordinator leaves it to expire
+/// or be subsumed.
 #[test]
 fn cancellation_marker_of_a_newer_checkpoint_ends_the_pending_one() {
     let r = Run::new(aligned(2), vec![vec![B(1), Buf("a")], vec![Cancel(2)]]);
     let r = r.steps(&[D(1, 0), D(2, 0), D(3, 1)]);
-    assert_eq!(r.out, ["cancel 1", "cancel 2", "buf(a)"]);
+    assert_eq!(r.out, ["cancel 2", "buf(a)"]);
     assert_eq!(
         r.notes,
         [
             "block ch0",
             "unblock ch0",
-            "abort 1 CHECKPOINT_DECLINED_SUBSUMED",
-            "forward-cancel 1",
             "abort 2 CHECKPOINT_DECLINED_ON_CANCELLATION_BARRIER",
             "forward-cancel 2",
         ]
@@ -727,19 +746,21 @@ fn unaligned_end_of_partition_stops_persisting_and_completes() {
 
 #[test]
 fn alignment_within_the_timeout_stays_aligned() {
+    // Triggered at 0 with a 50 timeout: the deadline is 50, whenever the first barrier comes.
     let r = Run::new(alternating(2, 50), vec![vec![B(1), Buf("a")], vec![B(1)]]);
     let r = r.steps(&[D(10, 0), D(11, 0)]);
-    assert_eq!(r.h.poll_timeout(), Some(60));
-    let r = r.steps(&[D(59, 1)]);
+    assert_eq!(r.h.poll_timeout(), Some(50));
+    let r = r.steps(&[D(49, 1)]);
     assert_eq!(r.out, ["snapshot 1", "buf(a)"]);
-    assert_eq!(r.h.poll_timeout(), None);
-    assert_eq!(r.notes[1], "trigger 1 aligned first=10 align=49");
+    // The input timer is gone; the same deadline now times out the forwarded barrier.
+    assert!(r.h.times_out_output_barrier(1));
+    assert_eq!(r.notes[1], "trigger 1 aligned first=10 align=39");
 }
 
 #[test]
 fn alignment_timeout_switches_to_unaligned() {
     let r = Run::new(
-        alternating(3, 50),
+        alternating_from_first_barrier(3, 50),
         vec![
             vec![B(1), Buf("x")],
             vec![Buf("a"), Buf("b"), B(1), Buf("c")],
@@ -801,11 +822,25 @@ fn alignment_timeout_hands_over_a_barrier_already_queued() {
 
 #[test]
 fn alignment_timeout_fires_when_alignment_reaches_it() {
+    // Flink counts the timeout from the checkpoint's start (triggered at 0): it fires at 50,
+    // 40 after the first barrier.
     let r = Run::new(alternating(2, 50), vec![vec![B(1)], vec![B(1)]]);
     let r = r.steps(&[D(10, 0), D(60, 1)]);
     assert_eq!(r.out, ["snapshot 1 (unaligned)"]);
-    assert_eq!(r.notes[2], "trigger 1 unaligned first=10 align=50");
+    assert_eq!(r.notes[2], "trigger 1 unaligned first=10 align=40");
     assert_eq!(r.notes.last().unwrap(), "all-barriers 1 align=50");
+}
+
+#[test]
+fn alignment_timeout_from_the_first_barrier_is_ckptsims_other_choice() {
+    let r = Run::new(alternating_from_first_barrier(2, 50), vec![vec![B(1)], vec![B(1)]]);
+    let r = r.steps(&[D(10, 0), D(70, 1)]);
+    assert_eq!(r.notes[2], "trigger 1 unaligned first=10 align=50");
+    assert_eq!(
+        BarrierHandlerConfig::new(ExactlyOnceUnaligned, 2, Some(50)).timeout_start,
+        AlignmentTimeoutStart::CheckpointStart,
+        "Flink's choice is the default"
+    );
 }
 
 #[test]
@@ -827,24 +862,25 @@ fn overdue_timeout_is_noticed_by_a_late_barrier() {
     );
 }
 
+/// AlternatingCheckpointsTest `testTimeoutAlignmentBeforeFirstBarrier`: a first barrier
+/// that arrives after the timeout (counted from the checkpoint's start) starts the
+/// checkpoint unaligned at once; its announcement does, before it is even taken.
 #[test]
 fn timeout_from_checkpoint_start_switches_a_late_first_barrier_at_once() {
-    let mut config = BarrierHandlerConfig::new(ExactlyOnceUnaligned, 2, Some(50));
-    config.timeout_start = AlignmentTimeoutStart::CheckpointStart;
-    let r = Run::new(
-        BarrierHandler::with_config(config),
-        vec![vec![B(1)], vec![Buf("a"), B(1)]],
-    );
+    let r = Run::new(alternating(2, 50), vec![vec![B(1)], vec![Buf("a"), B(1)]]);
     let r = r.steps(&[D(70, 0), D(71, 1), D(72, 1)]);
     assert_eq!(
         r.notes,
         [
+            "start-persisting ch0 #1",
             "start-persisting ch1 #1",
             "trigger 1 unaligned first=70 align=0",
+            "stop-persisting ch0 #1",
             "stop-persisting ch1 #1",
             "all-barriers 1 align=2",
         ]
     );
+    assert_eq!(r.persisted(1, 0), Vec::<&str>::new());
     assert_eq!(r.persisted(1, 1), ["a"]);
 }
 
@@ -878,9 +914,144 @@ fn savepoint_alignment_never_times_out() {
 
 #[test]
 fn next_checkpoint_after_a_switch_starts_aligned_again() {
-    let r = Run::new(alternating(2, 10), vec![vec![B(1), B(2)], vec![B(1), B(2)]]);
+    let r = Run::new(
+        alternating_from_first_barrier(2, 10),
+        vec![vec![B(1), B(2)], vec![B(1), B(2)]],
+    );
     let r = r.steps(&[D(0, 0), D(20, 1), D(30, 0), D(35, 1)]);
     assert_eq!(r.out, ["snapshot 1 (unaligned)", "snapshot 2"]);
+}
+
+// ----- barrier announcements and the output side of the timeout ----------------------------
+
+/// AlternatingCheckpointsTest `testTimeoutBarrierOnTwoChannels` /
+/// `testTimeoutAlignmentOnFirstBarrier`: barriers received behind data are announced; the
+/// timeout fires while no barrier has been taken, the snapshot is taken at once, and the
+/// queued barriers overtake their buffers, which become channel state and are processed
+/// after the snapshot.
+#[test]
+fn announced_barriers_time_out_before_their_buffers_are_processed() {
+    let r = Run::new(
+        alternating(2, 50),
+        vec![vec![Buf("a"), Buf("b"), B(1)], vec![Buf("c"), B(1)]],
+    );
+    let r = r.steps(&[Hold(0), D(1, 0), D(2, 0), D(3, 0), D(4, 1), D(5, 1)]);
+    assert_eq!(
+        r.out,
+        Vec::<String>::new(),
+        "the operator is busy: nothing processed yet"
+    );
+    assert_eq!(r.h.poll_timeout(), Some(50), "the announcements armed the timer");
+    let r = r.steps(&[Tick(50), Go(60)]);
+    assert_eq!(r.out, ["snapshot 1 (unaligned)", "buf(a)", "buf(b)", "buf(c)"]);
+    assert_eq!(
+        r.notes,
+        [
+            "start-persisting ch0 #1",
+            "start-persisting ch1 #1",
+            "trigger 1 unaligned first=3 align=47",
+            "stop-persisting ch0 #1",
+            "stop-persisting ch1 #1",
+            "all-barriers 1 align=47",
+        ]
+    );
+    assert_eq!(r.persisted(1, 0), ["a", "b"]);
+    assert_eq!(r.persisted(1, 1), ["c"]);
+}
+
+/// The Flink docs on the aligned-checkpoint timeout ("a checkpoint starts as aligned and
+/// switches to unaligned if alignment takes longer than the timeout") and
+/// AlternatingCheckpointsTest `testTimeoutAlignmentOnFirstBarrier`: with one input channel
+/// there is nothing to align, yet a barrier stuck behind data still times out into an
+/// unaligned snapshot that overtakes the queued buffers.
+#[test]
+fn single_channel_input_times_out_into_unaligned() {
+    let r = Run::new(alternating(1, 50), vec![vec![Buf("a"), Buf("b"), B(1), Buf("c")]]);
+    let r = r.steps(&[Hold(0), D(1, 0), D(2, 0), D(3, 0), D(4, 0), Tick(50), Go(60)]);
+    assert_eq!(r.out, ["snapshot 1 (unaligned)", "buf(a)", "buf(b)", "buf(c)"]);
+    assert_eq!(r.persisted(1, 0), ["a", "b"], "c is behind the barrier");
+    assert_eq!(r.notes.last().unwrap(), "all-barriers 1 align=47");
+}
+
+/// A barrier taken before the deadline completes a single-channel input aligned, as
+/// before: the timer only matters while the barrier waits.
+#[test]
+fn single_channel_barrier_taken_in_time_stays_aligned() {
+    let r = Run::new(alternating(1, 50), vec![vec![Buf("a"), B(1), Buf("b")]]);
+    let r = r.steps(&[D(1, 0), D(2, 0), D(3, 0)]);
+    assert_eq!(r.out, ["buf(a)", "snapshot 1", "buf(b)"]);
+    assert!(r.notes.iter().all(|n| !n.contains("persist")));
+}
+
+/// SingleCheckpointBarrierHandler.processBarrierAnnouncement: only barriers that can time
+/// out are announced (Flink's `TIMEOUTABLE_ALIGNED_CHECKPOINT_BARRIER`); announcing any
+/// other barrier (aligned mode, unaligned without a timeout, savepoints, at-least-once)
+/// changes nothing.
+#[test]
+fn announcements_of_barriers_that_cannot_time_out_change_nothing() {
+    let checkpoint = barrier(1, SnapshotKind::Checkpoint);
+    let savepoint = barrier(1, SnapshotKind::Savepoint);
+    for (mut h, b) in [
+        (aligned(2), checkpoint),
+        (unaligned(2), checkpoint),
+        (alternating(2, 50), savepoint),
+        (at_least_once(2), checkpoint),
+    ] {
+        h.on_barrier_announcement(10, 0, b);
+        assert_eq!(drain_all(&mut h), vec![]);
+        assert_eq!(h.poll_timeout(), None);
+        assert_eq!(h.pending_checkpoint(), None);
+    }
+}
+
+/// SubtaskCheckpointCoordinatorImpl.registerAlignmentTimer and
+/// PipelinedSubpartition.alignedBarrierTimeout: a subtask that forwards an aligned
+/// barrier of a checkpoint that can time out arms a timer at the checkpoint's start plus
+/// the timeout; when it fires, a barrier still waiting in an output backlog is prioritized.
+#[test]
+fn aligned_snapshot_arms_the_output_barrier_timeout() {
+    let mut source = BarrierHandler::for_source(ExactlyOnceUnaligned, Some(50));
+    source.trigger(10, barrier(1, SnapshotKind::Checkpoint));
+    let notes: Vec<_> = drain_all(&mut source).iter().map(describe).collect();
+    assert_eq!(notes, ["trigger 1 aligned first=10 align=0", "all-barriers 1 align=0"]);
+    assert!(source.times_out_output_barrier(1));
+    assert_eq!(source.poll_timeout(), Some(50));
+    source.handle_timeout(49);
+    assert_eq!(drain_all(&mut source), vec![]);
+    source.handle_timeout(50);
+    assert_eq!(
+        drain_all(&mut source),
+        vec![Action::PrioritizeOutputBarrier { checkpoint_id: 1 }]
+    );
+    assert_eq!(source.poll_timeout(), None);
+    source.handle_timeout(60);
+    assert_eq!(drain_all(&mut source), vec![], "fires once");
+
+    // A subtask with inputs that completes its alignment in time arms it too.
+    let r = Run::new(alternating(2, 50), vec![vec![B(1)], vec![B(1)]]);
+    let r = r.steps(&[D(10, 0), D(20, 1)]);
+    assert_eq!(r.out, ["snapshot 1"]);
+    assert!(r.h.times_out_output_barrier(1));
+    assert_eq!(r.h.poll_timeout(), Some(50));
+}
+
+/// Barriers that are never prioritized arm nothing: unaligned snapshots (their barrier
+/// already overtakes), savepoints, aligned mode and at-least-once.
+#[test]
+fn only_timeoutable_aligned_snapshots_time_out_their_output_barrier() {
+    let cases = [
+        (ExactlyOnceUnaligned, None, SnapshotKind::Checkpoint),
+        (ExactlyOnceUnaligned, Some(50), SnapshotKind::Savepoint),
+        (ExactlyOnceAligned, Some(50), SnapshotKind::Checkpoint),
+        (AtLeastOnce, Some(50), SnapshotKind::Checkpoint),
+    ];
+    for (mode, timeout, kind) in cases {
+        let mut source = BarrierHandler::for_source(mode, timeout);
+        source.trigger(10, barrier(1, kind));
+        drain_all(&mut source);
+        assert!(!source.times_out_output_barrier(1), "{mode:?} {timeout:?} {kind:?}");
+        assert_eq!(source.poll_timeout(), None);
+    }
 }
 
 // ----- at-least-once ----------------------------------------------------------------------
@@ -903,6 +1074,8 @@ fn at_least_once_tracks_overlapping_checkpoints() {
     assert_eq!(r.h.pending_checkpoint(), None);
 }
 
+/// CheckpointBarrierTracker.processBarrier: completing checkpoint 2 drops the older
+/// pending checkpoint 1 without a decline (`pollFirst`); the coordinator subsumes it.
 #[test]
 fn at_least_once_completion_drops_older_pending_checkpoints() {
     let r = Run::new(at_least_once(2), vec![vec![B(1), B(2)], vec![B(2), B(1)]]);
@@ -910,11 +1083,7 @@ fn at_least_once_completion_drops_older_pending_checkpoints() {
     assert_eq!(r.out, ["snapshot 2"], "the late barrier 1 is ignored");
     assert_eq!(
         r.notes,
-        [
-            "abort 1 CHECKPOINT_DECLINED_SUBSUMED",
-            "trigger 2 aligned first=2 align=1",
-            "all-barriers 2 align=1",
-        ]
+        ["trigger 2 aligned first=2 align=1", "all-barriers 2 align=1",]
     );
 }
 

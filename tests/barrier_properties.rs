@@ -235,7 +235,10 @@ impl Driver {
                 if overtakes || self.h.should_persist(c) == Some(id) {
                     self.hand_over(c, id, true);
                 } else {
+                    // Queued behind the channel's data, and announced at once (the contract).
                     self.enqueue(c, item);
+                    self.h.on_barrier_announcement(self.now, c, barrier(id));
+                    self.drain();
                 }
             }
             Item::End => self.enqueue(c, item),
@@ -248,11 +251,7 @@ impl Driver {
     }
 
     fn hand_over(&mut self, c: usize, id: u64, priority: bool) {
-        let b = Barrier {
-            checkpoint_id: id,
-            trigger_timestamp: 0,
-            kind: SnapshotKind::Checkpoint,
-        };
+        let b = barrier(id);
         if priority {
             self.h.on_priority_barrier(self.now, c, b);
         } else {
@@ -327,6 +326,15 @@ impl Driver {
         for (c, id) in overtaking {
             self.hand_over(c, id, true);
         }
+    }
+}
+
+/// Barrier `id`, triggered at time 0.
+fn barrier(id: u64) -> Barrier {
+    Barrier {
+        checkpoint_id: id,
+        trigger_timestamp: 0,
+        kind: SnapshotKind::Checkpoint,
     }
 }
 
@@ -436,8 +444,8 @@ proptest! {
         prop_assert_eq!(check_unaligned_replay(&case, &out), Ok(()));
     }
 
-    // (b') The same holds with an alignment timeout, whichever checkpoints time out, whichever
-    // upstreams already switched, from either timeout start.
+    // (b') The same holds with an alignment timeout, whichever checkpoints time out (barriers
+    // taken or only announced), whichever upstreams already switched, from either timeout start.
     #[test]
     fn timed_out_alignment_plus_channel_state_is_the_cut(
         case in case(),
@@ -449,9 +457,11 @@ proptest! {
             case.channels.len(),
             Some(timeout),
         );
-        if from_checkpoint_start {
-            config.timeout_start = AlignmentTimeoutStart::CheckpointStart;
-        }
+        config.timeout_start = if from_checkpoint_start {
+            AlignmentTimeoutStart::CheckpointStart
+        } else {
+            AlignmentTimeoutStart::FirstBarrier
+        };
         let h = BarrierHandler::with_config(config);
         let out = Driver::run(&case, h, Barriers::AsGenerated, Faults::default());
         prop_assert_eq!(check_unaligned_replay(&case, &out), Ok(()));

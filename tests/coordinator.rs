@@ -479,12 +479,12 @@ fn decline_aborts_the_checkpoint() {
     c.acknowledge(20 * MS, 1, 0, SubtaskAck::default());
     drain(&mut c);
     assert_eq!(
-        c.decline(30 * MS, 1, 2, Reason::CheckpointDeclinedAlignmentSizeLimitExceeded),
+        c.decline(30 * MS, 1, 2, Reason::CheckpointDeclinedTaskClosing),
         MessageOutcome::Accepted
     );
     assert_eq!(
         drain(&mut c),
-        aborted(1, Reason::CheckpointDeclinedAlignmentSizeLimitExceeded).to_vec()
+        aborted(1, Reason::CheckpointDeclinedTaskClosing).to_vec()
     );
     assert_eq!(
         c.acknowledge(40 * MS, 1, 1, SubtaskAck::default()),
@@ -496,10 +496,7 @@ fn decline_aborts_the_checkpoint() {
     );
     assert_eq!(drain(&mut c), vec![]);
     let stats = c.stats(1).unwrap();
-    assert_eq!(
-        stats.failure_message(),
-        Some("CHECKPOINT_DECLINED_ALIGNMENT_LIMIT_EXCEEDED")
-    );
+    assert_eq!(stats.failure_message(), Some("CHECKPOINT_DECLINED_TASK_CLOSING"));
     assert_eq!(c.pending_checkpoints(), Vec::<CheckpointId>::new());
 }
 
@@ -600,25 +597,94 @@ fn reasons_flink_does_not_count_never_fail_the_job() {
     ] {
         assert!(!has_fail_job(&fail_one(&mut c, MS, reason)), "{reason:?}");
     }
-    c.trigger_checkpoint(2 * MS, SnapshotKind::Checkpoint);
-    let id = c.next_checkpoint_id() - 1;
-    c.acknowledge(2 * MS, id, 0, SubtaskAck::default());
-    c.finalize_failed(3 * MS, id);
     c.trigger_checkpoint(4 * MS, SnapshotKind::Checkpoint);
-    c.abort_checkpoint(4 * MS, id + 1, Reason::TriggerCheckpointFailure);
+    let id = c.next_checkpoint_id() - 1;
+    c.abort_checkpoint(4 * MS, id, Reason::TriggerCheckpointFailure);
     c.trigger_checkpoint(5 * MS, SnapshotKind::Checkpoint);
-    c.abort_pending_checkpoints(5 * MS, Reason::JobFailover);
+    c.abort_pending_checkpoints(5 * MS, Reason::JobFailoverRegion);
     assert!(!has_fail_job(&drain(&mut c)));
     assert_eq!(c.consecutive_failures(), 0);
-    assert_eq!(
-        c.stats(id).unwrap().failure_message(),
-        Some("FINALIZE_CHECKPOINT_FAILURE")
-    );
+}
 
-    assert!(counts_toward_tolerable_failures(Reason::CheckpointExpired));
-    assert!(!counts_toward_tolerable_failures(Reason::CheckpointSubsumed));
-    assert!(!counts_toward_tolerable_failures(Reason::TooManyCheckpointRequests));
-    assert!(!counts_toward_tolerable_failures(Reason::MinimumTimeBetweenCheckpoints));
+/// Flink's `CheckpointFailureReason.isCountedAgainstFailureThreshold` (the list
+/// `CheckpointFailureManager.checkFailureCounter` applies), reason by reason: exactly
+/// these five count toward `execution.checkpointing.tolerable-failed-checkpoints`.
+#[test]
+fn counted_reasons_are_flinks_current_list() {
+    let counted: Vec<&str> = Reason::ALL
+        .iter()
+        .copied()
+        .filter(|&r| counts_toward_tolerable_failures(r))
+        .map(Reason::flink_name)
+        .collect();
+    assert_eq!(
+        counted,
+        [
+            "IO_EXCEPTION",
+            "CHECKPOINT_ASYNC_EXCEPTION",
+            "CHECKPOINT_EXPIRED",
+            "CHECKPOINT_DECLINED",
+            "FINALIZE_CHECKPOINT_FAILURE",
+        ]
+    );
+    // Every constant of Flink's enum, in its order (CheckpointFailureReason.java).
+    let names: Vec<&str> = Reason::ALL.iter().map(|r| r.flink_name()).collect();
+    assert_eq!(
+        names,
+        [
+            "PERIODIC_SCHEDULER_SHUTDOWN",
+            "TOO_MANY_CHECKPOINT_REQUESTS",
+            "MINIMUM_TIME_BETWEEN_CHECKPOINTS",
+            "NOT_ALL_REQUIRED_TASKS_RUNNING",
+            "IO_EXCEPTION",
+            "BLOCKING_OUTPUT_EXIST",
+            "CHECKPOINT_ASYNC_EXCEPTION",
+            "CHANNEL_STATE_SHARED_STREAM_EXCEPTION",
+            "CHECKPOINT_EXPIRED",
+            "CHECKPOINT_SUBSUMED",
+            "CHECKPOINT_DECLINED",
+            "CHECKPOINT_DECLINED_TASK_NOT_READY",
+            "CHECKPOINT_DECLINED_TASK_CLOSING",
+            "CHECKPOINT_DECLINED_SUBSUMED",
+            "CHECKPOINT_DECLINED_ON_CANCELLATION_BARRIER",
+            "CHECKPOINT_DECLINED_INPUT_END_OF_STREAM",
+            "CHECKPOINT_COORDINATOR_SHUTDOWN",
+            "CHECKPOINT_COORDINATOR_SUSPEND",
+            "JOB_FAILOVER_REGION",
+            "TASK_FAILURE",
+            "TASK_CHECKPOINT_FAILURE",
+            "UNKNOWN_TASK_CHECKPOINT_NOTIFICATION_FAILURE",
+            "FINALIZE_CHECKPOINT_FAILURE",
+            "TRIGGER_CHECKPOINT_FAILURE",
+        ]
+    );
+}
+
+/// FLINK-32347 (CheckpointFailureManagerTest): a checkpoint whose metadata cannot be
+/// written fails with FINALIZE_CHECKPOINT_FAILURE, and that failure counts: with
+/// tolerable-failed-checkpoints 1 the second one in a row fails the job.
+#[test]
+fn finalize_failure_counts_toward_tolerable_failures() {
+    let mut c = coordinator(
+        CoordinatorConfig {
+            tolerable_failed_checkpoints: 1,
+            ..config()
+        },
+        1,
+    );
+    for (i, now) in [MS, 2 * MS].into_iter().enumerate() {
+        c.trigger_checkpoint(now, SnapshotKind::Checkpoint);
+        let id = c.next_checkpoint_id() - 1;
+        c.acknowledge(now, id, 0, SubtaskAck::default());
+        drain(&mut c);
+        c.finalize_failed(now, id);
+        let actions = drain(&mut c);
+        assert_eq!(has_fail_job(&actions), i == 1, "after failure {}", i + 1);
+        assert_eq!(
+            c.stats(id).unwrap().failure_message(),
+            Some("FINALIZE_CHECKPOINT_FAILURE")
+        );
+    }
 }
 
 #[test]
@@ -1415,4 +1481,97 @@ fn same_inputs_give_the_same_actions() {
     let (_, second) = run(config, &ops);
     assert!(first.log.len() > 20, "the scenario does something");
     assert_eq!(first.log, second.log);
+}
+
+/// `CheckpointCoordinator.receiveDeclineMessage`: a decline aborts the pending checkpoint
+/// it names whoever sent it, including an execution attempt the checkpoint does not
+/// wait for (here a subtask that finished before the trigger).
+#[test]
+fn decline_from_a_subtask_not_awaited_still_aborts() {
+    let mut c = coordinator(config(), 3);
+    c.subtask_finished(0, 2);
+    c.trigger_checkpoint(MS, SnapshotKind::Checkpoint);
+    drain(&mut c);
+    assert_eq!(
+        c.decline(2 * MS, 1, 2, Reason::CheckpointDeclinedTaskNotReady),
+        MessageOutcome::Accepted
+    );
+    assert_eq!(
+        drain(&mut c),
+        aborted(1, Reason::CheckpointDeclinedTaskNotReady).to_vec()
+    );
+    assert_eq!(c.stats(1).unwrap().status, CheckpointStatus::Failed);
+}
+
+/// `DefaultCheckpointPlanCalculator.checkTasksStarted` (DefaultCheckpointPlanCalculatorTest,
+/// CheckpointCoordinatorTest `testCheckpointAbortsIfTriggerTasksAreNotExecuted`) and the
+/// real Flink 2.3 runs in shared/flink-live: a trigger while a task is still deploying
+/// fails with NOT_ALL_REQUIRED_TASKS_RUNNING before a checkpoint is created. It counts as
+/// triggered and failed, takes no id, leaves no history entry, and does not count toward
+/// the tolerable failures; the next trigger once the tasks run is checkpoint 1.
+#[test]
+fn trigger_before_tasks_run_fails_without_a_checkpoint() {
+    let mut c = coordinator(config(), 2); // tolerable = 0
+    c.set_tasks_running(0, false);
+    c.trigger_checkpoint(0, SnapshotKind::Checkpoint);
+    assert_eq!(
+        drain(&mut c),
+        vec![dropped(
+            0,
+            SnapshotKind::Checkpoint,
+            false,
+            Reason::NotAllRequiredTasksRunning
+        )]
+    );
+    assert_eq!(c.history(), &[]);
+    assert_eq!(c.next_checkpoint_id(), 1);
+    assert_eq!(
+        c.counts(),
+        CheckpointCounts {
+            triggered: 1,
+            in_progress: 0,
+            completed: 0,
+            failed: 1,
+            restored: 0,
+        }
+    );
+    assert_eq!(c.consecutive_failures(), 0);
+    c.set_tasks_running(MS, true);
+    c.trigger_checkpoint(2 * MS, SnapshotKind::Checkpoint);
+    assert_eq!(drain(&mut c), vec![triggered(1, 2 * MS, SnapshotKind::Checkpoint, 1)]);
+    assert_eq!(c.counts().triggered, 2);
+}
+
+/// The periodic scheduler starts with the job, before its tasks run: its first tick at
+/// the initial delay fails, the next one an interval later is checkpoint 1 (the shape of
+/// every shared/flink-live run: `counts.failed` 1, history from id 1).
+#[test]
+fn first_periodic_trigger_meets_deploying_tasks() {
+    let mut c = coordinator(
+        CoordinatorConfig {
+            interval: Some(100 * MS),
+            initial_delay: Some(0),
+            ..config()
+        },
+        1,
+    );
+    c.set_tasks_running(0, false);
+    c.start_scheduler(0);
+    assert_eq!(c.poll_timeout(), Some(0));
+    c.handle_timeout(0);
+    assert_eq!(
+        drain(&mut c),
+        vec![dropped(
+            0,
+            SnapshotKind::Checkpoint,
+            true,
+            Reason::NotAllRequiredTasksRunning
+        )]
+    );
+    c.set_tasks_running(30 * MS, true);
+    assert_eq!(c.poll_timeout(), Some(100 * MS));
+    c.handle_timeout(100 * MS);
+    assert_eq!(drain(&mut c), vec![triggered(1, 100 * MS, SnapshotKind::Checkpoint, 1)]);
+    assert_eq!(c.counts().failed, 1);
+    assert_eq!(c.history().len(), 1);
 }

@@ -273,13 +273,15 @@ impl World {
             recovery: RecoveryState::default(),
             ended_at: None,
         };
-        for st in 0..world.subtasks.len() {
-            if world.subtasks[st].source.is_some() {
-                world.wake.push(st);
-            }
-        }
         world.open = open_buffers(&world.channels);
         world.queue.push(0, Event::Sample);
+        let deployment = world.scenario.cluster.deployment_ns;
+        if deployment > 0 {
+            // The job is RUNNING from time 0; its tasks run once deployed.
+            world.queue.push(deployment, Event::Deployed);
+        } else {
+            world.wake_sources();
+        }
         world.start_checkpointing();
         world.schedule_faults();
         world
@@ -328,6 +330,7 @@ impl World {
                 Event::JobManagerBack => self.jobmanager_back(),
                 Event::Restart(attempt) => self.restart_due(attempt),
                 Event::Running(attempt) => self.restored(attempt),
+                Event::Deployed => self.deployed(),
                 Event::StallEnd(st) => {
                     // While the job restarts, the tasks wait for their restored state.
                     if self.recovery.status == JobStatus::Running {
@@ -342,6 +345,20 @@ impl World {
             }
         }
         self.close_backpressure();
+    }
+
+    fn wake_sources(&mut self) {
+        for st in 0..self.subtasks.len() {
+            if self.subtasks[st].source.is_some() {
+                self.wake.push(st);
+            }
+        }
+    }
+
+    /// The first deployment is done: the sources start reading and checkpoints may start.
+    fn deployed(&mut self) {
+        self.wake_sources();
+        self.checkpointing_tasks_running(true);
     }
 
     fn run_woken(&mut self) {

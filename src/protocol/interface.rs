@@ -163,6 +163,13 @@ pub trait SubtaskProtocol: Debug + Send {
     fn on_barrier(&mut self, now: Nanos, channel: ChannelIndex, barrier: Barrier);
     /// A barrier that overtook the buffers queued on `channel`.
     fn on_priority_barrier(&mut self, now: Nanos, channel: ChannelIndex, barrier: Barrier);
+    /// A barrier was received on `channel` and queued behind its data (Flink's
+    /// `CheckpointBarrierAnnouncement`, a priority event): it is handed over again with
+    /// `on_barrier` when it reaches the head of the queue, or with `on_priority_barrier`
+    /// if the protocol makes it overtake the queue first.
+    fn on_barrier_announcement(&mut self, now: Nanos, channel: ChannelIndex, barrier: Barrier) {
+        let _ = (now, channel, barrier);
+    }
     /// A cancellation marker taken from `channel`.
     fn on_cancellation_marker(&mut self, now: Nanos, channel: ChannelIndex, checkpoint_id: CheckpointId);
     /// `channel` delivered its end of partition.
@@ -191,6 +198,14 @@ pub trait SubtaskProtocol: Debug + Send {
         let _ = channel;
         None
     }
+    /// Whether this subtask's part of `checkpoint_id` includes the output buffers its
+    /// forwarded barrier may still overtake (see `SubtaskAction::PrioritizeOutputBarrier`):
+    /// then the driver completes the part only once that barrier has left every output
+    /// backlog, sent or prioritized.
+    fn times_out_output_barrier(&self, checkpoint_id: CheckpointId) -> bool {
+        let _ = checkpoint_id;
+        false
+    }
     /// The state of snapshot `checkpoint_id` is being copied now: data sent from here
     /// on is after it.
     fn on_snapshot(&mut self, now: Nanos, checkpoint_id: CheckpointId) {
@@ -208,6 +223,12 @@ pub trait CoordinatorProtocol: Debug + Send {
     fn start_scheduler(&mut self, now: Nanos);
     /// The job's tasks are gone (failover): no trigger until `start_scheduler`.
     fn stop_scheduler(&mut self, now: Nanos);
+    /// Every task is deployed and running (`true`), or some task is not (`false`: still
+    /// deploying at the start, or gone in a failover). Flink fails a trigger that finds a
+    /// task not running with `NOT_ALL_REQUIRED_TASKS_RUNNING`.
+    fn set_tasks_running(&mut self, now: Nanos, running: bool) {
+        let _ = (now, running);
+    }
     /// Every source finished: there is no input left to cut.
     fn stop_periodic_triggers(&mut self);
     /// A checkpoint (or savepoint) requested by the user at `now`.
@@ -340,6 +361,9 @@ impl SubtaskProtocol for BarrierHandler {
     fn on_priority_barrier(&mut self, now: Nanos, channel: ChannelIndex, barrier: Barrier) {
         BarrierHandler::on_priority_barrier(self, now, channel, barrier);
     }
+    fn on_barrier_announcement(&mut self, now: Nanos, channel: ChannelIndex, barrier: Barrier) {
+        BarrierHandler::on_barrier_announcement(self, now, channel, barrier);
+    }
     fn on_cancellation_marker(&mut self, now: Nanos, channel: ChannelIndex, checkpoint_id: CheckpointId) {
         BarrierHandler::on_cancellation_marker(self, now, channel, checkpoint_id);
     }
@@ -361,6 +385,9 @@ impl SubtaskProtocol for BarrierHandler {
     fn pending_checkpoint(&self) -> Option<CheckpointId> {
         BarrierHandler::pending_checkpoint(self)
     }
+    fn times_out_output_barrier(&self, checkpoint_id: CheckpointId) -> bool {
+        BarrierHandler::times_out_output_barrier(self, checkpoint_id)
+    }
 }
 
 impl CoordinatorProtocol for CheckpointCoordinator {
@@ -369,6 +396,9 @@ impl CoordinatorProtocol for CheckpointCoordinator {
     }
     fn stop_scheduler(&mut self, now: Nanos) {
         CheckpointCoordinator::stop_scheduler(self, now);
+    }
+    fn set_tasks_running(&mut self, now: Nanos, running: bool) {
+        CheckpointCoordinator::set_tasks_running(self, now, running);
     }
     fn stop_periodic_triggers(&mut self) {
         CheckpointCoordinator::stop_periodic_triggers(self);

@@ -37,54 +37,56 @@ pub struct Barrier {
     pub kind: SnapshotKind,
 }
 
-/// Why a checkpoint failed, with the names of Flink's `CheckpointFailureReason`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CheckpointFailureReason {
-    CheckpointExpired,
-    CheckpointDeclined,
-    CheckpointDeclinedSubsumed,
-    CheckpointDeclinedOnCancellationBarrier,
-    CheckpointDeclinedTaskNotReady,
-    CheckpointDeclinedInputEndOfStream,
-    CheckpointDeclinedAlignmentSizeLimitExceeded,
-    CheckpointSubsumed,
-    CheckpointAsyncException,
-    CheckpointCoordinatorShutdown,
-    CheckpointCoordinatorSuspend,
-    TooManyCheckpointRequests,
-    MinimumTimeBetweenCheckpoints,
-    IoException,
-    TaskFailure,
-    TaskCheckpointFailure,
-    FinalizeCheckpointFailure,
-    TriggerCheckpointFailure,
-    JobFailover,
+/// Defines [`CheckpointFailureReason`] once: each variant with the name Flink gives it.
+macro_rules! failure_reasons {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
+        /// Why a checkpoint failed: every constant of Flink's current
+        /// `CheckpointFailureReason`, in its order, with its name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum CheckpointFailureReason {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl CheckpointFailureReason {
+            /// Every reason, in Flink's order.
+            pub const ALL: &'static [CheckpointFailureReason] = &[$(Self::$variant,)*];
+
+            /// The enum constant's name as Flink spells it (`CHECKPOINT_EXPIRED`, ...).
+            pub fn flink_name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)*
+                }
+            }
+        }
+    };
 }
 
-impl CheckpointFailureReason {
-    /// The enum constant's name as Flink spells it (`CHECKPOINT_EXPIRED`, ...).
-    pub fn flink_name(self) -> &'static str {
-        use CheckpointFailureReason::*;
-        match self {
-            CheckpointExpired => "CHECKPOINT_EXPIRED",
-            CheckpointDeclined => "CHECKPOINT_DECLINED",
-            CheckpointDeclinedSubsumed => "CHECKPOINT_DECLINED_SUBSUMED",
-            CheckpointDeclinedOnCancellationBarrier => "CHECKPOINT_DECLINED_ON_CANCELLATION_BARRIER",
-            CheckpointDeclinedTaskNotReady => "CHECKPOINT_DECLINED_TASK_NOT_READY",
-            CheckpointDeclinedInputEndOfStream => "CHECKPOINT_DECLINED_INPUT_END_OF_STREAM",
-            CheckpointDeclinedAlignmentSizeLimitExceeded => "CHECKPOINT_DECLINED_ALIGNMENT_LIMIT_EXCEEDED",
-            CheckpointSubsumed => "CHECKPOINT_SUBSUMED",
-            CheckpointAsyncException => "CHECKPOINT_ASYNC_EXCEPTION",
-            CheckpointCoordinatorShutdown => "CHECKPOINT_COORDINATOR_SHUTDOWN",
-            CheckpointCoordinatorSuspend => "CHECKPOINT_COORDINATOR_SUSPEND",
-            TooManyCheckpointRequests => "TOO_MANY_CHECKPOINT_REQUESTS",
-            MinimumTimeBetweenCheckpoints => "MINIMUM_TIME_BETWEEN_CHECKPOINTS",
-            IoException => "IO_EXCEPTION",
-            TaskFailure => "TASK_FAILURE",
-            TaskCheckpointFailure => "TASK_CHECKPOINT_FAILURE",
-            FinalizeCheckpointFailure => "FINALIZE_CHECKPOINT_FAILURE",
-            TriggerCheckpointFailure => "TRIGGER_CHECKPOINT_FAILURE",
-            JobFailover => "JOB_FAILOVER",
-        }
-    }
+failure_reasons! {
+    PeriodicSchedulerShutdown => "PERIODIC_SCHEDULER_SHUTDOWN",
+    TooManyCheckpointRequests => "TOO_MANY_CHECKPOINT_REQUESTS",
+    MinimumTimeBetweenCheckpoints => "MINIMUM_TIME_BETWEEN_CHECKPOINTS",
+    /// A trigger found a task that is not running (still deploying, or restarting): the
+    /// checkpoint is never created, so it gets no id and no history entry.
+    NotAllRequiredTasksRunning => "NOT_ALL_REQUIRED_TASKS_RUNNING",
+    IoException => "IO_EXCEPTION",
+    BlockingOutputExist => "BLOCKING_OUTPUT_EXIST",
+    CheckpointAsyncException => "CHECKPOINT_ASYNC_EXCEPTION",
+    ChannelStateSharedStreamException => "CHANNEL_STATE_SHARED_STREAM_EXCEPTION",
+    CheckpointExpired => "CHECKPOINT_EXPIRED",
+    CheckpointSubsumed => "CHECKPOINT_SUBSUMED",
+    CheckpointDeclined => "CHECKPOINT_DECLINED",
+    CheckpointDeclinedTaskNotReady => "CHECKPOINT_DECLINED_TASK_NOT_READY",
+    CheckpointDeclinedTaskClosing => "CHECKPOINT_DECLINED_TASK_CLOSING",
+    CheckpointDeclinedSubsumed => "CHECKPOINT_DECLINED_SUBSUMED",
+    CheckpointDeclinedOnCancellationBarrier => "CHECKPOINT_DECLINED_ON_CANCELLATION_BARRIER",
+    CheckpointDeclinedInputEndOfStream => "CHECKPOINT_DECLINED_INPUT_END_OF_STREAM",
+    CheckpointCoordinatorShutdown => "CHECKPOINT_COORDINATOR_SHUTDOWN",
+    CheckpointCoordinatorSuspend => "CHECKPOINT_COORDINATOR_SUSPEND",
+    /// Flink's `JOB_FAILOVER_REGION`: the tasks restart, so pending checkpoints cannot finish.
+    JobFailoverRegion => "JOB_FAILOVER_REGION",
+    TaskFailure => "TASK_FAILURE",
+    TaskCheckpointFailure => "TASK_CHECKPOINT_FAILURE",
+    UnknownTaskCheckpointNotificationFailure => "UNKNOWN_TASK_CHECKPOINT_NOTIFICATION_FAILURE",
+    FinalizeCheckpointFailure => "FINALIZE_CHECKPOINT_FAILURE",
+    TriggerCheckpointFailure => "TRIGGER_CHECKPOINT_FAILURE",
 }

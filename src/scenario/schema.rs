@@ -135,6 +135,9 @@ pub struct FlinkConfig {
     pub unaligned: Option<bool>,
     #[serde(rename = "execution.checkpointing.aligned-checkpoint-timeout")]
     pub aligned_checkpoint_timeout: Option<Duration>,
+    /// ckptsim's own: from when that timeout counts (Flink: the checkpoint's start).
+    #[serde(rename = "ckptsim.checkpointing.aligned-checkpoint-timeout.counts-from")]
+    pub aligned_checkpoint_timeout_counts_from: Option<TimeoutCountsFromKey>,
     #[serde(rename = "execution.checkpointing.min-pause")]
     pub min_pause: Option<Duration>,
     #[serde(rename = "execution.checkpointing.max-concurrent-checkpoints")]
@@ -190,6 +193,16 @@ pub enum CheckpointingModeKey {
     ExactlyOnce,
     #[serde(rename = "AT_LEAST_ONCE", alias = "at_least_once")]
     AtLeastOnce,
+}
+
+/// `ckptsim.checkpointing.aligned-checkpoint-timeout.counts-from`.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimeoutCountsFromKey {
+    /// The barrier's trigger timestamp, as Flink counts it (the default).
+    CheckpointStart,
+    /// The first barrier's arrival at each subtask.
+    FirstBarrier,
 }
 
 /// `ckptsim.checkpointing.protocol`: which checkpoint protocol the job runs.
@@ -283,6 +296,9 @@ pub struct ClusterFile {
     pub taskmanagers: Option<u32>,
     /// CPU cores of each TaskManager, shared by the subtasks it hosts.
     pub cpu_cores: Option<u32>,
+    /// From the job switching to RUNNING (or a restart) until its tasks run: deploying
+    /// and initializing them. Checkpoints triggered before then fail.
+    pub deployment_time: Option<Duration>,
     #[serde(default)]
     pub network: NetworkFile,
     #[serde(default)]

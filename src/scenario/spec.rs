@@ -70,6 +70,9 @@ pub struct ClusterSpec {
     /// `taskmanager.numberOfTaskSlots`.
     pub slots_per_taskmanager: u32,
     pub cpu_cores_per_taskmanager: u32,
+    /// From the job (or a restart) starting until its tasks run: deployment and
+    /// initialization, before any restored state is read.
+    pub deployment_ns: Nanos,
     pub disk: DiskSpec,
     pub checkpoint_storage: StorageSpec,
 }

@@ -22,3 +22,10 @@ pub fn load(path: &std::path::Path) -> Scenario {
 pub fn parse(text: &str) -> Scenario {
     scenario::parse_str(text, "test.yaml").unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// Runs a scenario and asserts that exactly-once held.
+pub fn run_held(scenario: Scenario) -> ckptsim::run::Outcome {
+    let outcome = ckptsim::run::run(scenario);
+    assert!(outcome.verdict.held, "{}", outcome.verdict.headline());
+    outcome
+}

@@ -96,6 +96,9 @@ pub(super) struct Progress {
     all_barriers_at: Option<Nanos>,
     channel_upload_started: bool,
     channel_uploaded: Option<Nanos>,
+    /// An aligned snapshot whose forwarded barrier may still be prioritized in the output
+    /// backlogs: its part is complete once the barrier has left them all.
+    awaits_output_barrier: bool,
     ack_sent: Option<Nanos>,
     state_size: u64,
     checkpointed_size: u64,
@@ -264,9 +267,23 @@ impl World {
         for trigger in &spec.triggers {
             self.queue.push(trigger.at_ns, Event::ManualTrigger(trigger.savepoint));
         }
+        let now = self.now;
         let rt = self.ckpt.as_mut().expect("just set");
-        rt.coordinator.start_scheduler(self.now);
+        if self.scenario.cluster.deployment_ns > 0 {
+            // Flink's scheduler starts with the job, before its tasks are deployed.
+            rt.coordinator.set_tasks_running(now, false);
+        }
+        rt.coordinator.start_scheduler(now);
         self.drain_coordinator();
+    }
+
+    /// Tells the coordinator whether every task runs (deployed) or not (deploying, failed).
+    pub(super) fn checkpointing_tasks_running(&mut self, running: bool) {
+        let now = self.now;
+        if let Some(rt) = self.ckpt.as_mut() {
+            rt.coordinator.set_tasks_running(now, running);
+            self.drain_coordinator();
+        }
     }
 
     /// Gives every subtask its role in the checkpoint protocol and makes sinks
@@ -325,10 +342,10 @@ impl World {
 
     fn arm_protocol_timer(&mut self, st: usize) {
         let now = self.now;
-        let s = &mut self.subtasks[st];
-        if s.finished {
+        if self.subtasks[st].finished && !self.forwarded_barrier_waiting(st) {
             return;
         }
+        let s = &mut self.subtasks[st];
         if let Some(at) = s.protocol.as_ref().and_then(|p| p.poll_timeout())
             && s.barrier_timer_at.is_none_or(|t| at < t)
         {
@@ -639,6 +656,9 @@ impl World {
                 Action::ForwardCancellation { checkpoint_id } => {
                     self.broadcast(st, || Item::Cancel(checkpoint_id));
                 }
+                Action::PrioritizeOutputBarrier { checkpoint_id } => {
+                    self.prioritize_output_barrier(st, checkpoint_id);
+                }
             }
         }
         self.arm_protocol_timer(st);
@@ -667,10 +687,81 @@ impl World {
         }
     }
 
+    /// Whether a barrier `st` forwarded aligned still waits in one of its output backlogs:
+    /// a subtask that finished its input keeps its outputs, and the timer that may
+    /// prioritize such a barrier, until they drain.
+    fn forwarded_barrier_waiting(&self, st: usize) -> bool {
+        self.output_channels(st).into_iter().any(|ch| {
+            self.channels[ch]
+                .backlog
+                .iter()
+                .any(|i| matches!(i, Item::Barrier { priority: false, .. }))
+        })
+    }
+
+    /// Whether barrier `id`, forwarded aligned by `st`, still waits in one of its output
+    /// backlogs.
+    fn output_barrier_waiting(&self, st: usize, id: CheckpointId) -> bool {
+        self.output_channels(st).into_iter().any(|ch| {
+            self.channels[ch]
+                .backlog
+                .iter()
+                .any(|i| matches!(i, Item::Barrier { id: b, priority: false } if *b == id))
+        })
+    }
+
+    /// An aligned barrier left `st`'s output backlog on `ch`: the subtask's part of its
+    /// checkpoint may now be complete.
+    pub(super) fn output_barrier_sent(&mut self, st: usize, id: CheckpointId) {
+        let awaits = self
+            .ckpt
+            .as_ref()
+            .and_then(|rt| rt.progress.get(&id))
+            .is_some_and(|p| p[st].awaits_output_barrier);
+        if awaits {
+            self.advance_async(st, id);
+        }
+    }
+
+    /// The aligned-checkpoint timeout passed while barrier `id` of `st` may still wait in
+    /// its output backlogs: wherever it does, it moves to the front as a priority barrier,
+    /// and the buffers it overtakes become output channel state (Flink converts the
+    /// timeoutable barrier in the result subpartition the same way).
+    fn prioritize_output_barrier(&mut self, st: usize, id: CheckpointId) {
+        if self.is_aborted(id) {
+            return;
+        }
+        for ch in self.output_channels(st) {
+            let backlog = &mut self.channels[ch].backlog;
+            let Some(pos) = backlog
+                .iter()
+                .position(|i| matches!(i, Item::Barrier { id: b, priority: false } if *b == id))
+            else {
+                continue;
+            };
+            let records: Vec<Record> = backlog
+                .iter()
+                .take(pos)
+                .filter_map(|i| if let Item::Data(r) = i { Some(r) } else { None })
+                .flatten()
+                .copied()
+                .collect();
+            // Same length before and after: the backlog's fullness does not change.
+            backlog.remove(pos);
+            backlog.push_front(Item::Barrier { id, priority: true });
+            if !records.is_empty() {
+                self.persist_records(id, st, ch, records, Persisted::Output);
+            }
+            self.try_send(ch);
+        }
+        self.advance_async(st, id);
+    }
+
     pub(super) fn barrier_timer(&mut self, st: usize) {
         let now = self.now;
         self.subtasks[st].barrier_timer_at = None;
-        if self.subtasks[st].finished || self.recovery.status != super::JobStatus::Running {
+        let finished = self.subtasks[st].finished && !self.forwarded_barrier_waiting(st);
+        if finished || self.recovery.status != super::JobStatus::Running {
             // Finished, or waiting for its restored state: the restore arms it again.
             return;
         }
@@ -787,6 +878,11 @@ impl World {
                 self.enqueue_front(ch, Item::Barrier { id, priority: true });
             }
         } else if forward {
+            let awaits = self.subtasks[st]
+                .protocol
+                .as_ref()
+                .is_some_and(|p| p.times_out_output_barrier(id));
+            self.progress(id, st).awaits_output_barrier = awaits;
             self.broadcast(st, || Item::Barrier { id, priority: false });
         }
         self.subtasks[st].logic.precommit(id);
@@ -926,7 +1022,12 @@ impl World {
         if p.ack_sent.is_some() || p.decline.is_some() || p.sync_done.is_none() {
             return;
         }
-        if p.unaligned && p.all_barriers_at.is_some() && !p.channel_upload_started {
+        let has_channel_state = p.unaligned || p.awaits_output_barrier;
+        if p.awaits_output_barrier && self.output_barrier_waiting(st, id) {
+            // The barrier may still overtake output buffers, which would be channel state.
+            return;
+        }
+        if has_channel_state && p.all_barriers_at.is_some() && !p.channel_upload_started {
             self.progress(id, st).channel_upload_started = true;
             if p.persisted == 0 {
                 self.progress(id, st).channel_uploaded = Some(now);
@@ -935,7 +1036,7 @@ impl World {
             }
         }
         let p = self.progress(id, st);
-        let channel_state_done = !p.unaligned || p.channel_uploaded.is_some();
+        let channel_state_done = !has_channel_state || p.channel_uploaded.is_some();
         if p.state_uploaded.is_some() && channel_state_done {
             p.ack_sent = Some(now);
             let at = now + self.rpc_latency();

@@ -57,6 +57,8 @@ pub(super) enum Event {
     Running(u32),
     /// A stalled subtask gets CPU again.
     StallEnd(usize),
+    /// The job's first deployment is done: its tasks run.
+    Deployed,
 }
 
 impl Event {
@@ -87,6 +89,7 @@ impl Event {
             Event::Restart(a) => (23, u64::from(a)),
             Event::Running(a) => (24, u64::from(a)),
             Event::StallEnd(s) => (25, s as u64),
+            Event::Deployed => (26, 0),
         }
     }
 

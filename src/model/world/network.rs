@@ -234,11 +234,20 @@ impl World {
                 self.taskmanagers[tm].link.transmit(self.now, bytes, bandwidth, latency)
             };
             let channel = &mut self.channels[ch];
+            let aligned_barrier = match item {
+                Item::Barrier { id, priority: false } => Some(id),
+                _ => None,
+            };
             channel.in_flight.push_back(item);
             self.queue.push(arrival, Event::Deliver(ch));
+            let producer = channel.producer;
             if was_full {
-                let producer = channel.producer;
                 self.output_has_room(producer);
+            }
+            if let Some(id) = aligned_barrier
+                && self.ckpt.is_some()
+            {
+                self.output_barrier_sent(producer, id);
             }
         }
     }
@@ -270,11 +279,24 @@ impl World {
             _ => {}
         }
         let channel = &mut self.channels[ch];
+        let announced = match item {
+            Item::Barrier { id, .. } => Some(id),
+            _ => None,
+        };
         channel.queue.push_back(item);
-        let consumer = channel.consumer;
+        let (consumer, input) = (channel.consumer, channel.consumer_input);
         if !channel.enqueued_for_consumer {
             channel.enqueued_for_consumer = true;
             self.subtasks[consumer].available.push_back(ch);
+        }
+        // A barrier queued behind data is announced at once (Flink's priority
+        // CheckpointBarrierAnnouncement), so an alignment timeout can count from it.
+        if let Some(id) = announced
+            && let Some(barrier) = self.barrier_of(id)
+            && let Some(protocol) = self.subtasks[consumer].protocol.as_mut()
+        {
+            protocol.on_barrier_announcement(self.now, input, barrier);
+            self.drain_barrier_actions(consumer);
         }
         self.wake.push(consumer);
     }

@@ -264,8 +264,9 @@ impl World {
         if self.ckpt.is_some() {
             // Pending checkpoints cannot complete: their tasks are gone.
             let rt = self.runtime();
+            rt.coordinator.set_tasks_running(now, false);
             rt.coordinator
-                .abort_pending_checkpoints(now, CheckpointFailureReason::JobFailover);
+                .abort_pending_checkpoints(now, CheckpointFailureReason::JobFailoverRegion);
             rt.coordinator.stop_scheduler(now);
             self.drain_coordinator();
         }
@@ -369,11 +370,13 @@ impl World {
             // The coordinator may discard what the line leaves behind.
             self.drain_coordinator();
         }
-        // Every subtask reads its state back from checkpoint storage.
-        let mut running_at = now;
+        // The tasks are deployed anew, then every subtask reads its state back from
+        // checkpoint storage.
+        let deployed_at = now + self.scenario.cluster.deployment_ns;
+        let mut running_at = deployed_at;
         if let Some(line) = &line {
             for bytes in self.restore_sizes(line) {
-                running_at = running_at.max(self.storage.get(now, bytes));
+                running_at = running_at.max(self.storage.get(deployed_at, bytes));
             }
         }
         if let Some(r) = self.recovery.recoveries.last_mut() {
@@ -460,6 +463,7 @@ impl World {
             let n = self.subtasks.len();
             let rt = self.runtime();
             rt.coordinator.tasks_restarted(n);
+            rt.coordinator.set_tasks_running(now, true);
             rt.coordinator.start_scheduler(now);
             self.drain_coordinator();
         }

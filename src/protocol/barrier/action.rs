@@ -76,6 +76,13 @@ pub enum Action {
         checkpoint_id: CheckpointId,
         reason: CheckpointFailureReason,
     },
+    /// The aligned-checkpoint timeout passed while barrier `checkpoint_id`, forwarded
+    /// aligned by this subtask, may still wait in output backlogs behind buffers: in every
+    /// output backlog that still holds it, move it to the front and send it as a priority
+    /// barrier; the buffers it overtook there are output channel state of the checkpoint
+    /// (Flink's `PipelinedSubpartition.alignedBarrierTimeout`). Backlogs the barrier has left
+    /// are untouched.
+    PrioritizeOutputBarrier { checkpoint_id: CheckpointId },
     /// Send a `CancelCheckpointMarker(checkpoint_id)` on every output, so downstream
     /// subtasks stop waiting for a barrier that will not come (Flink broadcasts it whenever
     /// a task aborts a checkpoint on barrier handling).

@@ -37,7 +37,16 @@
 //!    `on_priority_barrier` as soon as it is received, and at once if it is already queued.
 //!    A restore replays the copies, then the data after them. The snapshot's state plus its
 //!    channel state is then exactly what precedes barrier `n` on every channel.
-//! 5. **Time.** Call `handle_timeout(now)` when `now` reaches `poll_timeout()`; inputs given
+//! 5. **Announcements.** When a barrier is received in data order (not as a priority barrier)
+//!    and queued behind the channel's buffers, announce it at once with
+//!    `on_barrier_announcement` (Flink's `CheckpointBarrierAnnouncement`); it is still handed
+//!    over with `on_barrier` when taken. Barriers that cannot time out ignore announcements.
+//! 6. **Output barriers.** On `PrioritizeOutputBarrier{n}`, a barrier `n` this subtask
+//!    forwarded aligned that is still waiting in an output backlog moves to the front of it
+//!    and is sent as a priority barrier; the buffers it overtook there are output channel
+//!    state of `n`. While [`BarrierHandler::times_out_output_barrier`] says so, the
+//!    subtask's part of `n` is complete only once barrier `n` has left every output backlog.
+//! 7. **Time.** Call `handle_timeout(now)` when `now` reaches `poll_timeout()`; inputs given
 //!    after the deadline also notice it, so a late timer only delays the switch.
 //!
 //! # The alignment timeout
@@ -47,10 +56,17 @@
 //! positive timeout makes checkpoints start aligned and switch to unaligned when alignment
 //! lasts the timeout; no timeout (or zero) makes them unaligned from the first barrier.
 //! With [`CheckpointingMode::ExactlyOnceAligned`] the timeout is ignored. Savepoints are
-//! always aligned. By default the timeout counts from the first barrier's arrival at this
-//! input ([`AlignmentTimeoutStart::FirstBarrier`]), so it bounds this subtask's own
-//! alignment; Flink counts from the checkpoint's start, which also charges the time the
-//! barrier spent travelling ([`AlignmentTimeoutStart::CheckpointStart`]).
+//! always aligned. As in Flink, the timeout counts from the checkpoint's start, the
+//! barrier's trigger timestamp ([`AlignmentTimeoutStart::CheckpointStart`]), so the time
+//! a barrier spent travelling and queued counts too; [`AlignmentTimeoutStart::FirstBarrier`]
+//! (ckptsim's own choice) counts from the first barrier's arrival at this input instead.
+//!
+//! The timeout applies where the barrier waits. At an input, an announced barrier (queued
+//! behind data) makes its checkpoint time out like a barrier already taken: the snapshot
+//! is taken at the deadline and the queued buffers it overtakes become channel state, even
+//! with a single input channel. At an output, a barrier forwarded aligned that is still in
+//! an output backlog at the deadline overtakes the buffers there (Flink's
+//! `alignedBarrierTimeout` on the result subpartitions), which become output channel state.
 
 mod action;
 mod channels;
@@ -70,12 +86,24 @@ use tracker::BarrierTracker;
 /// travel time upstream (start delay) eats into the alignment budget.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum AlignmentTimeoutStart {
-    /// From the first barrier's arrival at this input: bounds this input's alignment.
-    #[default]
-    FirstBarrier,
     /// From the barrier's `trigger_timestamp`, as Flink does: a barrier that arrives late
     /// may switch to unaligned at once.
+    #[default]
     CheckpointStart,
+    /// From the first barrier's arrival at this input (or, at an output, from the
+    /// snapshot): bounds each subtask's own alignment. Not a Flink behaviour.
+    FirstBarrier,
+}
+
+impl AlignmentTimeoutStart {
+    /// The name ckptsim's `ckptsim.checkpointing.aligned-checkpoint-timeout.counts-from`
+    /// key uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CheckpointStart => "checkpoint-start",
+            Self::FirstBarrier => "first-barrier",
+        }
+    }
 }
 
 /// Everything that shapes a barrier handler, with Flink's defaults from [`Self::new`].
@@ -119,6 +147,9 @@ pub struct BarrierHandler {
     config: BarrierHandlerConfig,
     inner: Inner,
     actions: VecDeque<Action>,
+    /// The aligned snapshot whose forwarded barrier times out in the output backlogs, and
+    /// when (Flink's `SubtaskCheckpointCoordinatorImpl.registerAlignmentTimer`).
+    output_timeout: Option<(CheckpointId, Nanos)>,
 }
 
 impl BarrierHandler {
@@ -160,6 +191,7 @@ impl BarrierHandler {
             config,
             inner,
             actions: VecDeque::new(),
+            output_timeout: None,
         }
     }
 
@@ -184,28 +216,92 @@ impl BarrierHandler {
     }
 
     fn barrier(&mut self, now: Nanos, channel: ChannelIndex, barrier: Barrier, d: Delivery) {
+        let from = self.actions.len();
         match &mut self.inner {
             Inner::ExactlyOnce(h) => h.on_barrier(now, channel, barrier, d, &mut self.actions),
             Inner::AtLeastOnce(t) => t.on_barrier(now, channel, barrier, &mut self.actions),
         }
+        self.arm_output_timeout(from);
+    }
+
+    /// A barrier received on `channel` in data order and queued behind its buffers (Flink's
+    /// `CheckpointBarrierAnnouncement`). With an aligned-checkpoint timeout it starts the
+    /// checkpoint's alignment timer; otherwise, and for at-least-once, it changes nothing.
+    pub fn on_barrier_announcement(&mut self, now: Nanos, channel: ChannelIndex, barrier: Barrier) {
+        let from = self.actions.len();
+        if let Inner::ExactlyOnce(h) = &mut self.inner {
+            h.on_announcement(now, channel, barrier, &mut self.actions);
+        }
+        self.arm_output_timeout(from);
+    }
+
+    /// The deadline at which an aligned snapshot's forwarded barrier, if still waiting in an
+    /// output backlog, is prioritized; `None` for barriers that cannot time out.
+    fn output_deadline(&self, trigger: &SnapshotTrigger) -> Option<Nanos> {
+        let timeoutable = self.config.mode == CheckpointingMode::ExactlyOnceUnaligned
+            && trigger.barrier.kind == SnapshotKind::Checkpoint
+            && !trigger.unaligned;
+        let timeout = self
+            .config
+            .aligned_checkpoint_timeout
+            .filter(|&t| t > 0 && timeoutable)?;
+        let start = match self.config.timeout_start {
+            AlignmentTimeoutStart::CheckpointStart => trigger.barrier.trigger_timestamp,
+            AlignmentTimeoutStart::FirstBarrier => trigger.first_barrier_at,
+        };
+        Some(start.saturating_add(timeout))
+    }
+
+    /// Looks at the actions emitted since `from`: an aligned snapshot of a checkpoint that
+    /// can time out arms the output timer (replacing an older one, as Flink does); an abort
+    /// of that checkpoint disarms it.
+    fn arm_output_timeout(&mut self, from: usize) {
+        for i in from..self.actions.len() {
+            match &self.actions[i] {
+                Action::TriggerSnapshot(trigger) => {
+                    self.output_timeout = self
+                        .output_deadline(trigger)
+                        .map(|deadline| (trigger.checkpoint_id(), deadline));
+                }
+                Action::AbortCheckpoint { checkpoint_id, .. }
+                    if self.output_timeout.is_some_and(|(id, _)| id == *checkpoint_id) =>
+                {
+                    self.output_timeout = None;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether the forwarded barrier of `checkpoint_id` is prioritized if it is still in an
+    /// output backlog at the aligned-checkpoint timeout: then the buffers it may overtake
+    /// belong to the checkpoint, and the subtask's part of it is complete only once the
+    /// barrier has left every output backlog (Flink completes the output channel state
+    /// when the barrier is sent, or at the timeout).
+    pub fn times_out_output_barrier(&self, checkpoint_id: CheckpointId) -> bool {
+        self.output_timeout.is_some_and(|(id, _)| id == checkpoint_id)
     }
 
     /// A `CancelCheckpointMarker` taken from `channel`: aborts that checkpoint here.
     pub fn on_cancellation_marker(&mut self, now: Nanos, channel: ChannelIndex, checkpoint_id: CheckpointId) {
         // Time plays no part in a cancellation; kept for the uniform input shape.
         let _ = now;
+        let from = self.actions.len();
         match &mut self.inner {
             Inner::ExactlyOnce(h) => h.on_cancellation_marker(channel, checkpoint_id, &mut self.actions),
             Inner::AtLeastOnce(t) => t.on_cancellation_marker(channel, checkpoint_id, &mut self.actions),
         }
+        self.arm_output_timeout(from);
     }
 
     /// `EndOfPartition` taken from `channel`: it will deliver nothing more.
     pub fn on_end_of_partition(&mut self, now: Nanos, channel: ChannelIndex) {
+        let from = self.actions.len();
         match &mut self.inner {
             Inner::ExactlyOnce(h) => h.on_end_of_partition(now, channel, &mut self.actions),
             Inner::AtLeastOnce(t) => t.on_end_of_partition(now, channel, &mut self.actions),
         }
+        self.arm_output_timeout(from);
     }
 
     /// A source's checkpoint trigger (from the coordinator): snapshot now and emit the
@@ -218,6 +314,7 @@ impl BarrierHandler {
         let unaligned = self.config.mode == CheckpointingMode::ExactlyOnceUnaligned
             && barrier.kind == SnapshotKind::Checkpoint
             && self.config.aligned_checkpoint_timeout.unwrap_or(0) == 0;
+        let from = self.actions.len();
         self.actions.push_back(Action::TriggerSnapshot(SnapshotTrigger {
             barrier,
             unaligned,
@@ -229,14 +326,25 @@ impl BarrierHandler {
             first_barrier_at: now,
             alignment_duration: 0,
         });
+        self.arm_output_timeout(from);
     }
 
     /// Time has reached [`Self::poll_timeout`]: an alignment past its deadline switches to
-    /// unaligned. Calling it early or twice does nothing.
+    /// unaligned, and a forwarded barrier past its deadline is prioritized in the output
+    /// backlogs. Calling it early or twice does nothing.
     pub fn handle_timeout(&mut self, now: Nanos) {
+        if let Some((checkpoint_id, deadline)) = self.output_timeout
+            && now >= deadline
+        {
+            self.output_timeout = None;
+            self.actions
+                .push_back(Action::PrioritizeOutputBarrier { checkpoint_id });
+        }
+        let from = self.actions.len();
         if let Inner::ExactlyOnce(h) = &mut self.inner {
             h.handle_timeout(now, &mut self.actions);
         }
+        self.arm_output_timeout(from);
     }
 
     // ----- outputs ------------------------------------------------------------------
@@ -246,11 +354,17 @@ impl BarrierHandler {
         self.actions.pop_front()
     }
 
-    /// When the handler next needs [`Self::handle_timeout`]: the alignment deadline.
+    /// When the handler next needs [`Self::handle_timeout`]: the alignment deadline or the
+    /// output barrier's, whichever comes first.
     pub fn poll_timeout(&self) -> Option<Nanos> {
-        match &self.inner {
+        let input = match &self.inner {
             Inner::ExactlyOnce(h) => h.poll_timeout(),
             Inner::AtLeastOnce(_) => None,
+        };
+        let output = self.output_timeout.map(|(_, deadline)| deadline);
+        match (input, output) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 

@@ -7,7 +7,8 @@
 //! ```text
 //! WaitingForFirstBarrier
 //!   │
-//!   ├─ first barrier, aligned ─────► CollectingBarriers
+//!   ├─ first barrier, aligned, or a barrier announcement (aligned with a timeout)
+//!   │                            ─────► CollectingBarriers
 //!   │                                  │ each channel is blocked as its barrier arrives
 //!   │                                  ├─ last barrier / last open channel ends:
 //!   │                                  │    snapshot, unblock all ─────► WaitingForFirstBarrier
@@ -24,6 +25,13 @@
 //! older than that is obsolete and ignored, a newer one aborts the pending checkpoint
 //! (`CHECKPOINT_DECLINED_SUBSUMED`) and starts its own. Cancellation markers and
 //! EndOfPartition are handled as in Flink (see the methods).
+//!
+//! With an aligned-checkpoint timeout, a barrier received but still queued behind data is
+//! announced (Flink's `CheckpointBarrierAnnouncement`): the announcement starts the
+//! checkpoint here, and its timer, as Flink's `processBarrierAnnouncement` does, so the
+//! switch to unaligned does not wait for the data ahead of the barrier to be processed.
+//! At the switch every channel that has not delivered its barrier persists its queued
+//! input up to the barrier, and an announced (queued) barrier overtakes it.
 
 use std::collections::VecDeque;
 
@@ -45,15 +53,26 @@ pub(crate) struct ExactlyOnceSettings {
     pub checkpoints_after_tasks_finish: bool,
 }
 
-/// The checkpoint being collected: fixed when its first barrier arrives.
+/// The checkpoint being collected: fixed when its first barrier (or announcement) arrives.
 #[derive(Clone, Copy, Debug)]
 struct Alignment {
     barrier: Barrier,
-    first_barrier_at: Nanos,
+    /// When the checkpoint started here: its first barrier or announcement.
+    started_at: Nanos,
+    /// When its first barrier was taken; `None` while only announcements arrived.
+    first_barrier_at: Option<Nanos>,
     /// Channels that must deliver the barrier (or end): those open at the first barrier.
     target: usize,
     /// When an aligned collection switches to unaligned; `None` when it never does.
     deadline: Option<Nanos>,
+}
+
+impl Alignment {
+    /// Where start delay ends and alignment begins: the first barrier taken, or the first
+    /// announcement when the snapshot is decided before any barrier was taken.
+    fn first_arrival(&self) -> Nanos {
+        self.first_barrier_at.unwrap_or(self.started_at)
+    }
 }
 
 /// Where the handler is in the life of a checkpoint.
@@ -152,6 +171,21 @@ impl SingleCheckpointHandler {
         Some(start.saturating_add(timeout))
     }
 
+    /// A barrier (or announcement) of checkpoint `id` arrived: false if it is obsolete.
+    /// A newer checkpoint overtakes the pending one, which can no longer complete here
+    /// (Flink's `checkNewCheckpoint` / `cancelSubsumedCheckpoint`).
+    fn enter_checkpoint(&mut self, id: CheckpointId, out: &mut VecDeque<Action>) -> bool {
+        if self.is_obsolete(id) {
+            return false;
+        }
+        if self.latest_id.is_none_or(|latest| latest < id) {
+            self.abort_pending(CheckpointFailureReason::CheckpointDeclinedSubsumed, out);
+            self.latest_id = Some(id);
+            self.channels.reset_aligned();
+        }
+        true
+    }
+
     // ----- inputs -------------------------------------------------------------------
 
     pub(crate) fn on_barrier(
@@ -163,20 +197,13 @@ impl SingleCheckpointHandler {
         out: &mut VecDeque<Action>,
     ) {
         self.channels.assert_open(channel);
-        let id = barrier.checkpoint_id;
-        if self.is_obsolete(id) {
+        if !self.enter_checkpoint(barrier.checkpoint_id, out) {
             return;
         }
-        if self.latest_id.is_none_or(|latest| latest < id) {
-            // A newer checkpoint overtakes the pending one, which can no longer complete here.
-            self.abort_pending(CheckpointFailureReason::CheckpointDeclinedSubsumed, out);
-            self.latest_id = Some(id);
-            self.channels.reset_aligned();
-        }
-
         match self.state {
             State::WaitingForFirstBarrier => self.first_barrier(now, channel, barrier, delivery, out),
-            State::CollectingBarriers(al) => {
+            State::CollectingBarriers(mut al) => {
+                al.first_barrier_at.get_or_insert(now);
                 if delivery == Delivery::Priority {
                     // Upstream already went unaligned (Flink: a barrier whose options say
                     // unaligned switches an aligning input at once).
@@ -190,6 +217,40 @@ impl SingleCheckpointHandler {
         }
     }
 
+    /// A barrier received on `channel` but queued behind data (Flink's
+    /// `processBarrierAnnouncement`). Only barriers that can time out are announced: the
+    /// announcement starts their checkpoint and its alignment timer; the barrier itself is
+    /// counted when it is taken (or overtakes its queue at the switch to unaligned).
+    pub(crate) fn on_announcement(
+        &mut self,
+        now: Nanos,
+        channel: ChannelIndex,
+        barrier: Barrier,
+        out: &mut VecDeque<Action>,
+    ) {
+        self.channels.assert_open(channel);
+        let Some(deadline) = self.alignment_deadline(now, &barrier) else {
+            return;
+        };
+        if !self.enter_checkpoint(barrier.checkpoint_id, out) {
+            return;
+        }
+        if let State::WaitingForFirstBarrier = self.state {
+            let al = Alignment {
+                barrier,
+                started_at: now,
+                first_barrier_at: None,
+                target: self.channels.num_open(),
+                deadline: Some(deadline),
+            };
+            if now >= deadline {
+                self.switch_to_unaligned(now, al, None, out);
+            } else {
+                self.state = State::CollectingBarriers(al);
+            }
+        }
+    }
+
     /// A cancellation marker aborts its checkpoint if it is pending here or newer than
     /// anything seen; a trailing marker of a finished or aborted checkpoint is ignored.
     pub(crate) fn on_cancellation_marker(
@@ -200,10 +261,15 @@ impl SingleCheckpointHandler {
     ) {
         self.channels.assert_open(channel);
         if self.latest_id.is_none_or(|latest| latest < id) {
-            // Flink drops an older pending checkpoint here without telling anyone (it later
-            // expires at the coordinator); we report it as subsumed so the driver can release
-            // what it holds for it.
-            self.abort_pending(CheckpointFailureReason::CheckpointDeclinedSubsumed, out);
+            // Flink declines only the cancelled checkpoint (`abortInternal(cancelledId)`): an
+            // older one still aligning is dropped here without a word, and the coordinator
+            // leaves it to expire or be subsumed. One whose snapshot is already taken can no
+            // longer finish its channel state, and declines.
+            if matches!(self.state, State::CollectingBarriersUnaligned(_)) {
+                self.abort_pending(CheckpointFailureReason::CheckpointDeclinedSubsumed, out);
+            } else {
+                self.release_pending(out);
+            }
             self.latest_id = Some(id);
             self.channels.reset_aligned();
             emit_abort(
@@ -269,7 +335,8 @@ impl SingleCheckpointHandler {
     ) {
         let mut al = Alignment {
             barrier,
-            first_barrier_at: now,
+            started_at: now,
+            first_barrier_at: Some(now),
             target: self.channels.num_open(),
             deadline: None,
         };
@@ -310,11 +377,11 @@ impl SingleCheckpointHandler {
 
     /// All barriers of an aligned checkpoint are in: snapshot, then let data flow again.
     fn complete_aligned(&mut self, now: Nanos, al: Alignment, out: &mut VecDeque<Action>) {
-        let alignment_duration = now.saturating_sub(al.first_barrier_at);
+        let alignment_duration = now.saturating_sub(al.first_arrival());
         out.push_back(Action::TriggerSnapshot(SnapshotTrigger {
             barrier: al.barrier,
             unaligned: false,
-            first_barrier_at: al.first_barrier_at,
+            first_barrier_at: al.first_arrival(),
             alignment_duration,
         }));
         self.channels.unblock_all(out);
@@ -351,8 +418,8 @@ impl SingleCheckpointHandler {
         out.push_back(Action::TriggerSnapshot(SnapshotTrigger {
             barrier: al.barrier,
             unaligned: true,
-            first_barrier_at: al.first_barrier_at,
-            alignment_duration: now.saturating_sub(al.first_barrier_at),
+            first_barrier_at: al.first_arrival(),
+            alignment_duration: now.saturating_sub(al.first_arrival()),
         }));
         // The snapshot is taken: blocking no longer protects anything.
         self.channels.unblock_all(out);
@@ -363,13 +430,13 @@ impl SingleCheckpointHandler {
     fn finish_unaligned(&mut self, now: Nanos, al: Alignment, out: &mut VecDeque<Action>) {
         self.channels.stop_persisting_all(out);
         self.channels.unblock_all(out);
-        self.finish(al, now.saturating_sub(al.first_barrier_at), out);
+        self.finish(al, now.saturating_sub(al.first_arrival()), out);
     }
 
     fn finish(&mut self, al: Alignment, alignment_duration: Nanos, out: &mut VecDeque<Action>) {
         out.push_back(Action::AllBarriersReceived {
             checkpoint_id: al.barrier.checkpoint_id,
-            first_barrier_at: al.first_barrier_at,
+            first_barrier_at: al.first_arrival(),
             alignment_duration,
         });
         self.channels.reset_aligned();
@@ -379,14 +446,19 @@ impl SingleCheckpointHandler {
     /// Abort the pending checkpoint, if any: release channels, decline, tell downstream.
     /// Its id stays the newest seen, so its late barriers are ignored.
     fn abort_pending(&mut self, reason: CheckpointFailureReason, out: &mut VecDeque<Action>) {
-        let Some(id) = self.pending_checkpoint() else {
-            return;
-        };
+        if let Some(id) = self.release_pending(out) {
+            emit_abort(id, reason, out);
+        }
+    }
+
+    /// Forget the pending checkpoint, if any, without declining it: release its channels.
+    fn release_pending(&mut self, out: &mut VecDeque<Action>) -> Option<CheckpointId> {
+        let id = self.pending_checkpoint()?;
         self.channels.unblock_all(out);
         self.channels.stop_persisting_all(out);
         self.channels.reset_aligned();
         self.state = State::WaitingForFirstBarrier;
-        emit_abort(id, reason, out);
+        Some(id)
     }
 }
 

@@ -6,8 +6,8 @@
 //!
 //! Several checkpoints may be in progress at once, oldest first. When one completes, every
 //! older one still pending is dropped: it can no longer complete before the newer one.
-//! Flink drops them silently; we emit `AbortCheckpoint(CHECKPOINT_DECLINED_SUBSUMED)`
-//! without a forwarded cancellation, so statistics see them end.
+//! Flink drops them silently, and so does this tracker: the coordinator subsumes them when
+//! the newer one completes, or lets them expire.
 
 use std::collections::VecDeque;
 
@@ -118,14 +118,9 @@ impl BarrierTracker {
                 PendingCheckpoint::new(id, Some(barrier), now, self.channels.len(), self.channels.num_open());
             let complete = entry.mark(channel);
             self.pending.push_back(entry);
-            if self.pending.len() > MAX_CHECKPOINTS_TO_TRACK
-                && let Some(mut dropped) = self.pending.pop_front()
-                && dropped.mark_aborted()
-            {
-                out.push_back(Action::AbortCheckpoint {
-                    checkpoint_id: dropped.checkpoint_id,
-                    reason: CheckpointFailureReason::CheckpointDeclinedSubsumed,
-                });
+            if self.pending.len() > MAX_CHECKPOINTS_TO_TRACK {
+                // Dropped silently, as Flink does; the coordinator expires it.
+                self.pending.pop_front();
             }
             if complete {
                 self.complete(self.pending.len() - 1, now, out);
@@ -220,14 +215,13 @@ impl BarrierTracker {
     /// The entry at `pos` has all its barriers: forget it and everything older, and
     /// snapshot unless it was cancelled.
     fn complete(&mut self, pos: usize, now: Nanos, out: &mut VecDeque<Action>) {
-        let done: Vec<PendingCheckpoint> = self.pending.drain(..=pos).collect();
-        let (last, older) = done.split_last().expect("drained at least one entry");
-        for p in older.iter().filter(|p| !p.aborted) {
-            out.push_back(Action::AbortCheckpoint {
-                checkpoint_id: p.checkpoint_id,
-                reason: CheckpointFailureReason::CheckpointDeclinedSubsumed,
-            });
-        }
+        // Older entries are dropped without a word (Flink's `pollFirst`): the coordinator
+        // subsumes them once this one completes.
+        let last = self
+            .pending
+            .drain(..=pos)
+            .next_back()
+            .expect("drained at least one entry");
         if last.aborted {
             return;
         }

@@ -20,28 +20,37 @@ pub(super) enum FailureOrigin {
 }
 
 /// Whether a failure with this reason counts toward the tolerable-failure limit
-/// (Flink's `CheckpointFailureManager.checkFailureCounter`). Failures caused by the
-/// coordinator's own bookkeeping (subsumed, too many requests, shutdown), by a task
-/// that is not ready or is closing, or by a failover do not count.
+/// (Flink's `CheckpointFailureReason.isCountedAgainstFailureThreshold`, which
+/// `CheckpointFailureManager.checkFailureCounter` applies). An I/O problem, a failed
+/// asynchronous phase, a decline, an expiry and a failure to finalize the checkpoint
+/// (FLINK-32347) count; failures caused by the coordinator's own bookkeeping (subsumed,
+/// too many requests, shutdown), by tasks that are not running, not ready or closing, or
+/// by a failover do not.
 pub fn counts_toward_tolerable_failures(reason: CheckpointFailureReason) -> bool {
     use CheckpointFailureReason::*;
     match reason {
-        IoException | CheckpointAsyncException | CheckpointDeclined | CheckpointExpired => true,
-        CheckpointDeclinedSubsumed
-        | CheckpointDeclinedOnCancellationBarrier
-        | CheckpointDeclinedTaskNotReady
-        | CheckpointDeclinedInputEndOfStream
-        | CheckpointDeclinedAlignmentSizeLimitExceeded
-        | CheckpointSubsumed
-        | CheckpointCoordinatorShutdown
-        | CheckpointCoordinatorSuspend
+        IoException | CheckpointAsyncException | CheckpointDeclined | CheckpointExpired | FinalizeCheckpointFailure => {
+            true
+        }
+        PeriodicSchedulerShutdown
         | TooManyCheckpointRequests
         | MinimumTimeBetweenCheckpoints
+        | NotAllRequiredTasksRunning
+        | CheckpointSubsumed
+        | CheckpointCoordinatorSuspend
+        | CheckpointCoordinatorShutdown
+        | ChannelStateSharedStreamException
+        | JobFailoverRegion
+        | CheckpointDeclinedTaskNotReady
+        | CheckpointDeclinedTaskClosing
+        | CheckpointDeclinedOnCancellationBarrier
+        | CheckpointDeclinedSubsumed
+        | CheckpointDeclinedInputEndOfStream
         | TaskFailure
         | TaskCheckpointFailure
-        | FinalizeCheckpointFailure
+        | UnknownTaskCheckpointNotificationFailure
         | TriggerCheckpointFailure
-        | JobFailover => false,
+        | BlockingOutputExist => false,
     }
 }
 

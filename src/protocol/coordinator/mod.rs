@@ -12,7 +12,8 @@
 //! ```text
 //!  trigger_checkpoint / trigger_savepoint / periodic tick
 //!        │  queued by the request decider, or dropped: TOO_MANY_CHECKPOINT_REQUESTS,
-//!        │  MINIMUM_TIME_BETWEEN_CHECKPOINTS, CHECKPOINT_COORDINATOR_SUSPEND / _SHUTDOWN
+//!        │  MINIMUM_TIME_BETWEEN_CHECKPOINTS, CHECKPOINT_COORDINATOR_SUSPEND / _SHUTDOWN;
+//!        │  fails without an id while a task is not running: NOT_ALL_REQUIRED_TASKS_RUNNING
 //!        ▼  TriggerCheckpoint
 //!  CollectingAcks ──last ack: WriteMetadata──► Finalizing ──finalize_complete──► Completed
 //!        │                                        │          NotifyCheckpointComplete
@@ -29,7 +30,8 @@
 //! - `NotifyCheckpointComplete` / `NotifyCheckpointAborted`: deliver to every subtask;
 //!   `DiscardCheckpoint`: delete the checkpoint's files; `FailJob`: fail over the job
 //!   (`stop_scheduler`, `restore_latest_checkpoint`, `start_scheduler`);
-//! - the job's life: `start_scheduler` when it runs, `subtask_finished` as inputs end,
+//! - the job's life: `start_scheduler` when it runs, `set_tasks_running` as its tasks
+//!   are deployed and lost, `subtask_finished` as inputs end,
 //!   `abort_pending_checkpoints(JOB_FAILOVER)` on a partial restart, `shutdown` at
 //!   the end.
 //!
@@ -114,6 +116,8 @@ pub struct CheckpointCoordinator {
     num_subtasks: usize,
     /// Subtasks the next checkpoint waits for (finished ones are left out).
     running_subtasks: BTreeSet<SubtaskId>,
+    /// Whether every task is deployed and running; a trigger while not fails.
+    tasks_running: bool,
     next_checkpoint_id: CheckpointId,
     next_request_id: RequestId,
     lifecycle: Lifecycle,
@@ -136,6 +140,7 @@ impl CheckpointCoordinator {
         Ok(Self {
             num_subtasks,
             running_subtasks: (0..num_subtasks).collect(),
+            tasks_running: true,
             next_checkpoint_id: 1,
             next_request_id: 0,
             lifecycle: Lifecycle::Running,
@@ -258,7 +263,9 @@ impl CheckpointCoordinator {
     }
 
     /// A subtask declined a checkpoint: it is aborted with `reason`, which counts
-    /// toward the tolerable failures if Flink counts it.
+    /// toward the tolerable failures if Flink counts it. As in Flink's
+    /// `receiveDeclineMessage`, any decline of a checkpoint still collecting
+    /// acknowledgements aborts it, even from a subtask it does not wait for.
     pub fn decline(
         &mut self,
         now: Nanos,
@@ -272,14 +279,12 @@ impl CheckpointCoordinator {
         let Some(pending) = self.pending.get(&checkpoint_id) else {
             return MessageOutcome::NotPending;
         };
-        let PendingPhase::CollectingAcks { awaiting } = &pending.phase else {
+        if !matches!(pending.phase, PendingPhase::CollectingAcks { .. }) {
             return MessageOutcome::NotPending;
-        };
-        // A subtask that already acknowledged may still decline (e.g. it failed while
-        // others align); Flink aborts in that case too.
-        if !awaiting.contains(&subtask) && !self.stats.has_ack(checkpoint_id, subtask) {
-            return MessageOutcome::UnknownSubtask;
         }
+        // Neither who declines nor whether it already acknowledged matters (e.g. it failed
+        // while others align, or it is an attempt the checkpoint does not wait for).
+        let _ = subtask;
         self.abort(now, checkpoint_id, reason, FailureOrigin::Task);
         self.run_queued_requests(now);
         MessageOutcome::Accepted
@@ -298,7 +303,8 @@ impl CheckpointCoordinator {
     }
 
     /// Writing the metadata failed: the checkpoint is aborted with
-    /// `FINALIZE_CHECKPOINT_FAILURE` (which Flink does not count as a failure).
+    /// `FINALIZE_CHECKPOINT_FAILURE`, which counts toward the tolerable failures
+    /// (FLINK-32347).
     pub fn finalize_failed(&mut self, now: Nanos, checkpoint_id: CheckpointId) -> MessageOutcome {
         if !self.is_finalizing(checkpoint_id) {
             return MessageOutcome::NotPending;
@@ -346,6 +352,14 @@ impl CheckpointCoordinator {
     /// Checkpoints already pending still do, as with Flink's final checkpoints.
     pub fn subtask_finished(&mut self, _now: Nanos, subtask: SubtaskId) {
         self.running_subtasks.remove(&subtask);
+    }
+
+    /// Whether every task of the job is deployed and running. Flink starts the periodic
+    /// scheduler when the job is RUNNING, before its tasks are deployed; a trigger that
+    /// finds a task not running fails with `NOT_ALL_REQUIRED_TASKS_RUNNING` before a
+    /// checkpoint is created (counted as failed, with no id and no history entry).
+    pub fn set_tasks_running(&mut self, _now: Nanos, running: bool) {
+        self.tasks_running = running;
     }
 
     /// Every task was deployed again (after a failover): later checkpoints wait for

@@ -244,6 +244,14 @@ impl StatsTracker {
         self.counts.failed += 1;
     }
 
+    /// A trigger failed before its checkpoint was created (Flink's
+    /// `reportFailedCheckpointsWithoutInProgress`): it counts as triggered and failed, with
+    /// no id and no history entry.
+    pub(crate) fn report_failed_without_in_progress(&mut self) {
+        self.counts.triggered += 1;
+        self.counts.failed += 1;
+    }
+
     pub(crate) fn report_restored(&mut self, id: CheckpointId, now: Nanos) {
         self.counts.restored += 1;
         self.latest_restored = Some(RestoredCheckpointStats {

@@ -74,8 +74,14 @@ impl CheckpointCoordinator {
         }
     }
 
-    /// Request → CollectingAcks.
+    /// Request → CollectingAcks, or a trigger failure when a task is not running (Flink's
+    /// checkpoint plan calculation fails before the checkpoint gets an id).
     pub(super) fn start_checkpoint(&mut self, now: Nanos, request: TriggerRequest) {
+        if !self.tasks_running {
+            self.stats.report_failed_without_in_progress();
+            self.drop_request(request, CheckpointFailureReason::NotAllRequiredTasksRunning);
+            return;
+        }
         let checkpoint_id = self.next_checkpoint_id;
         self.next_checkpoint_id += 1;
         let awaiting = self.running_subtasks.clone();

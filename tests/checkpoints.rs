@@ -344,8 +344,10 @@ fn an_expired_checkpoint_takes_no_late_snapshots() {
         );
     }
     // No checkpoint completed and none is retained once the job finished: storage is empty.
+    let rt = outcome.world.ckpt.as_ref().expect("checkpointing run");
     assert_eq!(
-        outcome.world.storage.bytes_stored, 0,
+        (rt.files.registry.bytes(), rt.files.registry.file_count()),
+        (0, 0),
         "bytes left in checkpoint storage"
     );
 }

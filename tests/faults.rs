@@ -53,6 +53,8 @@ fn a_taskmanager_crash_restores_the_latest_completed_checkpoint() {
     // (A batch read but not yet emitted at the crash counts as read, not as processed.)
     let processed_again = outcome.summary.source_records - 10_000;
     assert!((r.reprocessed_records - 10..=r.reprocessed_records).contains(&processed_again));
+    // The offered load counts each appended record once: 10,000 records in 2 s.
+    assert_eq!(outcome.summary.offered_rate_per_s, 5_000.0);
     assert_eq!(outcome.summary.faults.len(), 1);
     assert!(outcome.summary.faults[0].fails_tasks);
 }

@@ -50,9 +50,11 @@ pub struct RunSummary {
     pub events: u64,
     /// 16 hexadecimal digits; the same scenario and seed always give the same digest.
     pub trace_digest: String,
+    /// Records the sources read, counting those read again after a recovery.
     pub source_records: u64,
     pub sink_records: u64,
-    /// Records per second appended to the source partitions (the offered load).
+    /// Records per second appended to the source partitions (the offered load), each
+    /// record once.
     pub offered_rate_per_s: f64,
     /// When the sources had read everything: later than the input duration when
     /// backpressure made them fall behind.
@@ -128,7 +130,7 @@ impl RunSummary {
             trace_digest: world.digest.hex(),
             source_records,
             sink_records,
-            offered_rate_per_s: source_records as f64 / as_secs_f64(s.duration_ns),
+            offered_rate_per_s: world.offered_records() as f64 / as_secs_f64(s.duration_ns),
             sources_done_ns: world.sources_done_at,
             input_rate_per_s: source_records as f64 / as_secs_f64(world.sources_done_at.max(1)),
             latency: LatencySummary {

@@ -40,6 +40,17 @@ impl World {
     }
 
     /// When the job ended, or the last event's time if it did not.
+    /// Records appended to every source partition during the input: the offered load,
+    /// each record once however often a recovery made the sources read it again.
+    pub fn offered_records(&self) -> u64 {
+        self.subtasks
+            .iter()
+            .filter_map(|t| t.source.as_ref())
+            .flat_map(|r| &r.partitions)
+            .map(|p| p.end_offset())
+            .sum()
+    }
+
     pub fn end_time(&self) -> Nanos {
         self.ended_at.unwrap_or(self.now)
     }

@@ -52,6 +52,31 @@ pub fn print_faults(s: &RunSummary) {
     }
 }
 
+/// How the user's cancel or stop went.
+pub fn print_stop(s: &RunSummary) {
+    let Some(stop) = &s.stop else {
+        return;
+    };
+    println!();
+    match (stop.ended_at_ns, stop.savepoint, &stop.failure) {
+        (Some(at), Some(savepoint), _) => println!(
+            "the job was stopped with savepoint {savepoint} at {} (requested at {}): FINISHED",
+            format_duration(at),
+            format_duration(stop.requested_at_ns)
+        ),
+        (Some(at), None, _) => println!("the job was CANCELED at {}", format_duration(at)),
+        (None, _, Some(why)) => println!(
+            "stop-with-savepoint requested at {} failed ({why}); the job kept running",
+            format_duration(stop.requested_at_ns)
+        ),
+        (None, _, None) => println!(
+            "the job ended before its {} at {}",
+            stop.kind,
+            format_duration(stop.requested_at_ns)
+        ),
+    }
+}
+
 /// The oracle's verdict, in words.
 pub fn print_verdict(verdict: &Verdict, summary: &RunSummary, check_s: f64) {
     let name = verdict.guarantee.to_ascii_lowercase().replace('_', "-");
@@ -77,11 +102,20 @@ pub fn print_verdict(verdict: &Verdict, summary: &RunSummary, check_s: f64) {
                 verdict.duplicated_keys
             );
         }
+        let ended_by = summary.stop.as_ref().filter(|s| s.ended_at_ns.is_some());
         if verdict.job_failed {
             notes += &format!(
                 "; the job failed, {} key(s) short of the reference and no duplicates",
                 verdict.missing_keys_after_job_failure
             );
+        } else if let Some(stop) = ended_by {
+            notes += &match stop.savepoint {
+                Some(id) => format!("; the job was stopped with savepoint {id}, checked against the input it covers"),
+                None => format!(
+                    "; the job was cancelled, {} key(s) short of the reference (output the sinks had not committed) and no duplicates",
+                    verdict.missing_keys_after_job_failure
+                ),
+            };
         }
         println!(
             "{name}: held — sink output matches the reference ({}{cuts}{notes}; checked in {check_s:.3}s wall)",

@@ -308,6 +308,7 @@ fn print_summary(s: &RunSummary, verdict: &Verdict, wall_s: f64, check_s: f64) {
     }
     super::outcome::print_verdict(verdict, s, check_s);
     super::outcome::print_faults(s);
+    super::outcome::print_stop(s);
     if let Some(report) = &s.checkpoints {
         print_checkpoints(report);
     }

@@ -18,6 +18,7 @@
 //! network.rs        routing into buffers, credits, links, delivery
 //! checkpointing.rs  driving the checkpoint protocol, snapshot phases, uploads
 //! recovery.rs       faults, failover, restart and restore
+//! job_stop.rs       the user ends the job: cancel, stop-with-savepoint
 //! metrics.rs        the time series and per-subtask counters
 //! outputs.rs        what the oracle reads: sink outputs, source offsets
 //! ```
@@ -25,6 +26,7 @@
 mod build;
 mod checkpointing;
 mod events;
+mod job_stop;
 mod logging;
 mod metrics;
 mod network;
@@ -36,6 +38,7 @@ mod tasks;
 mod watermarks;
 
 pub use checkpointing::{CheckpointRuntime, CheckpointSnapshot, LineRecord, SubtaskBreakdown, SubtaskSnapshot};
+pub use job_stop::StopState;
 pub use logging::{ChannelLog, LineViolation, MessageLogs};
 pub use outputs::SinkOutput;
 pub use recovery::{JobStatus, RecoveryState};
@@ -198,6 +201,8 @@ pub struct World {
     /// When the job ended: finished, or failed for good. Events after it (a
     /// checkpoint timeout timer, say) do not stretch the run's statistics.
     pub ended_at: Option<Nanos>,
+    /// The scenario's request to end the job, and what became of it.
+    pub stop: StopState,
 }
 
 /// Hints the CPU to load the cache line at `address`; no effect on results.
@@ -272,6 +277,7 @@ impl World {
             ckpt: None,
             recovery: RecoveryState::default(),
             ended_at: None,
+            stop: StopState::default(),
         };
         world.open = open_buffers(&world.channels);
         world.queue.push(0, Event::Sample);
@@ -284,6 +290,7 @@ impl World {
         }
         world.start_checkpointing();
         world.schedule_faults();
+        world.schedule_stop();
         world
     }
 
@@ -331,6 +338,7 @@ impl World {
                 Event::Restart(attempt) => self.restart_due(attempt),
                 Event::Running(attempt) => self.restored(attempt),
                 Event::Deployed => self.deployed(),
+                Event::Stop => self.stop_requested(),
                 Event::StallEnd(st) => {
                     // While the job restarts, the tasks wait for their restored state.
                     if self.recovery.status == JobStatus::Running {

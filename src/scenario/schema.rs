@@ -31,6 +31,23 @@ pub struct ScenarioFile {
     pub faults: Vec<FaultFile>,
     /// How `ckptsim explore` draws a random fault schedule for each seed.
     pub random_faults: Option<RandomFaultsFile>,
+    /// Ends the job at a virtual time, as `flink cancel` or `flink stop` does.
+    pub stop: Option<StopFile>,
+}
+
+/// The user ends the job at `at`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StopFile {
+    pub at: Duration,
+    pub kind: StopKindFile,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum StopKindFile {
+    Cancel,
+    StopWithSavepoint,
 }
 
 /// One fault, as written in a scenario. Which fields apply depends on `kind`;

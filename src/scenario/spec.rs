@@ -32,6 +32,8 @@ pub struct Scenario {
     pub random_faults: crate::fault::RandomFaults,
     /// `restart-strategy.type` and its options.
     pub restart_strategy: crate::fault::RestartStrategy,
+    /// The user ends the job: cancel, or stop with a savepoint.
+    pub stop: Option<JobStop>,
     /// A deliberately broken protocol variant, to show that the oracle catches it.
     /// Tests only; scenario files cannot select one.
     #[doc(hidden)]
@@ -41,6 +43,33 @@ pub struct Scenario {
     /// scenario's configuration selects.
     #[serde(skip)]
     pub custom_protocol: Option<crate::protocol::interface::SharedProtocol>,
+}
+
+/// How and when the user ends the job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct JobStop {
+    pub at_ns: Nanos,
+    pub kind: StopKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StopKind {
+    /// `flink cancel`: the tasks are cancelled at once and the job is CANCELED;
+    /// what the sinks had not committed is lost.
+    Cancel,
+    /// `flink stop`: a savepoint is taken, the sinks commit it, and the job is
+    /// FINISHED without processing anything after the savepoint (no `--drain`).
+    StopWithSavepoint,
+}
+
+impl StopKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            StopKind::Cancel => "cancel",
+            StopKind::StopWithSavepoint => "stop-with-savepoint",
+        }
+    }
 }
 
 /// Flink's network stack settings and the links between TaskManagers.

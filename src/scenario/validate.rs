@@ -256,10 +256,12 @@ impl Checker<'_> {
             faults: Vec::new(),
             random_faults: self.random_faults(&raw)?,
             restart_strategy: self.restart_strategy(&raw)?,
+            stop: None,
             flaw: None,
             custom_protocol: None,
         };
         scenario.faults = self.faults(&raw, &scenario)?;
+        scenario.stop = self.stop(&raw, &scenario)?;
         self.graph(&scenario)?;
         self.record_sizes(&raw, &mut scenario);
         let widest = scenario.operators.iter().map(|o| o.parallelism).max().unwrap_or(1);
@@ -745,6 +747,41 @@ impl Checker<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The scenario's `stop:` section: when and how the user ends the job.
+    fn stop(&self, raw: &ScenarioFile, scenario: &Scenario) -> Checked<Option<super::spec::JobStop>> {
+        use super::schema::StopKindFile;
+        use super::spec::{JobStop, StopKind};
+        let Some(stop) = &raw.stop else {
+            return Ok(None);
+        };
+        if stop.at.0 == 0 || stop.at.0 > raw.duration.0 {
+            return Err(self.error("stop.at", "must lie within the scenario's duration"));
+        }
+        let kind = match stop.kind {
+            StopKindFile::Cancel => StopKind::Cancel,
+            StopKindFile::StopWithSavepoint => StopKind::StopWithSavepoint,
+        };
+        if kind == StopKind::StopWithSavepoint {
+            let ck = &scenario.checkpointing;
+            if !ck.enabled() {
+                return Err(self.error(
+                    "stop.kind",
+                    "stop-with-savepoint needs checkpointing: set `execution.checkpointing.interval` or a trigger",
+                ));
+            }
+            if ck.protocol != super::checkpointing::ProtocolKind::Coordinated {
+                return Err(self.error(
+                    "stop.kind",
+                    format!(
+                        "`{}` has no coordinator that takes savepoints: stop-with-savepoint needs `coordinated`",
+                        ck.protocol.name()
+                    ),
+                ));
+            }
+        }
+        Ok(Some(JobStop { at_ns: stop.at.0, kind }))
     }
 
     /// Flink's checkpointing keys and the `checkpointing:` section.

@@ -39,6 +39,21 @@ pub struct LatencySummary {
     pub max_ns: Nanos,
 }
 
+/// The user ended the job, or tried to.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StopSummary {
+    /// `cancel` or `stop-with-savepoint`.
+    pub kind: String,
+    pub requested_at_ns: Nanos,
+    /// When the job ended on the request: at once for a cancel, once its savepoint
+    /// completed for a stop; `None` when the stop failed.
+    pub ended_at_ns: Option<Nanos>,
+    /// The savepoint a stop ended the job with.
+    pub savepoint: Option<u64>,
+    /// Why a stop-with-savepoint failed; the job then kept running, as in Flink.
+    pub failure: Option<String>,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunSummary {
     pub scenario: String,
@@ -74,6 +89,10 @@ pub struct RunSummary {
     pub recoveries: Vec<super::faults::RecoveryRecord>,
     /// The job failed for good: the restart strategy gave up.
     pub job_failed: bool,
+    /// The scenario's request to end the job (cancel or stop-with-savepoint), and
+    /// what became of it.
+    #[serde(default)]
+    pub stop: Option<StopSummary>,
     /// What the checkpoint protocol itself cost; present when the scenario checkpoints.
     #[serde(default)]
     pub protocol: Option<super::protocol::ProtocolSummary>,
@@ -111,6 +130,11 @@ impl RunSummary {
                 }
             })
             .collect();
+        // A job that ended before its sources had read everything read until it ended.
+        let sources_done = match world.sources_done_at {
+            0 => world.ended_at.unwrap_or(world.now),
+            at => at,
+        };
         let source_records = operators
             .iter()
             .filter(|o| o.kind == "source")
@@ -131,8 +155,8 @@ impl RunSummary {
             source_records,
             sink_records,
             offered_rate_per_s: world.offered_records() as f64 / as_secs_f64(s.duration_ns),
-            sources_done_ns: world.sources_done_at,
-            input_rate_per_s: source_records as f64 / as_secs_f64(world.sources_done_at.max(1)),
+            sources_done_ns: sources_done,
+            input_rate_per_s: source_records as f64 / as_secs_f64(sources_done.max(1)),
             latency: LatencySummary {
                 records: world.latency.count(),
                 p50_ns: world.latency.quantile(0.5),
@@ -146,6 +170,13 @@ impl RunSummary {
             faults: world.recovery.faults.clone(),
             recoveries: world.recovery.recoveries.clone(),
             job_failed: world.recovery.status == crate::model::world::JobStatus::Failed,
+            stop: s.stop.map(|stop| StopSummary {
+                kind: stop.kind.name().to_string(),
+                requested_at_ns: stop.at_ns,
+                ended_at_ns: world.stop.ended_at_ns,
+                savepoint: world.stop.savepoint,
+                failure: world.stop.failure.clone(),
+            }),
             protocol: super::protocol::ProtocolSummary::from_world(world),
         }
     }

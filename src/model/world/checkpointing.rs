@@ -434,6 +434,9 @@ impl World {
             match action {
                 CoordinatorAction::TriggerCheckpoint { barrier, .. } => {
                     let id = barrier.checkpoint_id;
+                    if barrier.kind == SnapshotKind::Savepoint {
+                        self.stop_savepoint_triggered(id);
+                    }
                     self.runtime().barriers.insert(id, barrier);
                     let sources: Vec<usize> = (0..self.subtasks.len())
                         .filter(|&s| self.subtasks[s].source.is_some())
@@ -455,7 +458,10 @@ impl World {
                         self.queue.push(at, Event::SourceTrigger(st, id));
                     }
                 }
-                CoordinatorAction::TriggerRequestDropped { reason, .. } => {
+                CoordinatorAction::TriggerRequestDropped { reason, kind, .. } => {
+                    if kind == SnapshotKind::Savepoint {
+                        self.stop_savepoint_failed(None, reason);
+                    }
                     self.runtime().dropped_triggers.push((now, reason));
                 }
                 CoordinatorAction::WriteMetadata { checkpoint_id, bytes } => match self.storage.put(now, bytes) {
@@ -475,8 +481,14 @@ impl World {
                         self.queue.push(at, Event::NotifyComplete(st, checkpoint_id));
                     }
                 }
-                CoordinatorAction::SavepointCompleted { .. } => {}
-                CoordinatorAction::NotifyCheckpointAborted { checkpoint_id, .. } => {
+                CoordinatorAction::SavepointCompleted { checkpoint_id } => {
+                    self.stop_savepoint_completed(checkpoint_id);
+                    if self.ended_at.is_some() {
+                        return;
+                    }
+                }
+                CoordinatorAction::NotifyCheckpointAborted { checkpoint_id, reason } => {
+                    self.stop_savepoint_failed(Some(checkpoint_id), reason);
                     let rt = self.runtime();
                     rt.progress.remove(&checkpoint_id);
                     rt.aborted.insert(checkpoint_id);

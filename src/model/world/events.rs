@@ -59,6 +59,8 @@ pub(super) enum Event {
     StallEnd(usize),
     /// The job's first deployment is done: its tasks run.
     Deployed,
+    /// The user ends the job (the scenario's `stop`).
+    Stop,
 }
 
 impl Event {
@@ -90,6 +92,7 @@ impl Event {
             Event::Running(a) => (24, u64::from(a)),
             Event::StallEnd(s) => (25, s as u64),
             Event::Deployed => (26, 0),
+            Event::Stop => (27, 0),
         }
     }
 
@@ -108,6 +111,7 @@ impl Event {
                 | Event::JobManagerBack
                 | Event::Restart(_)
                 | Event::Running(_)
+                | Event::Stop
         )
     }
 }

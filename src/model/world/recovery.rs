@@ -33,6 +33,24 @@ pub enum JobStatus {
     Restarting,
     /// The restart strategy gave up.
     Failed,
+    /// The user cancelled the job.
+    Canceled,
+    /// The user stopped the job with a savepoint.
+    Finished,
+}
+
+impl JobStatus {
+    /// The job failed or was cancelled before its input ended: what the sinks had
+    /// not committed is lost, and the oracle tolerates the loss. (A job stopped with
+    /// a savepoint is checked exactly against the input its savepoint covers.)
+    pub fn lost_uncommitted(self) -> bool {
+        matches!(self, JobStatus::Failed | JobStatus::Canceled)
+    }
+
+    /// The user cancelled or stopped the job.
+    pub fn ended_by_user(self) -> bool {
+        matches!(self, JobStatus::Canceled | JobStatus::Finished)
+    }
 }
 
 /// Faults, failures and restarts of a run.
@@ -288,14 +306,7 @@ impl World {
 
     /// The restart strategy gave up: the job is FAILED and nothing runs any more.
     fn fail_job(&mut self) {
-        let now = self.now;
-        self.recovery.status = JobStatus::Failed;
-        self.ended_at = Some(now);
-        if self.ckpt.is_some() {
-            self.runtime().coordinator.shutdown(now, JobTermination::Failed);
-            self.drain_coordinator();
-        }
-        self.queue.retain(|_| false);
+        self.end_job(JobTermination::Failed);
     }
 
     /// Cancels every task: their in-flight work is dropped and a fresh deployment

@@ -68,6 +68,45 @@ pub struct Verdict {
     /// records to replay that the sender's log no longer held.
     #[serde(default)]
     pub line_violations: Vec<crate::model::world::LineViolation>,
+    /// The run stopped before the job drained: its output is not checked.
+    pub not_drained: Option<NotDrained>,
+}
+
+/// A job that could not finish, and what it was doing when the run stopped.
+#[derive(Clone, Debug, Serialize)]
+pub struct NotDrained {
+    pub cut_off: crate::model::world::RunCutOff,
+    /// Restarts so far, and what failed the tasks the last time.
+    pub restarts: usize,
+    pub last_failure: Option<String>,
+}
+
+impl NotDrained {
+    fn text(&self) -> String {
+        use crate::model::world::RunCutOff;
+        use crate::sim::time::format_duration;
+        let what = match self.cut_off {
+            RunCutOff::DrainTimeout {
+                at_ns,
+                drain_timeout_ns,
+            } => format!(
+                "the job did not drain: still running {} after its input ended (at {} of virtual time; \
+                 `drain-timeout` sets how long to wait)",
+                format_duration(drain_timeout_ns),
+                format_duration(at_ns)
+            ),
+            RunCutOff::TooManyRecords { at_ns, records } => format!(
+                "the run stopped at {} of virtual time, having kept {records} statistics records \
+                 (checkpoints times subtasks, samples, restarts): a job this size cannot finish in memory; \
+                 lengthen the checkpoint interval or shorten the duration",
+                format_duration(at_ns)
+            ),
+        };
+        match &self.last_failure {
+            Some(cause) => format!("{what}; {} restart(s), the last after: {cause}", self.restarts),
+            None => what,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -85,6 +124,9 @@ impl Verdict {
     pub fn headline(&self) -> String {
         if self.held {
             return "exactly-once held".to_string();
+        }
+        if let Some(not_drained) = &self.not_drained {
+            return not_drained.text();
         }
         // A recovery line that could not be restored is the cause of what follows.
         if let Some(v) = self.line_violations.first() {
@@ -147,6 +189,19 @@ pub fn line_violation_text(v: &crate::model::world::LineViolation) -> String {
 /// Compares every sink of a drained world with the reference output, and every
 /// completed checkpoint with the reference state of its cut.
 pub fn check_exactly_once(world: &World) -> Verdict {
+    if let Some(cut_off) = world.cut_off {
+        // The sinks' output of a job that is still running is not an answer yet.
+        let recoveries = &world.recovery.recoveries;
+        return Verdict {
+            guarantee: "EXACTLY_ONCE",
+            not_drained: Some(NotDrained {
+                cut_off,
+                restarts: recoveries.len(),
+                last_failure: recoveries.last().map(|r| r.cause.clone()),
+            }),
+            ..Verdict::default()
+        };
+    }
     // A job stopped with a savepoint has committed exactly the input its savepoint
     // covers: that is its reference, not what the sources had read by then.
     let offsets = world.stop_savepoint_offsets().unwrap_or_else(|| world.source_offsets());

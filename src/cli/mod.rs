@@ -1,6 +1,7 @@
 //! Command-line interface. Exit codes: 0 when every check held, 1 when the simulation
 //! found a violation, 2 for bad input (a scenario, a flag, an output folder).
 
+mod elide;
 mod explore;
 mod outcome;
 mod output;

@@ -1,6 +1,7 @@
 //! The parts of `ckptsim run`'s summary about faults, recoveries and the oracle's
 //! verdict, with a command that replays a violation.
 
+use super::elide::for_each_elided;
 use crate::check::Verdict;
 use crate::sim::time::format_duration;
 use crate::stats::run::RunSummary;
@@ -25,7 +26,7 @@ pub fn print_faults(s: &RunSummary) {
             if f.fails_tasks { " — tasks fail" } else { "" }
         );
     }
-    for r in &s.recoveries {
+    let recovery = |r: &crate::stats::faults::RecoveryRecord| {
         let from = r
             .restored_checkpoint
             .map_or("the beginning of the input".to_string(), |c| format!("checkpoint {c}"));
@@ -46,7 +47,8 @@ pub fn print_faults(s: &RunSummary) {
                 r.cause
             ),
         }
-    }
+    };
+    for_each_elided(&s.recoveries, recovery, |n| println!("  … {n} more recoveries …"));
     if s.job_failed {
         println!("the job FAILED: the restart strategy gave up (restart-strategy.type)");
     }
@@ -124,6 +126,9 @@ pub fn print_verdict(verdict: &Verdict, summary: &RunSummary, check_s: f64) {
         return;
     }
     println!("{name}: VIOLATED");
+    if verdict.not_drained.is_some() {
+        println!("  {}", verdict.headline());
+    }
     if verdict.anomaly_count > 0 {
         println!(
             "  {} difference(s) between the sinks' committed output and the reference; first ones:",

@@ -1,5 +1,6 @@
 //! `ckptsim run`: simulate a scenario, print a summary, optionally write it as JSON.
 
+use super::elide::for_each_elided;
 use super::output::{create_folder, write_atomically};
 use super::progress::RunProgress;
 use super::report::RunReport;
@@ -7,7 +8,7 @@ use super::{QUICKSTART, UsageError};
 use crate::check::Verdict;
 use crate::scenario::{self, Scenario, units::parse_duration};
 use crate::sim::time::{MILLISECOND, as_secs_f64, format_duration};
-use crate::stats::checkpoint::{CheckpointReport, PhaseSpread};
+use crate::stats::checkpoint::{CheckpointReport, CheckpointSummary, PhaseSpread};
 use crate::stats::run::RunSummary;
 use clap::Args;
 use serde::Serialize;
@@ -89,7 +90,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
     }
 
     let started = Instant::now();
-    let mut progress = RunProgress::new(scenario.duration_ns / MILLISECOND);
+    let mut progress = RunProgress::new(
+        scenario.duration_ns / MILLISECOND,
+        (scenario.duration_ns + scenario.drain_timeout_ns()) / MILLISECOND,
+    );
     let world = crate::run::simulate(scenario, |now| progress.update(now / MILLISECOND));
     progress.finish();
     let wall = started.elapsed();
@@ -190,7 +194,7 @@ fn print_checkpoints(report: &CheckpointReport) {
         "persist"
     );
     let pair = |p: &PhaseSpread| format!("{}/{}", ms(p.p50), ms(p.max));
-    for c in &report.checkpoints {
+    let row = |c: &CheckpointSummary| {
         let status = match (c.status, c.is_savepoint) {
             ("COMPLETED", true) => "SAVEPOINT".to_string(),
             (status, _) => status.to_string(),
@@ -215,7 +219,8 @@ fn print_checkpoints(report: &CheckpointReport) {
                 (None, n) => format!("  unaligned at {n} subtasks"),
             }
         );
-    }
+    };
+    for_each_elided(&report.checkpoints, row, |n| println!("   … {n} more checkpoints …"));
     println!(
         "(phases in ms as p50/max over subtasks; state = full size, upload = checkpointed size, both counting \
          persist = in-flight data, as Flink does)"

@@ -203,6 +203,25 @@ pub struct World {
     pub ended_at: Option<Nanos>,
     /// The scenario's request to end the job, and what became of it.
     pub stop: StopState,
+    /// Why the run stopped before the job drained, if it did.
+    pub cut_off: Option<RunCutOff>,
+    /// [`MAX_KEPT_RECORDS`]; lower in tests, which cannot wait for millions.
+    #[doc(hidden)]
+    pub kept_records_limit: u64,
+}
+
+/// The statistics a run may keep (one per checkpoint and subtask, per dropped
+/// trigger, per sample, per restart) before it stops: about 2 to 4 GiB.
+pub const MAX_KEPT_RECORDS: u64 = 20_000_000;
+
+/// A run that stopped before its job drained: the job could not finish.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "limit")]
+pub enum RunCutOff {
+    /// The job was still running `drain-timeout` after its input ended.
+    DrainTimeout { at_ns: Nanos, drain_timeout_ns: Nanos },
+    /// The run had kept [`MAX_KEPT_RECORDS`] statistics records.
+    TooManyRecords { at_ns: Nanos, records: u64 },
 }
 
 /// Hints the CPU to load the cache line at `address`; no effect on results.
@@ -278,6 +297,8 @@ impl World {
             recovery: RecoveryState::default(),
             ended_at: None,
             stop: StopState::default(),
+            cut_off: None,
+            kept_records_limit: MAX_KEPT_RECORDS,
         };
         world.open = open_buffers(&world.channels);
         world.queue.push(0, Event::Sample);
@@ -294,12 +315,24 @@ impl World {
         world
     }
 
-    /// Runs until the job has drained. `progress` is called now and then with the
-    /// virtual time reached; it observes, it cannot change the run.
+    /// Runs until the job has drained, or until it is clear that it cannot: past the
+    /// scenario's drain timeout, or once it has kept [`MAX_KEPT_RECORDS`] statistics
+    /// (see [`World::cut_off`]). `progress` is called now and then with the virtual
+    /// time reached; it observes, it cannot change the run.
     pub fn run(&mut self, mut progress: impl FnMut(Nanos)) {
         self.run_woken();
+        let drain_timeout_ns = self.scenario.drain_timeout_ns();
+        let limit = self.scenario.duration_ns.saturating_add(drain_timeout_ns);
         let mut handled: u64 = 0;
         while let Some((time, event)) = self.queue.pop() {
+            if time > limit && self.ended_at.is_none() {
+                self.now = limit;
+                self.cut_off = Some(RunCutOff::DrainTimeout {
+                    at_ns: limit,
+                    drain_timeout_ns,
+                });
+                break;
+            }
             self.now = time;
             let (kind, id) = event.digest_words();
             self.digest.event(time, kind, id, 0);
@@ -350,9 +383,26 @@ impl World {
             handled += 1;
             if handled & 0xffff == 0 {
                 progress(self.now);
+                let records = self.kept_records();
+                if records > self.kept_records_limit {
+                    self.cut_off = Some(RunCutOff::TooManyRecords {
+                        at_ns: self.now,
+                        records,
+                    });
+                    break;
+                }
             }
         }
         self.close_backpressure();
+    }
+
+    /// The statistics the run holds that grow with virtual time rather than with the
+    /// job's size: what would exhaust memory in a run that cannot finish.
+    fn kept_records(&self) -> u64 {
+        let checkpoints = self.ckpt.as_ref().map_or(0, |rt| {
+            rt.coordinator.counts().triggered * self.subtasks.len() as u64 + rt.dropped_triggers.len() as u64
+        });
+        checkpoints + self.samples.len() as u64 + self.recovery.recoveries.len() as u64
     }
 
     fn wake_sources(&mut self) {

@@ -15,11 +15,13 @@ use std::fmt;
 use std::path::Path;
 
 /// The top-level sections of a scenario file; any other first part is a Flink key.
-const SECTIONS: [&str; 10] = [
+const SECTIONS: [&str; 12] = [
     "name",
     "description",
     "seed",
     "duration",
+    "drain-timeout",
+    "stop",
     "config",
     "cluster",
     "job",

@@ -17,6 +17,9 @@ pub struct ScenarioFile {
     pub seed: u64,
     /// How long the sources produce input, in virtual time; the job then drains.
     pub duration: Duration,
+    /// How long the job may take to drain after its input ends; past it the run
+    /// stops and reports that the job did not drain.
+    pub drain_timeout: Option<Duration>,
     /// Flink configuration keys, verbatim.
     #[serde(default)]
     pub config: FlinkConfig,

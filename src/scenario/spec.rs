@@ -7,6 +7,9 @@ use serde::Serialize;
 
 pub use super::schema::{Partitioning, TimeCharacteristic};
 
+/// The shortest default drain timeout: ten minutes of virtual time.
+pub const DEFAULT_MIN_DRAIN_TIMEOUT: Nanos = 600 * crate::sim::time::SECOND;
+
 /// All knobs of a run, printed at start-up with the seed so that a run can be
 /// reproduced from its first line.
 #[derive(Clone, Debug, Serialize)]
@@ -16,6 +19,8 @@ pub struct Scenario {
     pub seed: u64,
     /// How long the sources produce input; the job then drains to the end.
     pub duration_ns: Nanos,
+    /// `drain-timeout` as written; [`Scenario::drain_timeout_ns`] gives the default.
+    pub drain_timeout: Option<Nanos>,
     pub network: NetworkSpec,
     pub cluster: ClusterSpec,
     /// `pipeline.auto-watermark-interval`.
@@ -219,6 +224,16 @@ pub struct EdgeSpec {
 }
 
 impl Scenario {
+    /// How long the job may take to drain after its input ends; past it the run
+    /// stops and the verdict says the job did not drain. By default ten times the
+    /// input's duration and at least ten minutes: far beyond what a job that keeps up
+    /// needs, so that only a job that cannot finish (a restart loop, a record that
+    /// takes days) meets it.
+    pub fn drain_timeout_ns(&self) -> Nanos {
+        self.drain_timeout
+            .unwrap_or_else(|| self.duration_ns.saturating_mul(10).max(DEFAULT_MIN_DRAIN_TIMEOUT))
+    }
+
     /// The checkpoint protocol the job runs: the one given in code, else the one the
     /// configuration selects, broken as the test-only flaw says.
     pub fn protocol(&self) -> crate::protocol::interface::SharedProtocol {

@@ -246,6 +246,7 @@ impl Checker<'_> {
             description: raw.description.clone().unwrap_or_default(),
             seed: raw.seed,
             duration_ns: raw.duration.0,
+            drain_timeout: self.drain_timeout(&raw)?,
             network,
             cluster,
             watermark_interval_ns: cfg.auto_watermark_interval.map_or(200 * MILLISECOND, |d| d.0),
@@ -747,6 +748,14 @@ impl Checker<'_> {
             }
         }
         Ok(())
+    }
+
+    /// `drain-timeout`, when set: see [`Scenario::drain_timeout_ns`] for its default.
+    fn drain_timeout(&self, raw: &ScenarioFile) -> Checked<Option<u64>> {
+        match raw.drain_timeout {
+            Some(d) if d.0 == 0 => Err(self.error("drain-timeout", "must be greater than 0")),
+            other => Ok(other.map(|d| d.0)),
+        }
     }
 
     /// The scenario's `stop:` section: when and how the user ends the job.

@@ -93,6 +93,10 @@ pub struct RunSummary {
     /// what became of it.
     #[serde(default)]
     pub stop: Option<StopSummary>,
+    /// The run stopped before the job drained (a restart loop, a record that takes
+    /// days): past `drain-timeout`, or with too many statistics kept.
+    #[serde(default)]
+    pub cut_off: Option<crate::model::world::RunCutOff>,
     /// What the checkpoint protocol itself cost; present when the scenario checkpoints.
     #[serde(default)]
     pub protocol: Option<super::protocol::ProtocolSummary>,
@@ -110,7 +114,9 @@ impl RunSummary {
                 subtask: t.index,
                 taskmanager: t.tm,
                 metrics: t.metrics.clone(),
-                busy_ratio: t.metrics.busy_ns as f64 / elapsed,
+                // A batch's CPU time is counted when it starts: one still running when
+                // a run is cut off (see `World::cut_off`) would count past the end.
+                busy_ratio: (t.metrics.busy_ns as f64 / elapsed).min(1.0),
                 backpressured_ratio: t.metrics.backpressured_ns as f64 / elapsed,
             })
             .collect();
@@ -178,6 +184,7 @@ impl RunSummary {
                 failure: world.stop.failure.clone(),
             }),
             protocol: super::protocol::ProtocolSummary::from_world(world),
+            cut_off: world.cut_off,
         }
     }
 

@@ -275,6 +275,12 @@ fn the_kubernetes_job_runs_one_shard_per_index_and_merges_them_all() {
     let n = shards["spec"]["completions"].as_u64().unwrap();
     let run = command(shards);
     assert!(run.contains(&format!("--shard \"$JOB_COMPLETION_INDEX/{n}\"")), "{run}");
+    // The image from deploy/Dockerfile holds the scenario the pods run.
+    let dockerfile = std::fs::read_to_string("deploy/Dockerfile").unwrap();
+    assert!(dockerfile.contains("cargo build --release") && dockerfile.contains("COPY scenarios/ /scenarios/"));
+    assert!(
+        run.contains("ckptsim explore /scenarios/quickstart.yaml") && Path::new("scenarios/quickstart.yaml").exists()
+    );
     let merge = command(job("ckptsim-explore-merge"));
     assert!(
         merge.contains(&format!("--merge /results/quickstart/shard-*-of-{n}.jsonl")),

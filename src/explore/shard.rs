@@ -246,7 +246,10 @@ pub fn merge(files: &[(String, Header, Vec<SeedResult>)]) -> Result<(Header, Vec
         let missing: Vec<String> = (0..count)
             .filter(|i| !by_index.contains_key(i))
             .take(10)
-            .map(|i| format!("{i}/{count}"))
+            .map(|i| {
+                let shard = Shard { index: i, count };
+                format!("{shard} ({})", shard.file_name())
+            })
             .collect();
         return Err(format!(
             "the files do not cover seeds {}..{}: missing {} shard(s): {}{}",

@@ -14,6 +14,12 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), UsageError> 
 
 /// Creates `dir` and its parents when missing.
 pub fn create_folder(dir: &Path) -> Result<(), UsageError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(UsageError(format!(
+            "cannot use {} as an output folder: it is a file, not a folder",
+            dir.display()
+        )));
+    }
     std::fs::create_dir_all(dir).map_err(|e| UsageError(format!("cannot create output folder {}: {e}", dir.display())))
 }
 

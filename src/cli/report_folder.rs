@@ -10,7 +10,9 @@
 //! behind beside the report folder, and the next report removes it. Where folders
 //! cannot be swapped (not Linux, or a file system without the flag), the report
 //! folder is moved aside and the staging folder renamed into its place: two renames,
-//! between which the folder is missing, the previous report whole beside it.
+//! between which the folder is missing, the previous report whole beside it
+//! (`reports/.quickstart.old-<pid>`); the next report puts that folder back before
+//! anything else, so a kill there loses nothing either.
 //!
 //! Since the whole folder is replaced, it may hold nothing but a report's files (a
 //! folder with files of its own is refused before the run), and it cannot be the

@@ -48,7 +48,7 @@ fn bench(c: &mut Criterion) {
         let mut command = std::process::Command::new(binary);
         command.args(["run", quickstart]).stdout(std::process::Stdio::null());
         if let Some(dir) = report {
-            command.arg("--report").arg(dir);
+            command.arg(format!("--report={}", dir.display()));
         }
         assert!(command.status().expect("the binary runs").success());
     };

@@ -75,9 +75,8 @@ fn the_report_opens_in_a_browser_with_every_plot() {
             concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/backpressure.yaml"),
             "--duration",
             "4s",
-            "--report",
         ])
-        .arg(&dir)
+        .arg(format!("--report={}", dir.display()))
         .output()
         .unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));

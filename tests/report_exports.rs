@@ -409,15 +409,11 @@ fn faults_and_recoveries_are_marked_on_every_time_axis() {
     assert!(md.contains("replayed 1234 records"), "{md}");
 }
 
-/// `ckptsim run scenarios/quickstart.yaml --report DIR` and more arguments.
+/// `ckptsim run scenarios/quickstart.yaml --report=DIR` and more arguments.
 fn run_quickstart_report(dir: &Path, more: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_ckptsim"))
-        .args([
-            "run",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml"),
-            "--report",
-        ])
-        .arg(dir)
+        .args(["run", concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml")])
+        .arg(format!("--report={}", dir.display()))
         .args(more)
         .output()
         .unwrap()

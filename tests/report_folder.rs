@@ -24,12 +24,21 @@ fn ckptsim() -> Command {
 }
 
 fn run_report(dir: &Path, seed: u64, kill_at: Option<&str>) -> Output {
+    run_report_renaming(dir, seed, kill_at, false)
+}
+
+/// A run with `--report=DIR`; with `rename_only`, the folder is replaced by two renames,
+/// as where folders cannot be swapped in one step.
+fn run_report_renaming(dir: &Path, seed: u64, kill_at: Option<&str>, rename_only: bool) -> Output {
     let mut command = ckptsim();
     command
-        .args(["run", QUICKSTART, "--seed", &seed.to_string(), "--report"])
-        .arg(dir);
+        .args(["run", QUICKSTART, "--seed", &seed.to_string()])
+        .arg(format!("--report={}", dir.display()));
     if let Some(step) = kill_at {
         command.env("CKPTSIM_TEST_KILL_AT", step);
+    }
+    if rename_only {
+        command.env("CKPTSIM_TEST_RENAME_ONLY", "1");
     }
     command.output().unwrap()
 }
@@ -72,7 +81,8 @@ fn report_of(parent: &Path, seed: u64) -> BTreeMap<String, Vec<u8>> {
     contents(&dir)
 }
 
-#[cfg(unix)]
+// The kill hooks are honoured by debug builds only.
+#[cfg(all(unix, debug_assertions))]
 #[test]
 fn a_run_killed_at_any_step_of_writing_its_report_leaves_a_whole_report() {
     use std::os::unix::process::ExitStatusExt;
@@ -112,6 +122,46 @@ fn a_run_killed_at_any_step_of_writing_its_report_leaves_a_whole_report() {
     std::fs::remove_dir_all(parent).unwrap();
 }
 
+#[cfg(all(unix, debug_assertions))]
+#[test]
+fn a_run_killed_between_the_two_renames_leaves_the_previous_report_for_the_next_run() {
+    use std::os::unix::process::ExitStatusExt;
+    let parent = scratch("killed-renaming");
+    let (old, new) = (report_of(&parent, 1), report_of(&parent, 2));
+    let dir = parent.join("quickstart");
+    let mut steps: Vec<String> = RUN_REPORT_FILES.iter().map(|f| format!("staging:{f}")).collect();
+    steps.extend(["staged", "moved-aside", "swapped"].map(String::from));
+    for step in &steps {
+        let out = run_report_renaming(&dir, 1, None, true);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let killed = run_report_renaming(&dir, 2, Some(step), true);
+        assert_eq!(killed.status.signal(), Some(9), "{step}: not killed");
+        if step == "moved-aside" {
+            // The folder is missing; the previous report is whole beside it. The next
+            // run puts it back before anything else: killed before its own swap, it
+            // leaves the previous report in the folder.
+            assert!(!dir.exists(), "{step}");
+            let next = run_report_renaming(&dir, 2, Some("staged"), true);
+            assert_eq!(next.status.signal(), Some(9), "{step}: the next run was not killed");
+        }
+        let left = contents(&dir);
+        assert_eq!(
+            left.keys().cloned().collect::<Vec<_>>(),
+            report_names(),
+            "{step}: the folder holds other files"
+        );
+        let expected = if step == "swapped" { &new } else { &old };
+        for (name, bytes) in &left {
+            assert!(bytes == &expected[name], "{step}: {name} is not the expected report's");
+        }
+    }
+    let out = run_report_renaming(&dir, 3, None, true);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let beside: Vec<String> = names(&parent).into_iter().filter(|n| n.starts_with('.')).collect();
+    assert!(beside.is_empty(), "left beside the report folder: {beside:?}");
+    std::fs::remove_dir_all(parent).unwrap();
+}
+
 /// Runs `ckptsim ARGS` with writes of files over `kib` KiB failing (EFBIG), as a full
 /// disk fails them: the file-size limit, with its signal ignored.
 #[cfg(unix)]
@@ -136,7 +186,7 @@ fn a_report_that_cannot_be_written_leaves_the_previous_one_and_no_temporary_file
     let summary = parent.join("summary");
     let failed = with_file_size_limit(
         8,
-        &["run", QUICKSTART, "--seed", "2", "--report", dir.to_str().unwrap()],
+        &["run", QUICKSTART, "--seed", "2", &format!("--report={}", dir.display())],
     );
     assert_eq!(failed.status.code(), Some(2));
     // The run's summary is out before the report's error.

@@ -51,6 +51,7 @@ enum Command {
 pub struct UsageError(pub String);
 
 pub fn main() -> ExitCode {
+    quit_quietly_on_a_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -71,6 +72,18 @@ pub fn main() -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Makes a write to a closed stdout (`ckptsim run | head -1`) end the process
+/// silently, as it ends `cat` or `grep`, instead of panicking in `println!`: Rust
+/// ignores SIGPIPE by default, which turns the signal into an error every print
+/// would have to handle.
+fn quit_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default action of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

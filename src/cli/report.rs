@@ -38,7 +38,7 @@ fn is_run_report_file(name: &str) -> bool {
     RUN_REPORT_FILES.contains(&name)
 }
 
-/// The report folder of `ckptsim run --report [DIR]`, prepared before the simulation,
+/// The report folder of `ckptsim run --report[=DIR]`, prepared before the simulation,
 /// so that a folder that cannot be used fails before a long run rather than after it.
 pub struct RunReport {
     folder: ReportFolder,

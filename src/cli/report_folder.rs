@@ -10,7 +10,9 @@
 //! behind beside the report folder, and the next report removes it. Where folders
 //! cannot be swapped (not Linux, or a file system without the flag), the report
 //! folder is moved aside and the staging folder renamed into its place: two renames,
-//! between which the folder is missing, the previous report whole beside it.
+//! between which the folder is missing, the previous report whole beside it
+//! (`reports/.quickstart.old-<pid>`); the next report puts that folder back before
+//! anything else, so a kill there loses nothing either.
 //!
 //! Since the whole folder is replaced, it may hold nothing but a report's files (a
 //! folder with files of its own is refused before the run), and it cannot be the
@@ -25,9 +27,25 @@ use std::path::{Path, PathBuf};
 
 /// The environment variable that makes the process kill itself at a named step of
 /// replacing a report folder (`staging:<file>`: halfway through writing that file;
-/// `staged`: every file written; `swapped`: the new report in place, the previous one
-/// not yet removed). Only tests set it, to see what a crash at that step leaves.
+/// `staged`: every file written; `moved-aside`: between the two renames that replace
+/// the folder where it cannot be swapped in one step; `swapped`: the new report in
+/// place, the previous one not yet removed). Only tests set it, to see what a crash at
+/// that step leaves; a release build ignores it.
 pub const KILL_AT: &str = "CKPTSIM_TEST_KILL_AT";
+
+/// The environment variable that makes the folder be replaced by two renames even
+/// where it could be swapped in one step, so that tests reach that path on Linux too.
+/// A release build ignores it.
+pub const RENAME_ONLY: &str = "CKPTSIM_TEST_RENAME_ONLY";
+
+/// The value of a test's environment variable; never set in a release build.
+fn test_setting(name: &str) -> Option<std::ffi::OsString> {
+    if cfg!(debug_assertions) {
+        std::env::var_os(name)
+    } else {
+        None
+    }
+}
 
 /// A report folder, checked and created, that [`ReportFolder::replace`] fills.
 pub struct ReportFolder {
@@ -45,6 +63,7 @@ impl ReportFolder {
     /// folder that cannot be written is an error before a long run, not after it.
     /// Staging folders that killed processes left beside it are removed.
     pub fn prepare(dir: &Path, ours: fn(&str) -> bool) -> Result<Self, UsageError> {
+        restore_moved_aside(dir);
         create_folder(dir)?;
         let resolved = dir
             .canonicalize()
@@ -101,7 +120,7 @@ impl ReportFolder {
         for (name, contents) in files {
             let path = staging.join(name);
             let written = File::create(&path).and_then(|mut file| {
-                if std::env::var_os(KILL_AT).is_some() {
+                if test_setting(KILL_AT).is_some() {
                     let half = contents.len() / 2;
                     file.write_all(&contents[..half])?;
                     kill_if_asked(&format!("staging:{}", name.display()));
@@ -117,7 +136,7 @@ impl ReportFolder {
 
     /// Puts the staging folder in the report folder's place.
     fn swap_in(&self, staging: &Path) -> Result<(), UsageError> {
-        if swap::exchange(staging, &self.dir) {
+        if test_setting(RENAME_ONLY).is_none() && swap::exchange(staging, &self.dir) {
             return Ok(());
         }
         if !self.dir.exists() {
@@ -126,6 +145,9 @@ impl ReportFolder {
         let aside = self.beside("old", std::process::id());
         let _ = std::fs::remove_dir_all(&aside);
         std::fs::rename(&self.dir, &aside).map_err(|e| self.cannot_write(&self.dir, e))?;
+        // Killed here, the folder is missing and the previous report whole in `aside`:
+        // the next report puts it back first (restore_moved_aside).
+        kill_if_asked("moved-aside");
         if let Err(e) = std::fs::rename(staging, &self.dir) {
             // Back where it was: the previous report stays.
             let _ = std::fs::rename(&aside, &self.dir);
@@ -192,6 +214,37 @@ impl ReportFolder {
     }
 }
 
+/// Puts back a report folder that a process killed between the two renames of
+/// [`ReportFolder::swap_in`] left moved aside (`.<name>.old-<pid>`), so that the
+/// previous report is not lost with the folders left behind.
+fn restore_moved_aside(dir: &Path) {
+    if std::fs::symlink_metadata(dir).is_ok() {
+        return;
+    }
+    let Some(name) = dir.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    let prefix = format!(".{name}.old-");
+    for entry in entries.flatten() {
+        let entry_name = entry.file_name().to_string_lossy().into_owned();
+        let left_by_a_dead_process = entry_name
+            .strip_prefix(&prefix)
+            .and_then(|pid| pid.parse::<u32>().ok())
+            .is_some_and(|pid| !process_runs(pid));
+        if left_by_a_dead_process
+            && entry.file_type().is_ok_and(|t| t.is_dir())
+            && std::fs::rename(entry.path(), dir).is_ok()
+        {
+            return;
+        }
+    }
+}
+
 /// A temporary file the previous release wrote into the report folder itself.
 fn left_by_an_older_release(name: &str) -> bool {
     name.starts_with('.') && name.contains(".tmp-")
@@ -199,7 +252,7 @@ fn left_by_an_older_release(name: &str) -> bool {
 
 /// Kills the process, as a crash would, when [`KILL_AT`] names `step`.
 fn kill_if_asked(step: &str) {
-    if std::env::var_os(KILL_AT).is_some_and(|at| at == step) {
+    if test_setting(KILL_AT).is_some_and(|at| at == step) {
         #[cfg(unix)]
         // SAFETY: kill takes two integers and touches no memory of ours.
         unsafe {

@@ -33,8 +33,9 @@ pub struct RunArgs {
     #[arg(long)]
     json: bool,
     /// Writes a report (HTML with plots, summary.md, Flink-compatible exports) into
-    /// DIR, or reports/<scenario name>/ when DIR is omitted.
-    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    /// reports/<scenario name>/, or into DIR with --report=DIR. The `=` is required,
+    /// so that `--report SCENARIO` never takes the scenario for the folder.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, require_equals = true)]
     report: Option<Option<PathBuf>>,
 }
 

@@ -2,6 +2,7 @@
 //! found a violation, 2 for bad input (a scenario, a flag, an output folder).
 
 mod explore;
+mod import;
 mod outcome;
 mod output;
 mod progress;
@@ -38,6 +39,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Draw a run's report again from its run.json, without simulating.
     Report(report::ReportArgs),
+    /// Write a scenario from a folder of saved Flink REST responses.
+    Import(import::ImportArgs),
     /// Check a scenario file without running it.
     Validate {
         /// The scenario file.
@@ -62,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Explore(args) => explore::explore(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Report(args) => report::report(args),
+        Command::Import(args) => import::import(args),
         Command::Validate { scenario } => validate(&scenario),
     };
     match result {

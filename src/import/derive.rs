@@ -73,8 +73,12 @@ pub struct Derived {
     pub notes: Vec<String>,
 }
 
-fn short(file: &str) -> &str {
-    file.rsplit('/').next().unwrap_or(file)
+/// A file's path inside the imported folder, for comments.
+fn short<'a>(dir: &str, file: &'a str) -> &'a str {
+    file.strip_prefix(dir)
+        .map(|rest| rest.trim_start_matches('/'))
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(file)
 }
 
 fn ms(value: i64) -> String {
@@ -104,9 +108,9 @@ fn completed(c: &CheckpointStats) -> bool {
 }
 
 pub fn derive(r: &Responses) -> Result<Derived, ImportError> {
-    let cfg_file = short(&r.config.file).to_string();
-    let job_file = short(&r.job.file).to_string();
-    let ckpt_file = short(&r.checkpoints.file).to_string();
+    let cfg_file = short(&r.dir, &r.config.file).to_string();
+    let job_file = short(&r.dir, &r.job.file).to_string();
+    let ckpt_file = short(&r.dir, &r.checkpoints.file).to_string();
     let c = &r.config;
     let mut notes = Vec::new();
     let mut config: Vec<(String, Sourced)> = Vec::new();
@@ -311,7 +315,7 @@ pub fn derive(r: &Responses) -> Result<Derived, ImportError> {
             assumed("1us", "CPU cost per record is not in the responses"),
         ));
         if let Some(m) = r.metrics.get(&n.id) {
-            let mf = short(&m.file);
+            let mf = short(&r.dir, &m.file);
             for (metric, label) in [
                 ("busyTimeMsPerSecond", "busy"),
                 ("backPressuredTimeMsPerSecond", "backpressured"),
@@ -482,7 +486,7 @@ pub fn derive(r: &Responses) -> Result<Derived, ImportError> {
     let mut cluster = Vec::new();
     let (slots, taskmanagers) = match &r.taskmanagers {
         Some(tm) => {
-            let tf = short(&tm.file).to_string();
+            let tf = short(&r.dir, &tm.file).to_string();
             let slots = tm
                 .slots
                 .filter(|s| *s > 0)
@@ -596,7 +600,7 @@ fn source_rate(r: &Responses, n: &PlanNode, job_file: &str) -> Sourced {
     {
         return from(
             format!("{}", (sum.round() as u64).min(1_000_000_000)),
-            format!("{}: numRecordsOutPerSecond.sum", short(&m.file)),
+            format!("{}: numRecordsOutPerSecond.sum", short(&r.dir, &m.file)),
         );
     }
     if let Some(v) = r.job.vertices.iter().find(|v| v.id == n.id)

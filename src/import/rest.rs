@@ -114,6 +114,8 @@ pub struct TaskManagers {
 /// Everything read from one folder.
 #[derive(Debug, Clone)]
 pub struct Responses {
+    /// The folder read; comments name files relative to it.
+    pub dir: String,
     pub job: JobDetails,
     pub config: CheckpointConfig,
     pub checkpoints: Checkpoints,
@@ -165,6 +167,7 @@ impl Responses {
             None => None,
         };
         Ok(Responses {
+            dir: dir.display().to_string(),
             job,
             config,
             checkpoints,

@@ -433,7 +433,7 @@ pub fn derive(r: &Responses) -> Result<Derived, ImportError> {
         with_tasks.dedup_by_key(|c| c.id);
         for cp in with_tasks.iter().filter(|c| completed(c) && !warm_up.contains(&c.id)) {
             if let Some(t) = cp.tasks.get(vertex_id).filter(|t| t.num_subtasks > 0) {
-                samples.push(t.state_size / t.num_subtasks);
+                samples.push(t.state_size.saturating_sub(t.persisted_data) / t.num_subtasks);
                 ids.push(cp.id);
             }
         }
@@ -441,7 +441,7 @@ pub fn derive(r: &Responses) -> Result<Derived, ImportError> {
             Some(m) => (
                 m,
                 format!(
-                    "median over checkpoints {} of details tasks[{vertex_id}].state_size / num_subtasks",
+                    "median over checkpoints {} of details (tasks[{vertex_id}].state_size - persisted_data) / num_subtasks",
                     id_list(ids.into_iter())
                 ),
             ),

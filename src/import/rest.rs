@@ -83,6 +83,8 @@ pub struct CheckpointStats {
 #[derive(Debug, Clone)]
 pub struct TaskStats {
     pub state_size: u64,
+    /// In-flight data an unaligned checkpoint persisted; part of `state_size`.
+    pub persisted_data: u64,
     pub num_subtasks: u64,
 }
 
@@ -384,6 +386,7 @@ fn checkpoint_stats(f: Field) -> Result<CheckpointStats, ImportError> {
                 vertex,
                 TaskStats {
                     state_size: s.req("state_size")?.get().u64()?,
+                    persisted_data: opt_u64(s, "persisted_data")?.unwrap_or(0),
                     num_subtasks: s.req("num_subtasks")?.get().u64()?,
                 },
             );

@@ -5,6 +5,7 @@ pub mod check;
 pub mod cli;
 pub mod explore;
 pub mod fault;
+pub mod import;
 pub mod memory;
 pub mod model;
 pub mod protocol;

@@ -3,6 +3,7 @@
 
 mod elide;
 mod explore;
+mod import;
 mod outcome;
 mod output;
 mod progress;
@@ -39,6 +40,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Draw a run's report again from its run.json, without simulating.
     Report(report::ReportArgs),
+    /// Write a scenario from a folder of saved Flink REST responses.
+    Import(import::ImportArgs),
     /// Check a scenario file without running it.
     Validate {
         /// The scenario file.
@@ -64,6 +67,7 @@ pub fn main() -> ExitCode {
         Command::Explore(args) => explore::explore(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Report(args) => report::report(args),
+        Command::Import(args) => import::import(args),
         Command::Validate { scenario } => validate(&scenario),
     };
     match result {

@@ -1,0 +1,339 @@
+//! `ckptsim import`: real Flink runs and a hand-made folder become scenarios that
+//! `ckptsim run` accepts, with the plan's topology and the checkpoint configuration;
+//! missing and malformed files are errors naming the file and the field, exit 2.
+
+use ckptsim::import::import_dir;
+use ckptsim::scenario::parse_str;
+use serde_yaml::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const LIVE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/flink-live");
+const HAND_MADE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/import-rest");
+
+/// The real runs: `../shared/flink-live` beside the project, or `CKPTSIM_FLINK_LIVE`.
+fn live_runs() -> Vec<PathBuf> {
+    let live = std::env::var("CKPTSIM_FLINK_LIVE").unwrap_or_else(|_| LIVE.to_string());
+    let Ok(entries) = std::fs::read_dir(&live) else {
+        println!("note: {live} is absent; the real-run import tests are skipped");
+        return Vec::new();
+    };
+    let mut runs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("job.json").is_file())
+        .collect();
+    runs.sort();
+    runs
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn yaml(text: &str) -> Value {
+    serde_yaml::from_str(text).unwrap()
+}
+
+#[test]
+fn every_real_run_imports_with_its_plan_and_checkpoint_configuration() {
+    for run in live_runs() {
+        let text = import_dir(&run).unwrap_or_else(|e| panic!("{}: {e}", run.display()));
+        let scenario = parse_str(&text, "imported.yaml").unwrap_or_else(|e| panic!("{}: {e}\n{text}", run.display()));
+        let job = json(&run.join("job.json"));
+        let nodes = job["plan"]["nodes"].as_array().unwrap();
+        // Every plan node is an operator; a terminal vertex chained with its sink
+        // becomes its keyed operator and the sink.
+        let names: Vec<&str> = scenario.operators.iter().map(|o| o.name.as_str()).collect();
+        for node in nodes {
+            let chain: Vec<&str> = node["description"].as_str().unwrap().split("<br/>").collect();
+            let first = chain[0].trim();
+            let op = scenario
+                .operators
+                .iter()
+                .find(|o| o.name == first)
+                .unwrap_or_else(|| panic!("{}: no operator `{first}` in {names:?}", run.display()));
+            assert_eq!(
+                op.parallelism as u64,
+                node["parallelism"].as_u64().unwrap(),
+                "{}",
+                run.display()
+            );
+        }
+        assert!(scenario.operators.len() >= nodes.len(), "{}", run.display());
+
+        let config = json(&run.join("checkpoints_config.json"));
+        let interval_ms = config["interval"].as_u64().unwrap();
+        assert_eq!(
+            scenario.checkpointing.interval_ns,
+            Some(interval_ms * 1_000_000),
+            "{}",
+            run.display()
+        );
+        let doc = yaml(&text);
+        let mode = doc["config"]["execution.checkpointing.mode"].as_str().unwrap();
+        assert_eq!(
+            mode.to_ascii_lowercase(),
+            config["mode"].as_str().unwrap(),
+            "{}",
+            run.display()
+        );
+        let unaligned = doc["config"]["execution.checkpointing.unaligned.enabled"]
+            .as_bool()
+            .unwrap();
+        assert_eq!(
+            unaligned,
+            config["unaligned_checkpoints"].as_bool().unwrap(),
+            "{}",
+            run.display()
+        );
+    }
+}
+
+#[test]
+fn an_imported_real_run_completes_and_holds() {
+    for run in live_runs() {
+        let text = import_dir(&run).unwrap();
+        let mut scenario = parse_str(&text, "imported.yaml").unwrap();
+        // The real runs are 40–60 s; 3 s of input still takes checkpoints.
+        scenario.duration_ns = 3_000_000_000;
+        let outcome = ckptsim::run::run(scenario);
+        assert!(
+            outcome.verdict.held,
+            "{}: {:?}",
+            run.display(),
+            outcome.verdict.anomalies
+        );
+    }
+}
+
+#[test]
+fn every_value_says_where_it_came_from_or_that_it_is_assumed() {
+    let text = import_dir(Path::new(HAND_MADE)).unwrap();
+    // Structure (names, kinds, edge ends, mapping headers) needs no comment; values do.
+    let structural = ["name:", "- name:", "description:", "kind:", "- from:", "to:"];
+    for line in text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && l.contains(':'))
+    {
+        let trimmed = line.trim_start();
+        if structural.iter().any(|s| trimmed.starts_with(s)) || trimmed.ends_with(':') {
+            continue;
+        }
+        assert!(line.contains("  # "), "no provenance comment: {line}");
+    }
+    assert!(
+        text.contains("cpu-per-record: 1us  # assumption: default 1us"),
+        "{text}"
+    );
+    assert!(
+        text.contains("bandwidth: 200mb/s  # assumption: default 200mb/s"),
+        "{text}"
+    );
+    assert!(text.contains("latency: 100us  # assumption: default 100us"), "{text}");
+}
+
+/// The hand-made folder's explicit inputs (see its README) give these values.
+#[test]
+fn hand_made_folder_gives_the_expected_scenario() {
+    let text = import_dir(Path::new(HAND_MADE)).unwrap();
+    let scenario = parse_str(&text, "imported.yaml").unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let doc = yaml(&text);
+    let config = &doc["config"];
+    let key = |k: &str| config[k].clone();
+    assert_eq!(key("execution.checkpointing.interval"), Value::from("500ms"));
+    assert_eq!(key("execution.checkpointing.mode"), Value::from("EXACTLY_ONCE"));
+    assert_eq!(key("execution.checkpointing.timeout"), Value::from("30000ms"));
+    assert_eq!(key("execution.checkpointing.min-pause"), Value::from("100ms"));
+    assert_eq!(
+        key("execution.checkpointing.max-concurrent-checkpoints"),
+        Value::from(1)
+    );
+    assert_eq!(
+        key("execution.checkpointing.tolerable-failed-checkpoints"),
+        Value::from(3)
+    );
+    assert_eq!(
+        key("execution.checkpointing.externalized-checkpoint-retention"),
+        Value::from("RETAIN_ON_CANCELLATION")
+    );
+    assert_eq!(key("execution.checkpointing.unaligned.enabled"), Value::from(true));
+    assert_eq!(
+        key("execution.checkpointing.aligned-checkpoint-timeout"),
+        Value::from("50ms")
+    );
+    assert_eq!(key("state.backend.type"), Value::from("rocksdb"));
+    assert_eq!(key("execution.checkpointing.incremental"), Value::from(true));
+    assert_eq!(key("taskmanager.numberOfTaskSlots"), Value::from(2));
+    assert_eq!(doc["cluster"]["taskmanagers"], Value::from(2));
+    assert_eq!(doc["cluster"]["cpu-cores"], Value::from(4));
+    assert_eq!(doc["duration"], Value::from("12000ms"));
+
+    let ops: Vec<(&str, &str, u64)> = doc["job"]["operators"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["name"].as_str().unwrap(),
+                o["kind"].as_str().unwrap(),
+                o["parallelism"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("Source: numbers", "source", 2),
+            ("parse", "map", 2),
+            ("sum", "aggregate", 4),
+            ("Sink: out", "sink", 4)
+        ]
+    );
+    let source = &doc["job"]["operators"][0];
+    assert_eq!(source["rate"], Value::from(5000));
+    assert_eq!(source["record-size"], Value::from("50b"));
+    // Median of 2400 and 2900 B per subtask (3000 less the persisted in-flight data;
+    // checkpoints 1–3 are warm-up), × 4 subtasks / 24 B per simulated entry.
+    assert_eq!(source["keys"]["count"], Value::from(441));
+    let mut edges: Vec<(&str, &str, &str)> = doc["job"]["edges"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["from"].as_str().unwrap(),
+                e["to"].as_str().unwrap(),
+                e["partitioning"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    edges.sort();
+    assert_eq!(
+        edges,
+        [
+            ("Source: numbers", "parse", "forward"),
+            ("parse", "sum", "hash"),
+            ("sum", "Sink: out", "forward")
+        ]
+    );
+    assert!(
+        text.contains("rate: 5000  # vertices/aaaa0000000000000000000000000001/metrics: numRecordsOutPerSecond.sum"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# checkpoints.json: checkpoints 1, 2, 3 dropped as warm-up"),
+        "{text}"
+    );
+    let outcome = ckptsim::run::run(scenario);
+    assert!(outcome.verdict.held, "{:?}", outcome.verdict.anomalies);
+}
+
+/// A copy of the hand-made folder in a fresh temporary place, to break.
+fn copy_of_hand_made(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ckptsim-import-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(Path::new(HAND_MADE), &dir);
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn import_cli(dir: &Path, out: Option<&Path>) -> (Option<i32>, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ckptsim"));
+    cmd.arg("import").arg(dir);
+    if let Some(out) = out {
+        cmd.arg("-o").arg(out);
+    }
+    let output = cmd.output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_missing_checkpoints_config_names_the_file_and_exits_2() {
+    let dir = copy_of_hand_made("missing");
+    std::fs::remove_file(dir.join("checkpoints/config")).unwrap();
+    let (code, stderr) = import_cli(&dir, None);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("checkpoints/config"), "{stderr}");
+    assert!(stderr.contains("missing"), "{stderr}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_missing_field_is_named_with_its_file() {
+    let dir = copy_of_hand_made("field");
+    let config = dir.join("checkpoints/config");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("\"interval\": 500,", "");
+    std::fs::write(&config, text).unwrap();
+    let error = import_dir(&dir).unwrap_err();
+    assert!(error.file.ends_with("checkpoints/config"), "{error}");
+    assert_eq!(error.field.as_deref(), Some("interval"), "{error}");
+    let (code, stderr) = import_cli(&dir, None);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("checkpoints/config: interval: missing"), "{stderr}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn malformed_json_names_the_file_and_position_and_exits_2() {
+    let dir = copy_of_hand_made("malformed");
+    std::fs::write(dir.join("checkpoints.json"), "{\"history\": [ {\"id\": 1,, }").unwrap();
+    let out = dir.join("out.yaml");
+    let (code, stderr) = import_cli(&dir, Some(&out));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("checkpoints.json: invalid JSON at line 1 column"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing is written on an error");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_wrongly_typed_field_is_named_with_its_path() {
+    let dir = copy_of_hand_made("typed");
+    let path = dir.join("checkpoints/details/4");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replacen("\"num_subtasks\": 4", "\"num_subtasks\": \"four\"", 1);
+    std::fs::write(&path, text).unwrap();
+    let error = import_dir(&dir).unwrap_err();
+    assert!(error.file.ends_with("checkpoints/details/4"), "{error}");
+    assert_eq!(
+        error.field.as_deref(),
+        Some("tasks.cccc0000000000000000000000000003.num_subtasks"),
+        "{error}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_output_file_is_written_and_accepted_by_validate() {
+    let dir = copy_of_hand_made("output");
+    let out = dir.join("scenario.yaml");
+    let (code, stderr) = import_cli(Path::new(HAND_MADE), Some(&out));
+    assert_eq!(code, Some(0), "{stderr}");
+    let status = Command::new(env!("CARGO_BIN_EXE_ckptsim"))
+        .arg("validate")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    std::fs::remove_dir_all(dir).unwrap();
+}

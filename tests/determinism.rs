@@ -14,8 +14,8 @@ fn capped(path: &std::path::Path) -> ckptsim::scenario::Scenario {
 #[test]
 fn every_scenario_gives_the_same_digest_twice() {
     for path in common::shipped_scenarios() {
-        let first = ckptsim::run::run(capped(&path));
-        let second = ckptsim::run::run(capped(&path));
+        let first = ckptsim::run::run(capped(&path)).unwrap();
+        let second = ckptsim::run::run(capped(&path)).unwrap();
         assert_eq!(
             first.summary.trace_digest,
             second.summary.trace_digest,
@@ -34,10 +34,10 @@ fn every_scenario_gives_the_same_digest_twice() {
 #[test]
 fn another_seed_gives_another_digest() {
     for path in common::shipped_scenarios() {
-        let a = ckptsim::run::run(capped(&path));
+        let a = ckptsim::run::run(capped(&path)).unwrap();
         let mut other = capped(&path);
         other.seed += 1;
-        let b = ckptsim::run::run(other);
+        let b = ckptsim::run::run(other).unwrap();
         assert_ne!(a.summary.trace_digest, b.summary.trace_digest, "{}", path.display());
     }
 }
@@ -46,6 +46,6 @@ fn another_seed_gives_another_digest() {
 fn the_quickstart_digest_is_pinned() {
     // A change of this value means every published digest changes: a deliberate
     // model change must update it, an accidental one must not happen.
-    let outcome = ckptsim::run::run(common::load("scenarios/quickstart.yaml".as_ref()));
+    let outcome = ckptsim::run::run(common::load("scenarios/quickstart.yaml".as_ref())).unwrap();
     assert_eq!(outcome.summary.trace_digest, "f5d0a3fa81a8c50f");
 }

@@ -90,7 +90,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
 
     let started = Instant::now();
     let mut progress = RunProgress::new(scenario.duration_ns / MILLISECOND);
-    let world = crate::run::simulate(scenario, |now| progress.update(now / MILLISECOND));
+    let world = crate::run::simulate(scenario, |now| progress.update(now / MILLISECOND))
+        .map_err(|e| UsageError(e.to_string()))?;
     progress.finish();
     let wall = started.elapsed();
     let checking = Instant::now();

@@ -16,14 +16,22 @@ pub struct ScenarioError {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        // A scenario built in code has no file: its errors start at the field.
+        let mut place = self.file.clone();
         if self.line > 0 {
-            write!(f, ":{}:{}", self.line, self.column)?;
+            place += &format!(":{}:{}", self.line, self.column);
         }
         if !self.path.is_empty() {
-            write!(f, ": {}", self.path)?;
+            if !place.is_empty() {
+                place += ": ";
+            }
+            place += &self.path;
         }
-        write!(f, ": {}", self.message)
+        if place.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{place}: {}", self.message)
+        }
     }
 }
 

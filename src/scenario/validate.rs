@@ -602,6 +602,7 @@ impl Checker<'_> {
         names: &BTreeMap<String, usize>,
     ) -> Checked<Vec<EdgeSpec>> {
         let mut edges: Vec<EdgeSpec> = Vec::new();
+        let mut defined = std::collections::BTreeSet::new();
         let mut channels: u64 = 0;
         for (i, edge) in raw.job.edges.iter().enumerate() {
             let at = format!("job.edges[{i}]");
@@ -621,7 +622,7 @@ impl Checker<'_> {
             if from == to {
                 return Err(self.error(format!("{at}.to"), format!("cycle: `{}` feeds itself", edge.to)));
             }
-            if edges.iter().any(|e| e.from == from && e.to == to) {
+            if !defined.insert((from, to)) {
                 return Err(self.error(
                     at.clone(),
                     format!("edge `{}` → `{}` is defined twice", edge.from, edge.to),

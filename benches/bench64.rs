@@ -40,14 +40,19 @@ fn bench(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(1));
     group.throughput(Throughput::Elements(records * operators));
     group.bench_function("checkpoints off", |b| {
-        b.iter(|| ckptsim::run::simulate(off.clone(), |_| {}).digest.value())
+        b.iter(|| ckptsim::run::simulate(off.clone(), |_| {}).unwrap().digest.value())
     });
     group.bench_function("checkpoint every 1s", |b| {
-        b.iter(|| ckptsim::run::simulate(every_second.clone(), |_| {}).digest.value())
+        b.iter(|| {
+            ckptsim::run::simulate(every_second.clone(), |_| {})
+                .unwrap()
+                .digest
+                .value()
+        })
     });
     group.bench_function("checkpoints off, system allocator", |b| {
         ckptsim::memory::use_huge_page_blocks(false);
-        b.iter(|| ckptsim::run::simulate(off.clone(), |_| {}).digest.value());
+        b.iter(|| ckptsim::run::simulate(off.clone(), |_| {}).unwrap().digest.value());
         ckptsim::memory::use_huge_page_blocks(true);
     });
     group.finish();

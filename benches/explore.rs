@@ -24,10 +24,10 @@ fn benches(c: &mut Criterion) {
     let mut baseline = c.benchmark_group("quickstart");
     baseline.sample_size(20);
     baseline.bench_function("simulate", |b| {
-        b.iter(|| ckptsim::run::simulate(black_box(scenario.clone()), |_| {}))
+        b.iter(|| ckptsim::run::simulate(black_box(scenario.clone()), |_| {}).unwrap())
     });
     baseline.bench_function("simulate+check+summary", |b| {
-        b.iter(|| ckptsim::run::run(black_box(scenario.clone())))
+        b.iter(|| ckptsim::run::run(black_box(scenario.clone())).unwrap())
     });
     baseline.bench_function("one explorer seed", |b| {
         b.iter(|| run_seed(black_box(&scenario), black_box(7)))

@@ -12,7 +12,7 @@ use std::time::Duration;
 fn bench(c: &mut Criterion) {
     let scenario = load_file(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml").as_ref())
         .expect("the quickstart loads");
-    let record = RunRecord::new(&ckptsim::run::run(scenario.clone()));
+    let record = RunRecord::new(&ckptsim::run::run(scenario.clone()).unwrap());
     let dir = std::env::temp_dir().join(format!("ckptsim-bench-report-{}", std::process::id()));
     let mut group = c.benchmark_group("report");
     group
@@ -20,7 +20,7 @@ fn bench(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(3))
         .warm_up_time(Duration::from_millis(500));
     group.bench_function("quickstart run (baseline)", |b| {
-        b.iter(|| ckptsim::run::run(scenario.clone()).summary.events)
+        b.iter(|| ckptsim::run::run(scenario.clone()).unwrap().summary.events)
     });
     group.bench_function("quickstart report, rendered", |b| {
         b.iter(|| render_run(&record).expect("renders").len())

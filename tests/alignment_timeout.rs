@@ -131,7 +131,7 @@ fn exactly_once_holds_with_the_timeout_under_random_faults() {
     let (mut switched, mut output_persisted) = (0, 0);
     for seed in 0..60 {
         let run = explore::seeded(&s, seed, random_schedule(&s, seed));
-        let outcome = ckptsim::run::run(run);
+        let outcome = ckptsim::run::run(run).unwrap();
         assert!(outcome.verdict.held, "seed {seed}: {}", outcome.verdict.headline());
         for b in &report(&outcome).subtasks {
             switched += usize::from(b.unaligned);

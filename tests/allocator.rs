@@ -12,7 +12,7 @@ static ALLOCATOR: BlockAllocator = BlockAllocator;
 fn quickstart_digest() -> u64 {
     let scenario = load_file(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml").as_ref())
         .expect("quickstart loads");
-    ckptsim::run::simulate(scenario, |_| {}).digest.value()
+    ckptsim::run::simulate(scenario, |_| {}).unwrap().digest.value()
 }
 
 #[test]

@@ -22,7 +22,7 @@ job:
 
 #[test]
 fn input_rate_settles_at_the_slow_subtask_capacity_over_its_share() {
-    let outcome = ckptsim::run::run(common::parse(SLOW_SUBTASK));
+    let outcome = ckptsim::run::run(common::parse(SLOW_SUBTASK)).unwrap();
     assert!(outcome.verdict.held);
     let s = &outcome.summary;
     let aggregate: Vec<_> = s.subtasks.iter().filter(|t| t.operator == "aggregate").collect();
@@ -60,7 +60,7 @@ fn input_rate_settles_at_the_slow_subtask_capacity_over_its_share() {
 #[test]
 fn without_the_slow_subtask_the_input_keeps_up() {
     let fast = SLOW_SUBTASK.replace(", cpu-skew: [{subtask: 0, cpu-per-record: 100us}]", "");
-    let outcome = ckptsim::run::run(common::parse(&fast));
+    let outcome = ckptsim::run::run(common::parse(&fast)).unwrap();
     let measured = outcome.summary.input_rate_between(5 * SECOND, 18 * SECOND).unwrap();
     assert!((measured - 60_000.0).abs() / 60_000.0 < 0.02, "{measured}");
     assert!(outcome.summary.subtasks.iter().all(|t| t.backpressured_ratio < 0.01));

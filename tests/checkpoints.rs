@@ -22,7 +22,7 @@ fn scenario_text(name: &str) -> String {
 
 fn run(scenario: Scenario) -> Outcome {
     let name = scenario.name.clone();
-    let outcome = ckptsim::run::run(scenario);
+    let outcome = ckptsim::run::run(scenario).unwrap();
     assert!(outcome.verdict.held, "{name}: {:?}", outcome.verdict.anomalies);
     outcome
 }

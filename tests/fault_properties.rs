@@ -73,7 +73,7 @@ proptest! {
         let mut job = small_job(unaligned);
         job.seed = seed;
         job.faults = faults;
-        let outcome = ckptsim::run::run(job);
+        let outcome = ckptsim::run::run(job).unwrap();
         prop_assert!(outcome.verdict.held, "{}", outcome.verdict.headline());
     }
 
@@ -83,8 +83,8 @@ proptest! {
         let mut job = small_job(false);
         job.seed = seed;
         job.faults = faults;
-        let a = ckptsim::run::run(job.clone()).summary.trace_digest;
-        let b = ckptsim::run::run(job).summary.trace_digest;
+        let a = ckptsim::run::run(job.clone()).unwrap().summary.trace_digest;
+        let b = ckptsim::run::run(job).unwrap().summary.trace_digest;
         prop_assert_eq!(a, b);
     }
 }

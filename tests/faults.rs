@@ -32,7 +32,7 @@ fn a_taskmanager_crash_restores_the_latest_completed_checkpoint() {
     // deployed again (the default deployment time, 200 ms).
     let s =
         quickstart_with("faults:\n  - {at: 1200ms, kind: taskmanager-crash, taskmanager: 1, restart-after: 300ms}\n");
-    let outcome = run(s);
+    let outcome = run(s).unwrap();
     held(&outcome);
     let recoveries = &outcome.summary.recoveries;
     assert_eq!(recoveries.len(), 1);
@@ -65,7 +65,7 @@ fn with_restart_strategy_none_the_job_fails_without_duplicates() {
         quickstart_with("faults:\n  - {at: 1200ms, kind: taskmanager-crash, taskmanager: 0, restart-after: 100ms}\n");
     let mut s = s;
     s.restart_strategy = ckptsim::fault::RestartStrategy::None;
-    let outcome = run(s);
+    let outcome = run(s).unwrap();
     assert!(outcome.summary.job_failed);
     assert!(outcome.verdict.job_failed);
     // Committed output stops at checkpoint 2: short of the reference, with no duplicate.
@@ -84,7 +84,7 @@ fn fixed_delay_restarts_after_its_delay_until_its_attempts_run_out() {
         attempts: 1,
         delay_ns: 50 * MILLISECOND,
     };
-    let outcome = run(s);
+    let outcome = run(s).unwrap();
     let r = &outcome.summary.recoveries;
     assert_eq!(r.len(), 2);
     // The first restart waits 50 ms, deploys the tasks (200 ms) and restores checkpoint 1.
@@ -100,7 +100,7 @@ fn fixed_delay_restarts_after_its_delay_until_its_attempts_run_out() {
 fn a_storage_outage_fails_checkpoints_and_tolerated_failures_do_not_restart() {
     let mut s = quickstart_with("faults:\n  - {at: 900ms, kind: storage-outage, duration: 500ms}\n");
     s.checkpointing.tolerable_failed = 5;
-    let outcome = run(s);
+    let outcome = run(s).unwrap();
     held(&outcome);
     let ck = outcome.summary.checkpoints.as_ref().unwrap();
     let in_outage = |t: u64| (900 * MILLISECOND..1400 * MILLISECOND).contains(&t);
@@ -122,7 +122,7 @@ fn a_hanging_storage_outage_makes_checkpoints_expire() {
     let mut s = quickstart_with("faults:\n  - {at: 900ms, kind: storage-outage, duration: 800ms, hang: true}\n");
     s.checkpointing.tolerable_failed = 5;
     s.checkpointing.timeout_ns = 300 * MILLISECOND;
-    let outcome = run(s);
+    let outcome = run(s).unwrap();
     held(&outcome);
     let ck = outcome.summary.checkpoints.as_ref().unwrap();
     assert!(
@@ -139,7 +139,8 @@ fn exceeding_tolerable_failed_checkpoints_fails_over() {
     // Flink's default tolerates no failed checkpoint: the first failure restarts the job.
     let outcome = run(quickstart_with(
         "faults:\n  - {at: 900ms, kind: disk-full, taskmanager: 0, duration: 200ms}\n",
-    ));
+    ))
+    .unwrap();
     held(&outcome);
     let r = &outcome.summary.recoveries;
     assert_eq!(r.len(), 1, "{r:?}");
@@ -151,7 +152,8 @@ fn exceeding_tolerable_failed_checkpoints_fails_over() {
 fn a_jobmanager_failover_restores_from_the_checkpoint_store() {
     let outcome = run(quickstart_with(
         "faults:\n  - {at: 1300ms, kind: jobmanager-crash, failover-after: 400ms}\n",
-    ));
+    ))
+    .unwrap();
     held(&outcome);
     let r = &outcome.summary.recoveries;
     assert_eq!(r.len(), 1);
@@ -166,7 +168,8 @@ fn a_jobmanager_failover_restores_from_the_checkpoint_store() {
 fn a_partition_holds_data_until_it_heals_without_failing_tasks() {
     let outcome = run(quickstart_with(
         "faults:\n  - {at: 1000ms, kind: network-partition, between: [0, 1], duration: 300ms}\n",
-    ));
+    ))
+    .unwrap();
     held(&outcome);
     assert!(outcome.summary.recoveries.is_empty());
     // Records sent across during the partition wait for it to heal.
@@ -181,7 +184,8 @@ fn a_partition_holds_data_until_it_heals_without_failing_tasks() {
 fn a_stalled_subtask_delays_its_records_and_fails_nothing() {
     let outcome = run(quickstart_with(
         "faults:\n  - {at: 1000ms, kind: subtask-stall, operator: aggregate, subtask: 0, duration: 400ms}\n",
-    ));
+    ))
+    .unwrap();
     held(&outcome);
     assert!(outcome.summary.recoveries.is_empty());
     assert!(outcome.summary.latency.max_ns >= 350 * MILLISECOND);
@@ -189,10 +193,10 @@ fn a_stalled_subtask_delays_its_records_and_fails_nothing() {
 
 #[test]
 fn slow_links_disks_and_storage_stretch_the_checkpoints_they_touch() {
-    let base = run(quickstart_with(""));
+    let base = run(quickstart_with("")).unwrap();
     let slow = run(quickstart_with(
         "faults:\n  - {at: 400ms, kind: slow-storage, factor: 10, duration: 1s}\n  - {at: 400ms, kind: slow-disk, taskmanager: 0, factor: 10, duration: 1s}\n  - {at: 400ms, kind: slow-link, taskmanager: 0, factor: 10, duration: 1s}\n  - {at: 400ms, kind: latency-spike, latency: 20ms, duration: 1s}\n",
-    ));
+    )).unwrap();
     held(&slow);
     let e2e = |o: &Outcome, id: u64| {
         let ck = o.summary.checkpoints.as_ref().unwrap();
@@ -217,7 +221,7 @@ fn at_least_once_reports_duplicates_without_a_violation() {
     let mut s =
         quickstart_with("faults:\n  - {at: 1200ms, kind: taskmanager-crash, taskmanager: 1, restart-after: 300ms}\n");
     s.checkpointing.mode = ckptsim::scenario::checkpointing::Mode::AtLeastOnce;
-    let outcome = run(s);
+    let outcome = run(s).unwrap();
     assert_eq!(outcome.verdict.guarantee, "AT_LEAST_ONCE");
     held(&outcome);
     // Records after checkpoint 2 were written to the sink before the crash and again after.
@@ -227,14 +231,14 @@ fn at_least_once_reports_duplicates_without_a_violation() {
 #[test]
 fn same_seed_and_faults_give_the_same_digest() {
     let s = scenario::load_file("scenarios/faults.yaml".as_ref()).unwrap();
-    let a = run(s.clone()).summary.trace_digest;
-    let b = run(s).summary.trace_digest;
+    let a = run(s.clone()).unwrap().summary.trace_digest;
+    let b = run(s).unwrap().summary.trace_digest;
     assert_eq!(a, b);
 }
 
 #[test]
 fn the_shipped_faults_scenario_recovers_twice_and_holds() {
-    let outcome = run(scenario::load_file("scenarios/faults.yaml".as_ref()).unwrap());
+    let outcome = run(scenario::load_file("scenarios/faults.yaml".as_ref()).unwrap()).unwrap();
     held(&outcome);
     assert_eq!(outcome.summary.faults.len(), 3);
     assert_eq!(outcome.summary.recoveries.len(), 2);
@@ -306,7 +310,7 @@ fn a_taskmanager_lost_during_the_restore_delays_the_restart_until_it_is_back() {
     // back from storage for about 20 ms; TaskManager 0 dies in between, until 2.705 s.
     let outcome = run(quickstart_with(
         "faults:\n  - {at: 1200ms, kind: taskmanager-crash, taskmanager: 1, restart-after: 100ms}\n  - {at: 2205ms, kind: taskmanager-crash, taskmanager: 0, restart-after: 500ms}\n",
-    ));
+    )).unwrap();
     held(&outcome);
     let r = &outcome.summary.recoveries;
     assert_eq!(r.len(), 1, "the second crash hits no running task: {r:?}");
@@ -341,7 +345,7 @@ fn a_stall_ending_during_a_restart_waits_for_the_restore() {
             },
         ),
     ];
-    let outcome = run(s);
+    let outcome = run(s).unwrap();
     assert_eq!(outcome.summary.recoveries.len(), 1);
     held(&outcome);
 }

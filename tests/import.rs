@@ -97,7 +97,7 @@ fn an_imported_real_run_completes_and_holds() {
         let mut scenario = parse_str(&text, "imported.yaml").unwrap();
         // The real runs are 40–60 s; 3 s of input still takes checkpoints.
         scenario.duration_ns = 3_000_000_000;
-        let outcome = ckptsim::run::run(scenario);
+        let outcome = ckptsim::run::run(scenario).expect("valid");
         assert!(
             outcome.verdict.held,
             "{}: {:?}",
@@ -225,7 +225,7 @@ fn hand_made_folder_gives_the_expected_scenario() {
         text.contains("# checkpoints.json: checkpoints 1, 2, 3 dropped as warm-up"),
         "{text}"
     );
-    let outcome = ckptsim::run::run(scenario);
+    let outcome = ckptsim::run::run(scenario).expect("valid");
     assert!(outcome.verdict.held, "{:?}", outcome.verdict.anomalies);
 }
 

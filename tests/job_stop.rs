@@ -46,7 +46,7 @@ fn completed_checkpoints(outcome: &Outcome) -> Vec<u64> {
 
 #[test]
 fn cancel_with_retain_on_cancellation_keeps_the_latest_checkpoint() {
-    let outcome = run(scenario("cancel-retain.yaml"));
+    let outcome = run(scenario("cancel-retain.yaml")).unwrap();
     let world = &outcome.world;
     assert_eq!(world.recovery.status, JobStatus::Canceled);
     assert_eq!(world.ended_at, Some(1_300_000_000), "a cancel ends the job at once");
@@ -59,7 +59,7 @@ fn cancel_with_retain_on_cancellation_keeps_the_latest_checkpoint() {
 #[test]
 fn cancel_with_delete_on_cancellation_leaves_storage_empty() {
     for retention in ["DELETE_ON_CANCELLATION", "NO_EXTERNALIZED_CHECKPOINTS"] {
-        let world = run(cancel_with(retention)).world;
+        let world = run(cancel_with(retention)).unwrap().world;
         assert_eq!(world.recovery.status, JobStatus::Canceled);
         assert_eq!(storage(&world), (vec![], 0), "{retention}");
     }
@@ -67,7 +67,7 @@ fn cancel_with_delete_on_cancellation_leaves_storage_empty() {
 
 #[test]
 fn a_cancelled_job_loses_only_uncommitted_output() {
-    let outcome = run(scenario("cancel-retain.yaml"));
+    let outcome = run(scenario("cancel-retain.yaml")).unwrap();
     assert!(outcome.verdict.held, "{}", outcome.verdict.headline());
     assert_eq!(outcome.verdict.duplicated_keys, 0);
     let stop = outcome.summary.stop.expect("stop summary");
@@ -78,7 +78,7 @@ fn a_cancelled_job_loses_only_uncommitted_output() {
 
 #[test]
 fn stop_with_savepoint_commits_exactly_the_input_the_savepoint_covers() {
-    let outcome = run(scenario("stop-with-savepoint.yaml"));
+    let outcome = run(scenario("stop-with-savepoint.yaml")).unwrap();
     let world = &outcome.world;
     assert_eq!(world.recovery.status, JobStatus::Finished);
     let savepoint = world.stop.savepoint.expect("the stop's savepoint completed");
@@ -118,7 +118,7 @@ fn the_oracle_catches_a_savepoint_that_is_not_a_consistent_cut() {
     let with_flaw = |file: &str| {
         let mut s = scenario(file);
         s.flaw = Some(Flaw::SnapshotBeforeAlignment);
-        run(s).verdict
+        run(s).unwrap().verdict
     };
     let running = with_flaw("quickstart.yaml");
     assert_eq!(running.anomaly_count, 0, "{}", running.headline());
@@ -133,7 +133,7 @@ fn a_stop_during_a_restart_fails_and_the_job_keeps_running() {
         "stop:\n",
         "faults:\n  - {at: 1200ms, kind: taskmanager-crash, taskmanager: 1, restart-after: 500ms}\n\nstop:\n",
     );
-    let outcome = run(common::parse(&text));
+    let outcome = run(common::parse(&text)).unwrap();
     let world = &outcome.world;
     assert_eq!(world.stop.savepoint, None);
     let failure = world.stop.failure.clone().expect("the stop failed");

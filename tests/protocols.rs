@@ -186,7 +186,7 @@ fn a_restore_replays_logged_records() {
         "  execution.checkpointing.interval: 500ms\n",
         "  execution.checkpointing.interval: 500ms\n  ckptsim.checkpointing.protocol: uncoordinated\n",
     ) + "faults:\n  - {at: 1300ms, kind: taskmanager-crash, taskmanager: 1, restart-after: 100ms}\n";
-    let outcome = ckptsim::run::run(common::parse(&text));
+    let outcome = ckptsim::run::run(common::parse(&text)).unwrap();
     assert!(outcome.verdict.held, "{}", outcome.verdict.headline());
     assert_eq!(outcome.summary.recoveries.len(), 1);
     let p = outcome.summary.protocol.expect("checkpointing run");
@@ -229,13 +229,13 @@ fn a_recovery_line_with_orphans_is_caught() {
 /// sizes, piggybacked bytes (communication-induced only).
 #[test]
 fn each_protocol_reports_what_it_cost() {
-    let unc = ckptsim::run::run(quickstart(ProtocolKind::Uncoordinated));
+    let unc = ckptsim::run::run(quickstart(ProtocolKind::Uncoordinated)).unwrap();
     let p = unc.summary.protocol.expect("checkpointing run");
     assert!(unc.verdict.held);
     assert_eq!(p.name, "uncoordinated");
     assert!(p.timer_checkpoints > 0 && p.logged_records > 0 && p.recovery_lines > 0);
     assert_eq!((p.forced_checkpoints, p.piggyback_bytes), (0, 0));
-    let cic = ckptsim::run::run(quickstart(ProtocolKind::CommunicationInduced));
+    let cic = ckptsim::run::run(quickstart(ProtocolKind::CommunicationInduced)).unwrap();
     let p = cic.summary.protocol.expect("checkpointing run");
     assert!(cic.verdict.held);
     assert_eq!(p.piggyback_bytes_per_buffer, 8 + 8 * 6 + 2);

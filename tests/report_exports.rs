@@ -42,7 +42,7 @@ fn quickstart_record() -> RunRecord {
 /// The record of a run of a shipped scenario.
 fn scenario_record(name: &str) -> RunRecord {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.yaml"));
-    RunRecord::new(&ckptsim::run::run(ckptsim::scenario::load_file(&path).unwrap()))
+    RunRecord::new(&ckptsim::run::run(ckptsim::scenario::load_file(&path).unwrap()).unwrap())
 }
 
 fn files(record: &RunRecord) -> BTreeMap<String, Vec<u8>> {
@@ -540,7 +540,7 @@ fn quickstart_with(config: &str) -> RunRecord {
         &config.lines().map(|l| format!("  {l}\n")).collect::<String>(),
     );
     let scenario = ckptsim::scenario::parse_str(&text, "quickstart-config.yaml").unwrap();
-    RunRecord::new(&ckptsim::run::run(scenario))
+    RunRecord::new(&ckptsim::run::run(scenario).unwrap())
 }
 
 #[test]

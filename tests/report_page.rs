@@ -11,7 +11,7 @@ use std::path::Path;
 
 fn record_of(scenario: &str) -> RunRecord {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{scenario}.yaml"));
-    RunRecord::new(&ckptsim::run::run(ckptsim::scenario::load_file(&path).unwrap()))
+    RunRecord::new(&ckptsim::run::run(ckptsim::scenario::load_file(&path).unwrap()).unwrap())
 }
 
 fn files(record: &RunRecord) -> BTreeMap<String, String> {

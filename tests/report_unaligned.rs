@@ -118,7 +118,7 @@ fn record_of(scenario: &str, change: impl FnOnce(&mut ckptsim::scenario::Scenari
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{scenario}.yaml"));
     let mut s = ckptsim::scenario::load_file(&path).unwrap();
     change(&mut s);
-    RunRecord::new(&ckptsim::run::run(s))
+    RunRecord::new(&ckptsim::run::run(s).unwrap())
 }
 
 /// Every checkpoint's details and its tasks' answers, from a report's export.

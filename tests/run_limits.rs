@@ -22,7 +22,7 @@ fn restart_loop() -> String {
 
 #[test]
 fn a_restart_loop_stops_at_the_default_drain_timeout_and_says_so() {
-    let outcome = ckptsim::run::run(common::parse(&restart_loop()));
+    let outcome = ckptsim::run::run(common::parse(&restart_loop())).expect("valid");
     // Ten times the 2 s input is less than ten minutes: the default is ten minutes.
     assert_eq!(
         outcome.world.cut_off,
@@ -48,7 +48,7 @@ fn a_record_that_takes_thirty_days_stops_at_the_drain_timeout_given() {
     let text = QUICKSTART
         .replace("cpu-per-record: 5us", "cpu-per-record: 30days")
         .replace("duration: 2s", "duration: 2s\ndrain-timeout: 1min");
-    let outcome = ckptsim::run::run(common::parse(&text));
+    let outcome = ckptsim::run::run(common::parse(&text)).expect("valid");
     assert_eq!(
         outcome.world.cut_off,
         Some(RunCutOff::DrainTimeout {
@@ -91,7 +91,7 @@ fn a_job_that_drains_is_never_cut_off() {
         if path.ends_with("bench-64.yaml") {
             continue;
         }
-        let outcome = ckptsim::run::run(common::load(&path));
+        let outcome = ckptsim::run::run(common::load(&path)).expect("valid");
         assert_eq!(outcome.world.cut_off, None, "{}", path.display());
     }
 }

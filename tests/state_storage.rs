@@ -49,13 +49,13 @@ fn storage_covers_the_retained_state(summary: &RunSummary) {
 
 #[test]
 fn incremental_storage_holds_the_retained_checkpoints_whole_state() {
-    let outcome = run(common::load("scenarios/incremental.yaml".as_ref()));
+    let outcome = run(common::load("scenarios/incremental.yaml".as_ref())).unwrap();
     storage_covers_the_retained_state(&outcome.summary);
 }
 
 #[test]
 fn full_state_storage_holds_the_retained_checkpoints_whole_state() {
-    let outcome = run(common::load("scenarios/full-state.yaml".as_ref()));
+    let outcome = run(common::load("scenarios/full-state.yaml".as_ref())).unwrap();
     storage_covers_the_retained_state(&outcome.summary);
 }
 
@@ -65,6 +65,7 @@ fn full_state_storage_holds_the_retained_checkpoints_whole_state() {
 fn incremental_uploads_less_and_retains_about_as_much_as_full() {
     let summary = |file: &str| {
         run(common::load(file.as_ref()))
+            .unwrap()
             .summary
             .checkpoints
             .expect("checkpoints")
@@ -92,7 +93,7 @@ fn incremental_uploads_less_and_retains_about_as_much_as_full() {
 /// again (a compacted file), the others only what changed.
 #[test]
 fn compaction_makes_an_incremental_checkpoint_upload_the_whole_state() {
-    let outcome = run(common::load("scenarios/incremental.yaml".as_ref()));
+    let outcome = run(common::load("scenarios/incremental.yaml".as_ref())).unwrap();
     let report = outcome.summary.checkpoints.expect("checkpoints");
     let done: Vec<_> = report.checkpoints.iter().filter(|c| c.status == "COMPLETED").collect();
     let whole = done.iter().filter(|c| c.checkpointed_size == c.state_size).count();

@@ -125,11 +125,13 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
         });
     }
     let graph = Graph::new(scenario);
+    // Indexed once: a search of `offsets` per partition is quadratic in partitions.
+    let mut ends: BTreeMap<(usize, u32), u64> = BTreeMap::new();
+    for &(o, p, end) in offsets {
+        ends.entry((o, p)).or_insert(end);
+    }
     for (op_index, partition, mut log) in source_logs(scenario) {
-        let end = offsets
-            .iter()
-            .find(|(o, p, _)| *o == op_index && *p == partition)
-            .map_or(0, |(_, _, end)| *end);
+        let end = ends.get(&(op_index, partition)).copied().unwrap_or(0);
         for offset in 0..end {
             let r = log.record_at(offset);
             let row = Row {

@@ -95,7 +95,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
         scenario.duration_ns / MILLISECOND,
         (scenario.duration_ns + scenario.drain_timeout_ns()) / MILLISECOND,
     );
-    let world = crate::run::simulate(scenario, |now| progress.update(now / MILLISECOND));
+    let world = crate::run::simulate(scenario, |now| progress.update(now / MILLISECOND))
+        .map_err(|e| UsageError(e.to_string()))?;
     progress.finish();
     let wall = started.elapsed();
     let checking = Instant::now();

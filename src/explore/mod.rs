@@ -97,7 +97,8 @@ pub fn run_seed(scenario: &Scenario, seed: u64) -> SeedResult {
     let faults = random_schedule(scenario, seed);
     let fault_kinds = faults.iter().map(|f| f.kind.name().to_string()).collect();
     let count = faults.len();
-    let outcome = crate::run::run(seeded(scenario, seed, faults));
+    // Random faults name only TaskManagers and subtasks that exist.
+    let outcome = crate::run::run(seeded(scenario, seed, faults)).expect("a random schedule is valid");
     SeedResult {
         seed,
         held: outcome.verdict.held,
@@ -154,7 +155,10 @@ pub fn explore_seeds(
 
 /// Whether `seed` with exactly `faults` violates exactly-once.
 pub fn fails_with(scenario: &Scenario, seed: u64, faults: &[Fault]) -> bool {
-    !crate::run::run(seeded(scenario, seed, faults.to_vec())).verdict.held
+    !crate::run::run(seeded(scenario, seed, faults.to_vec()))
+        .expect("a subset of a valid schedule is valid")
+        .verdict
+        .held
 }
 
 /// Shrinks a failing schedule of `seed` with `still_fails` as the judge, in at

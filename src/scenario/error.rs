@@ -16,23 +16,43 @@ pub struct ScenarioError {
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
+        // A scenario built in code has no file: its errors start at the field.
+        let mut place = self.file.clone();
         if self.line > 0 {
-            write!(f, ":{}:{}", self.line, self.column)?;
+            place += &format!(":{}:{}", self.line, self.column);
         }
         if !self.path.is_empty() {
-            write!(f, ": {}", self.path)?;
+            if !place.is_empty() {
+                place += ": ";
+            }
+            place += &self.path;
         }
-        write!(f, ": {}", self.message)
+        if place.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{place}: {}", self.message)
+        }
     }
 }
 
 impl std::error::Error for ScenarioError {}
 
+/// Longest name for which a spelling is suggested.
+const MAX_SUGGESTED_LEN: usize = 256;
+
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
 pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
+        // Edit distance costs the product of the lengths: skip names too long to be a
+        // typo worth suggesting, and those whose length alone puts them out of reach.
+        let allowed = (candidate.len().max(word.len()) / 3).max(2);
+        if word.len() > MAX_SUGGESTED_LEN
+            || candidate.len() > MAX_SUGGESTED_LEN
+            || word.len().abs_diff(candidate.len()) > allowed
+        {
+            continue;
+        }
         let distance = edit_distance(&word.to_ascii_lowercase(), &candidate.to_ascii_lowercase());
         if best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, candidate));

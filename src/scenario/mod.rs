@@ -6,6 +6,7 @@ pub mod error;
 pub mod faults;
 pub mod overrides;
 pub mod position;
+pub mod rules;
 pub mod schema;
 pub mod spec;
 pub mod units;

@@ -65,9 +65,22 @@ impl PositionIndex {
     }
 }
 
+/// Deepest nesting whose nodes are indexed, far below any scenario field. Each path
+/// holds all its ancestors' keys, so indexing arbitrarily deep documents would cost
+/// the square of their depth; deeper nodes are found at their indexed ancestor.
+const MAX_INDEXED_DEPTH: usize = 64;
+
 enum Frame {
-    Map { path: String, key: Option<String> },
-    Seq { path: String, next: usize },
+    Map {
+        path: String,
+        key: Option<String>,
+    },
+    Seq {
+        path: String,
+        next: usize,
+    },
+    /// A mapping or list nested deeper than is indexed.
+    Unindexed,
 }
 
 #[derive(Default)]
@@ -90,6 +103,7 @@ impl Builder {
     fn node_path(&mut self, event: &Event, position: Position) -> Option<String> {
         match self.stack.last_mut() {
             None => Some(String::new()),
+            Some(Frame::Unindexed) => None,
             Some(Frame::Seq { path, next }) => {
                 let p = format!("{path}[{next}]");
                 *next += 1;
@@ -128,8 +142,19 @@ impl MarkedEventReceiver for Builder {
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();
             }
+            Event::MappingStart(..) | Event::SequenceStart(..)
+                if self.stack.len() >= MAX_INDEXED_DEPTH || matches!(self.stack.last(), Some(Frame::Unindexed)) =>
+            {
+                // Keeps a mapping parent's key/value alternation in step.
+                self.node_path(&event, position);
+                self.stack.push(Frame::Unindexed);
+            }
             Event::Scalar(..) | Event::Alias(..) | Event::MappingStart(..) | Event::SequenceStart(..) => {
                 let Some(path) = self.node_path(&event, position) else {
+                    // A container used as a mapping key still has an end to pop.
+                    if matches!(event, Event::MappingStart(..) | Event::SequenceStart(..)) {
+                        self.stack.push(Frame::Unindexed);
+                    }
                     return;
                 };
                 if !matches!(event, Event::MappingStart(..)) {

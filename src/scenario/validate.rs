@@ -246,7 +246,7 @@ impl Checker<'_> {
             description: raw.description.clone().unwrap_or_default(),
             seed: raw.seed,
             duration_ns: raw.duration.0,
-            drain_timeout: self.drain_timeout(&raw)?,
+            drain_timeout: raw.drain_timeout.map(|d| d.0),
             network,
             cluster,
             watermark_interval_ns: cfg.auto_watermark_interval.map_or(200 * MILLISECOND, |d| d.0),
@@ -262,25 +262,14 @@ impl Checker<'_> {
             custom_protocol: None,
         };
         scenario.faults = self.faults(&raw, &scenario)?;
-        scenario.stop = self.stop(&raw, &scenario)?;
-        self.graph(&scenario)?;
+        scenario.stop = self.stop(&raw)?;
         self.record_sizes(&raw, &mut scenario);
         let widest = scenario.operators.iter().map(|o| o.parallelism).max().unwrap_or(1);
-        scenario.max_parallelism = match cfg.max_parallelism {
-            Some(m) => {
-                if m < widest || u64::from(m) > MAX_PARALLELISM {
-                    return Err(self.error(
-                        "config.pipeline.max-parallelism",
-                        format!("must be between the largest parallelism ({widest}) and {MAX_PARALLELISM}"),
-                    ));
-                }
-                m
-            }
-            None => default_max_parallelism(widest),
-        };
-        if scenario.watermark_interval_ns == 0 {
-            return Err(self.error("config.pipeline.auto-watermark-interval", "must be greater than 0"));
-        }
+        scenario.max_parallelism = cfg.max_parallelism.unwrap_or_else(|| default_max_parallelism(widest));
+        // The rules a scenario built in code obeys too; faults are still in file order,
+        // so that `faults[i]` finds its place in the file.
+        scenario.validate().map_err(|e| self.error(e.path, e.message))?;
+        scenario.faults.sort_by_key(|f| f.at_ns);
         Ok(scenario)
     }
 
@@ -614,6 +603,7 @@ impl Checker<'_> {
         names: &BTreeMap<String, usize>,
     ) -> Checked<Vec<EdgeSpec>> {
         let mut edges: Vec<EdgeSpec> = Vec::new();
+        let mut defined = std::collections::BTreeSet::new();
         let mut channels: u64 = 0;
         for (i, edge) in raw.job.edges.iter().enumerate() {
             let at = format!("job.edges[{i}]");
@@ -633,7 +623,7 @@ impl Checker<'_> {
             if from == to {
                 return Err(self.error(format!("{at}.to"), format!("cycle: `{}` feeds itself", edge.to)));
             }
-            if edges.iter().any(|e| e.from == from && e.to == to) {
+            if !defined.insert((from, to)) {
                 return Err(self.error(
                     at.clone(),
                     format!("edge `{}` → `{}` is defined twice", edge.from, edge.to),
@@ -681,116 +671,17 @@ impl Checker<'_> {
         Ok(edges)
     }
 
-    /// Checks the shape of the graph: sources have no inputs, every other operator
-    /// has one, sinks feed nothing, no cycles, and results stay independent of timing.
-    fn graph(&self, s: &Scenario) -> Checked<()> {
-        let op_path = |i: usize| format!("job.operators[{i}]");
-        for (i, op) in s.operators.iter().enumerate() {
-            let inputs = s.inputs_of(i).count();
-            let outputs = s.outputs_of(i).count();
-            match op.logic {
-                OperatorLogicSpec::Source(_) if inputs > 0 => {
-                    return Err(self.error(op_path(i), format!("source `{}` cannot have inputs", op.name)));
-                }
-                OperatorLogicSpec::Sink if outputs > 0 => {
-                    return Err(self.error(op_path(i), format!("sink `{}` cannot feed other operators", op.name)));
-                }
-                OperatorLogicSpec::Source(_) => {}
-                _ if inputs == 0 => {
-                    return Err(self.error(
-                        op_path(i),
-                        format!("`{}` has no input: add an edge `to: {}`", op.name, op.name),
-                    ));
-                }
-                _ => {}
-            }
-            if outputs == 0 && !matches!(op.logic, OperatorLogicSpec::Sink) {
-                return Err(self.error(
-                    op_path(i),
-                    format!("the output of `{}` goes nowhere: add an edge to a sink", op.name),
-                ));
-            }
-        }
-        let order = s.topological_order();
-        if order.len() < s.operators.len() {
-            let stuck = (0..s.operators.len()).find(|i| !order.contains(i)).unwrap_or(0);
-            let edge = s.edges.iter().position(|e| e.to == stuck).unwrap_or(0);
-            return Err(self.error(
-                format!("job.edges[{edge}]"),
-                format!(
-                    "cycle through `{}`: a job graph must be acyclic",
-                    s.operators[stuck].name
-                ),
-            ));
-        }
-        // Downstream of an aggregate, each key's intermediate results depend on how
-        // partitions interleave; only value-preserving steps keep the output exact.
-        let mut after_aggregate = vec![false; s.operators.len()];
-        for &op in &order {
-            let fed = s
-                .inputs_of(op)
-                .any(|e| after_aggregate[e.from] || s.operators[e.from].logic.is_keyed());
-            if fed {
-                match s.operators[op].logic {
-                    OperatorLogicSpec::Map { .. } | OperatorLogicSpec::Sink => after_aggregate[op] = true,
-                    _ => {
-                        return Err(self.error(
-                            op_path(op),
-                            format!(
-                                "`{}` ({}) cannot follow an aggregate or window: only map and sink may, \
-                                 because updates of a key arrive in an order that depends on timing",
-                                s.operators[op].name,
-                                s.operators[op].logic.kind_name()
-                            ),
-                        ));
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// `drain-timeout`, when set: see [`Scenario::drain_timeout_ns`] for its default.
-    fn drain_timeout(&self, raw: &ScenarioFile) -> Checked<Option<u64>> {
-        match raw.drain_timeout {
-            Some(d) if d.0 == 0 => Err(self.error("drain-timeout", "must be greater than 0")),
-            other => Ok(other.map(|d| d.0)),
-        }
-    }
-
     /// The scenario's `stop:` section: when and how the user ends the job.
-    fn stop(&self, raw: &ScenarioFile, scenario: &Scenario) -> Checked<Option<super::spec::JobStop>> {
+    fn stop(&self, raw: &ScenarioFile) -> Checked<Option<super::spec::JobStop>> {
         use super::schema::StopKindFile;
         use super::spec::{JobStop, StopKind};
-        let Some(stop) = &raw.stop else {
-            return Ok(None);
-        };
-        if stop.at.0 == 0 || stop.at.0 > raw.duration.0 {
-            return Err(self.error("stop.at", "must lie within the scenario's duration"));
-        }
-        let kind = match stop.kind {
-            StopKindFile::Cancel => StopKind::Cancel,
-            StopKindFile::StopWithSavepoint => StopKind::StopWithSavepoint,
-        };
-        if kind == StopKind::StopWithSavepoint {
-            let ck = &scenario.checkpointing;
-            if !ck.enabled() {
-                return Err(self.error(
-                    "stop.kind",
-                    "stop-with-savepoint needs checkpointing: set `execution.checkpointing.interval` or a trigger",
-                ));
-            }
-            if ck.protocol != super::checkpointing::ProtocolKind::Coordinated {
-                return Err(self.error(
-                    "stop.kind",
-                    format!(
-                        "`{}` has no coordinator that takes savepoints: stop-with-savepoint needs `coordinated`",
-                        ck.protocol.name()
-                    ),
-                ));
-            }
-        }
-        Ok(Some(JobStop { at_ns: stop.at.0, kind }))
+        Ok(raw.stop.as_ref().map(|stop| JobStop {
+            at_ns: stop.at.0,
+            kind: match stop.kind {
+                StopKindFile::Cancel => StopKind::Cancel,
+                StopKindFile::StopWithSavepoint => StopKind::StopWithSavepoint,
+            },
+        }))
     }
 
     /// Flink's checkpointing keys and the `checkpointing:` section.
@@ -937,9 +828,15 @@ impl Checker<'_> {
 
     /// Record sizes: as set, or the first input's, and 100 bytes at a source.
     fn record_sizes(&self, _raw: &ScenarioFile, s: &mut Scenario) {
+        // Each operator's first input, found once: a per-operator search of the edges
+        // would make a long chain quadratic.
+        let mut first_input: Vec<Option<usize>> = vec![None; s.operators.len()];
+        for e in s.edges.iter().rev() {
+            first_input[e.to] = Some(e.from);
+        }
         for op in s.topological_order() {
             if s.operators[op].record_size_bytes == 0 {
-                let inherited = s.inputs_of(op).next().map(|e| s.operators[e.from].record_size_bytes);
+                let inherited = first_input[op].map(|from| s.operators[from].record_size_bytes);
                 s.operators[op].record_size_bytes = inherited.unwrap_or(100).max(1);
             }
         }

@@ -25,7 +25,7 @@ pub fn parse(text: &str) -> Scenario {
 
 /// Runs a scenario and asserts that exactly-once held.
 pub fn run_held(scenario: Scenario) -> ckptsim::run::Outcome {
-    let outcome = ckptsim::run::run(scenario);
+    let outcome = ckptsim::run::run(scenario).unwrap();
     assert!(outcome.verdict.held, "{}", outcome.verdict.headline());
     outcome
 }

@@ -173,7 +173,7 @@ mod tests {
     #[test]
     fn an_alignment_too_short_to_matter_stays_pale() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml");
-        let outcome = crate::run::run(crate::scenario::load_file(path.as_ref()).unwrap());
+        let outcome = crate::run::run(crate::scenario::load_file(path.as_ref()).unwrap()).unwrap();
         let views = checkpoint_views(&outcome.summary);
         let longest = views
             .iter()

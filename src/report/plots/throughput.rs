@@ -191,7 +191,7 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/backpressure.yaml");
         let mut scenario = crate::scenario::load_file(path.as_ref()).unwrap();
         scenario.duration_ns = 4_000_000_000;
-        let summary = crate::run::run(scenario).summary;
+        let summary = crate::run::run(scenario).unwrap().summary;
         let (window, rates) = rates(&summary);
         assert!(window > 0 && !rates.is_empty());
         let counted = |count: Counter| {

@@ -13,12 +13,7 @@ fn every_shipped_scenario_matches_the_reference() {
         let mut scenario = common::load(&path);
         // Capped for speed; a stop past the cap no longer lies within the run, and the
         // job drains instead, so that every record is accounted for.
-        scenario.duration_ns = scenario.duration_ns.min(SECOND);
-        if scenario.stop.is_some_and(|s| s.at_ns > scenario.duration_ns) {
-            scenario.stop = None;
-        }
-        let end = scenario.duration_ns;
-        scenario.checkpointing.triggers.retain(|t| t.at_ns <= end);
+        scenario.set_duration(scenario.duration_ns.min(SECOND));
         let outcome = ckptsim::run::run(scenario).unwrap();
         assert!(
             outcome.verdict.held,

@@ -7,13 +7,8 @@ use ckptsim::sim::time::SECOND;
 /// Caps a scenario's input so that the big ones run quickly in a test build.
 fn capped(path: &std::path::Path) -> ckptsim::scenario::Scenario {
     let mut scenario = common::load(path);
-    scenario.duration_ns = scenario.duration_ns.min(SECOND / 2);
     // A stop or trigger past the cap no longer lies within the run.
-    let end = scenario.duration_ns;
-    if scenario.stop.is_some_and(|s| s.at_ns > end) {
-        scenario.stop = None;
-    }
-    scenario.checkpointing.triggers.retain(|t| t.at_ns <= end);
+    scenario.set_duration(scenario.duration_ns.min(SECOND / 2));
     scenario
 }
 

@@ -57,3 +57,18 @@ fn without_json_the_run_prints_its_summary_as_text_only() {
     assert!(stdout.contains("exactly-once: held"), "{stdout}");
     assert!(!stdout.contains("\"summary\""), "{stdout}");
 }
+
+#[test]
+fn a_shorter_duration_leaves_out_a_trigger_past_its_end_and_says_so() {
+    let output = Command::new(env!("CARGO_BIN_EXE_ckptsim"))
+        .args(["run", concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/min-pause.yaml")])
+        .args(["--duration", "2s"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("--duration 2.000s: checkpointing.triggers[0] at 5.000s lies past the end, left out"),
+        "{stderr}"
+    );
+}

@@ -68,7 +68,12 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
         scenario.seed = seed;
     }
     if let Some(duration) = args.duration {
-        scenario.duration_ns = duration;
+        for dropped in scenario.set_duration(duration) {
+            eprintln!(
+                "note: --duration {}: {dropped} lies past the end, left out",
+                format_duration(duration)
+            );
+        }
     }
     if let Some(dir) = &args.out {
         create_folder(dir)?;

@@ -224,6 +224,28 @@ pub struct EdgeSpec {
 }
 
 impl Scenario {
+    /// Sets how long the sources produce input, as `ckptsim run --duration` does. A
+    /// manual trigger or a stop past the new end no longer lies within the run: they
+    /// are dropped (the job then drains as usual), and named in the returned lines.
+    pub fn set_duration(&mut self, duration_ns: Nanos) -> Vec<String> {
+        self.duration_ns = duration_ns;
+        let mut dropped = Vec::new();
+        for (i, t) in self.checkpointing.triggers.iter().enumerate() {
+            if t.at_ns > duration_ns {
+                dropped.push(format!(
+                    "checkpointing.triggers[{i}] at {}",
+                    crate::sim::time::format_duration(t.at_ns)
+                ));
+            }
+        }
+        self.checkpointing.triggers.retain(|t| t.at_ns <= duration_ns);
+        if let Some(stop) = self.stop.filter(|s| s.at_ns > duration_ns) {
+            dropped.push(format!("stop at {}", crate::sim::time::format_duration(stop.at_ns)));
+            self.stop = None;
+        }
+        dropped
+    }
+
     /// How long the job may take to drain after its input ends; past it the run
     /// stops and the verdict says the job did not drain. By default ten times the
     /// input's duration and at least ten minutes: far beyond what a job that keeps up

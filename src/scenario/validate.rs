@@ -54,10 +54,58 @@ pub fn parse_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
 }
 
 fn parse_named(text: &str, file: &str, default_name: &str) -> Result<Scenario, ScenarioError> {
+    check_flow_depth(text, file)?;
     let positions = PositionIndex::build(text);
     let raw: ScenarioFile = serde_yaml::from_str(text).map_err(|e| syntax_error(file, &e, &positions))?;
     let checker = Checker { file, positions };
     checker.resolve(raw, default_name)
+}
+
+/// The deepest `[`/`{` nesting a scenario may use; no scenario key needs more than a
+/// few levels.
+const MAX_FLOW_DEPTH: usize = 64;
+
+/// Refuses flow collections nested deeper than [`MAX_FLOW_DEPTH`] in one linear pass,
+/// before the YAML parser sees them: its time grows with the square of the depth
+/// (a 200,000-deep `[[[…]]]` took minutes). Quoted text and comments do not count.
+fn check_flow_depth(text: &str, file: &str) -> Result<(), ScenarioError> {
+    let (mut depth, mut line, mut column) = (0usize, 1usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut previous = '\n';
+    for c in text.chars() {
+        column += 1;
+        if c == '\n' {
+            (line, column, comment) = (line + 1, 0, false);
+            // A single-quoted or double-quoted scalar may span lines; keep `quote`.
+        } else if comment {
+        } else if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+        } else {
+            match c {
+                '\'' | '"' => quote = Some(c),
+                '#' if previous.is_whitespace() => comment = true,
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_FLOW_DEPTH {
+                        return Err(ScenarioError {
+                            file: file.to_string(),
+                            line,
+                            column,
+                            path: String::new(),
+                            message: format!("nested deeper than {MAX_FLOW_DEPTH} levels of `[` and `{{`"),
+                        });
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        previous = c;
+    }
+    Ok(())
 }
 
 /// Turns a serde_yaml error into one that names the field, suggests a spelling, and

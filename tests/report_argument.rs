@@ -74,3 +74,17 @@ fn a_report_folder_that_names_a_file_is_an_error_and_the_file_stays() {
     assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).unwrap(), "mine");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_folder_given_the_old_way_is_an_error_that_shows_the_new_way() {
+    let dir = scratch("old-way");
+    let out = ckptsim(&dir, &["run", "--report", "my-report"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("my-report") && stderr.contains("use --report=DIR"),
+        "{stderr}"
+    );
+    assert!(!dir.join("my-report").exists() && !dir.join("reports").exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}

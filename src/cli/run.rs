@@ -63,7 +63,16 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
         Some(path) => scenario::load_file(path),
         None => scenario::parse_str(QUICKSTART, "quickstart.yaml (built in)"),
     }
-    .map_err(|e| UsageError(e.to_string()))?;
+    .map_err(|e| {
+        // `--report DIR` (without `=`) reads DIR as the scenario: say how to name a folder.
+        let unread = e.line == 0 && args.scenario.as_ref().is_some_and(|p| !p.exists());
+        let hint = if unread && matches!(args.report, Some(None)) {
+            "; to write the report into a folder of your choice, use --report=DIR"
+        } else {
+            ""
+        };
+        UsageError(format!("{e}{hint}"))
+    })?;
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }

@@ -103,16 +103,7 @@ fn a_run_killed_at_any_step_of_writing_its_report_leaves_a_whole_report() {
             String::from_utf8_lossy(&killed.stdout).contains("trace digest"),
             "{step}"
         );
-        let left = contents(&dir);
-        assert_eq!(
-            left.keys().cloned().collect::<Vec<_>>(),
-            report_names(),
-            "{step}: the folder holds other files"
-        );
-        let expected = if step == "swapped" { &new } else { &old };
-        for (name, bytes) in &left {
-            assert!(bytes == &expected[name], "{step}: {name} is not the expected report's");
-        }
+        assert_whole_report(&dir, step, if step == "swapped" { &new } else { &old });
     }
     // The next report removes what the killed runs left beside the folder.
     let out = run_report(&dir, 3, None);
@@ -120,6 +111,20 @@ fn a_run_killed_at_any_step_of_writing_its_report_leaves_a_whole_report() {
     let beside: Vec<String> = names(&parent).into_iter().filter(|n| n.starts_with('.')).collect();
     assert!(beside.is_empty(), "left beside the report folder: {beside:?}");
     std::fs::remove_dir_all(parent).unwrap();
+}
+
+/// After a run killed at `step`, the folder holds exactly the files of `expected`'s report.
+#[cfg(all(unix, debug_assertions))]
+fn assert_whole_report(dir: &Path, step: &str, expected: &BTreeMap<String, Vec<u8>>) {
+    let left = contents(dir);
+    assert_eq!(
+        left.keys().cloned().collect::<Vec<_>>(),
+        report_names(),
+        "{step}: the folder holds other files"
+    );
+    for (name, bytes) in &left {
+        assert!(bytes == &expected[name], "{step}: {name} is not the expected report's");
+    }
 }
 
 #[cfg(all(unix, debug_assertions))]
@@ -144,16 +149,7 @@ fn a_run_killed_between_the_two_renames_leaves_the_previous_report_for_the_next_
             let next = run_report_renaming(&dir, 2, Some("staged"), true);
             assert_eq!(next.status.signal(), Some(9), "{step}: the next run was not killed");
         }
-        let left = contents(&dir);
-        assert_eq!(
-            left.keys().cloned().collect::<Vec<_>>(),
-            report_names(),
-            "{step}: the folder holds other files"
-        );
-        let expected = if step == "swapped" { &new } else { &old };
-        for (name, bytes) in &left {
-            assert!(bytes == &expected[name], "{step}: {name} is not the expected report's");
-        }
+        assert_whole_report(&dir, step, if step == "swapped" { &new } else { &old });
     }
     let out = run_report_renaming(&dir, 3, None, true);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

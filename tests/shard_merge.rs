@@ -93,20 +93,24 @@ fn the_slurm_scripts_parse() {
     }
 }
 
-#[test]
-fn the_slurm_array_and_merge_give_what_one_unsharded_run_gives() {
-    let dir = scratch("slurm");
+/// The seed range explored in one process into `dir/whole`: what the shards must add up to.
+fn explore_unsharded(dir: &Path) -> (PathBuf, Output) {
     let whole = dir.join("whole");
-    let unsharded = ckptsim(&[
+    let out = ckptsim(&[
         "explore",
         "scenarios/quickstart.yaml",
         "--seeds",
         SEEDS,
-        "--jobs",
-        "2",
         "--out",
         whole.to_str().unwrap(),
     ]);
+    (whole, out)
+}
+
+#[test]
+fn the_slurm_array_and_merge_give_what_one_unsharded_run_gives() {
+    let dir = scratch("slurm");
+    let (whole, unsharded) = explore_unsharded(&dir);
     let code = unsharded.status.code().unwrap();
     assert!(code <= 1, "{}", show(&unsharded));
 
@@ -151,15 +155,7 @@ fn the_slurm_array_script_refuses_to_run_without_its_task_id() {
 fn merging_shards_given_out_of_order_equals_the_unsharded_run() {
     let dir = scratch("cli");
     let files = three_shards(&dir.join("shards"));
-    let whole = dir.join("whole");
-    let unsharded = ckptsim(&[
-        "explore",
-        "scenarios/quickstart.yaml",
-        "--seeds",
-        SEEDS,
-        "--out",
-        whole.to_str().unwrap(),
-    ]);
+    let (whole, unsharded) = explore_unsharded(&dir);
     let merged_dir = dir.join("merged");
     let merged = ckptsim(&[
         "explore",

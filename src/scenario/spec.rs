@@ -224,6 +224,14 @@ pub struct EdgeSpec {
 }
 
 impl Scenario {
+    /// The scenario with `protocol` in place of the one its configuration selects: a
+    /// protocol written against [`crate::protocol::interface`], run by the same world,
+    /// explorer and oracle as the built-in ones.
+    pub fn with_protocol(mut self, protocol: crate::protocol::interface::SharedProtocol) -> Self {
+        self.custom_protocol = Some(protocol);
+        self
+    }
+
     /// Sets how long the sources produce input, as `ckptsim run --duration` does. A
     /// manual trigger or a stop past the new end no longer lies within the run: they
     /// are dropped (the job then drains as usual), and named in the returned lines.

@@ -1,6 +1,7 @@
 //! Scenario files: the schema, its validation into plain integers, and errors that
 //! name the file, line, column and field.
 
+pub mod budget;
 pub mod checkpointing;
 pub mod error;
 pub mod faults;

@@ -74,7 +74,12 @@ impl Scenario {
         for (i, fault) in self.faults.iter().enumerate() {
             self.fault_rules(fault, &format!("faults[{i}]"))?;
         }
-        self.stop_rules()
+        self.stop_rules()?;
+        // Last: the estimate assumes everything above holds (an acyclic graph, say).
+        match super::budget::Estimate::of(self).refusal() {
+            Some(why) => Err(fail("duration", why)),
+            None => Ok(()),
+        }
     }
 
     fn cluster_rules(&self) -> Rule {

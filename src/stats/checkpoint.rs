@@ -102,6 +102,12 @@ impl CheckpointReport {
     pub fn from_world(world: &World) -> Option<Self> {
         let rt = world.ckpt.as_ref()?;
         let counts = rt.coordinator.counts();
+        // Each checkpoint's parts, found in one pass: a long run has many thousands
+        // of checkpoints, and scanning every part for each was quadratic.
+        let mut parts_of: std::collections::BTreeMap<u64, Vec<&SubtaskBreakdown>> = Default::default();
+        for b in &rt.breakdowns {
+            parts_of.entry(b.checkpoint_id).or_default().push(b);
+        }
         let checkpoints = rt
             .coordinator
             .history()
@@ -109,10 +115,12 @@ impl CheckpointReport {
             .map(|c| {
                 // Only the parts the coordinator accepted, as Flink's REST API shows
                 // them: an acknowledgement that arrives after the checkpoint failed is not.
-                let parts: Vec<&SubtaskBreakdown> = rt
-                    .breakdowns
-                    .iter()
-                    .filter(|b| b.checkpoint_id == c.checkpoint_id && c.subtasks.contains_key(&b.subtask))
+                let parts: Vec<&SubtaskBreakdown> = parts_of
+                    .get(&c.checkpoint_id)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .filter(|b| c.subtasks.contains_key(&b.subtask))
                     .collect();
                 CheckpointSummary {
                     id: c.checkpoint_id,

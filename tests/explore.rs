@@ -304,6 +304,7 @@ fn merging_keeps_violations_and_their_shrunk_schedules() {
                 faults: faults.len(),
                 fault_kinds: faults.iter().map(|f| f.kind.name().to_string()).collect(),
                 recoveries: seed as usize % 3,
+                phases: Vec::new(),
                 job_failed: false,
                 shrunk: violated.then(|| explore::Shrunk {
                     faults: faults[..1].to_vec(),

@@ -376,6 +376,7 @@ fn faults_and_recoveries_are_marked_on_every_time_axis() {
         kind: "taskmanager-crash".into(),
         target: "taskmanager 1".into(),
         fails_tasks: true,
+        phases: Vec::new(),
     });
     record.summary.recoveries.push(RecoveryRecord {
         failed_at_ns: 700_000_000,

@@ -25,6 +25,7 @@ pub use shrink::shrink_schedule;
 use crate::fault::{Fault, random_schedule};
 use crate::scenario::Scenario;
 use crate::sim::TraceDigest;
+use crate::stats::faults::CheckpointPhase;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -47,6 +48,10 @@ pub struct SeedResult {
     pub recoveries: usize,
     /// Whether the restart strategy gave up: the job failed for good.
     pub job_failed: bool,
+    /// The checkpoint and recovery phases its faults struck in the middle of
+    /// (`alignment`, `sync`, `async-upload`, `finalization`, `restore`), each once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<String>,
     /// For a violation the explorer shrank: the smaller schedule that still fails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shrunk: Option<Shrunk>,
@@ -107,10 +112,21 @@ pub fn run_seed(scenario: &Scenario, seed: u64) -> SeedResult {
         faults: count,
         fault_kinds,
         recoveries: outcome.summary.recoveries.len(),
+        phases: phases_struck(&outcome.summary.faults),
         job_failed: outcome.summary.job_failed,
         shrunk: None,
         wall_ms: started.elapsed().as_secs_f64() * 1e3,
     }
+}
+
+/// The phases any of `faults` struck, in [`CheckpointPhase`] order.
+fn phases_struck(faults: &[crate::stats::faults::FaultRecord]) -> Vec<String> {
+    CheckpointPhase::ALL
+        .iter()
+        .map(|p| p.name())
+        .filter(|name| faults.iter().any(|f| f.phases.iter().any(|p| p == name)))
+        .map(str::to_string)
+        .collect()
 }
 
 /// Runs `jobs` threads of work on a pool of their own, so that the caller's

@@ -8,6 +8,7 @@ use crate::fault::{Fault, random_schedule};
 use crate::scenario::Scenario;
 use crate::scenario::faults::fault_to_yaml;
 use crate::sim::time::format_duration;
+use crate::stats::faults::CheckpointPhase;
 use serde_yaml::Value;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -75,6 +76,26 @@ fn serde_yaml_scalar(v: &Value) -> String {
     }
 }
 
+/// How many seeds had a fault strike in the middle of each checkpoint phase: where
+/// the exploration looked.
+pub fn phase_coverage(results: &[SeedResult]) -> String {
+    let counts: Vec<String> = CheckpointPhase::ALL
+        .iter()
+        .map(|phase| {
+            let seeds = results
+                .iter()
+                .filter(|r| r.phases.iter().any(|p| p == phase.name()))
+                .count();
+            format!("{} {seeds}", phase.name())
+        })
+        .collect();
+    let outside = results.iter().filter(|r| r.faults > 0 && r.phases.is_empty()).count();
+    format!(
+        "seeds with a fault during: {}; only outside these phases: {outside}",
+        counts.join(", ")
+    )
+}
+
 /// The summary of an exploration (or of one shard of it).
 pub fn summary_text(header: &Header, results: &[SeedResult], scenario: &Scenario, out_dir: &Path) -> String {
     let mut out = String::new();
@@ -115,6 +136,7 @@ pub fn summary_text(header: &Header, results: &[SeedResult], scenario: &Scenario
         "faults: {faults} injected; {recoveries} recoveries in {recovered_seeds} seeds; \
          the restart strategy gave up in {failed_jobs} seeds"
     );
+    let _ = writeln!(out, "{}", phase_coverage(results));
     let _ = writeln!(
         out,
         "results digest {} (scenario {})",

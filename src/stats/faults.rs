@@ -18,6 +18,46 @@ pub struct FaultRecord {
     pub target: String,
     /// Whether it failed the job's tasks (and so started a recovery).
     pub fails_tasks: bool,
+    /// The checkpoint and recovery phases under way when it struck
+    /// ([`CheckpointPhase`] names); empty when none was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<String>,
+}
+
+/// What a fault can strike in the middle of: the phases the explorer's coverage counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CheckpointPhase {
+    /// A subtask had received a checkpoint's first barrier and not yet all of them.
+    Alignment,
+    /// A subtask was copying its state (the synchronous part of a snapshot).
+    Sync,
+    /// A subtask was uploading its snapshot (the asynchronous part) or had not yet
+    /// acknowledged it.
+    AsyncUpload,
+    /// The coordinator was writing a checkpoint's metadata.
+    Finalization,
+    /// The job was restarting: tasks gone, or deployed and restoring state.
+    Restore,
+}
+
+impl CheckpointPhase {
+    pub const ALL: [CheckpointPhase; 5] = [
+        CheckpointPhase::Alignment,
+        CheckpointPhase::Sync,
+        CheckpointPhase::AsyncUpload,
+        CheckpointPhase::Finalization,
+        CheckpointPhase::Restore,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckpointPhase::Alignment => "alignment",
+            CheckpointPhase::Sync => "sync",
+            CheckpointPhase::AsyncUpload => "async-upload",
+            CheckpointPhase::Finalization => "finalization",
+            CheckpointPhase::Restore => "restore",
+        }
+    }
 }
 
 /// One recovery: from the failure that stopped the job to the job running again.

@@ -31,6 +31,7 @@ use crate::protocol::interface::{
 };
 use crate::protocol::{Barrier, CheckpointFailureReason, CheckpointId, SnapshotKind};
 use crate::sim::Nanos;
+use crate::stats::faults::CheckpointPhase;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -176,6 +177,8 @@ pub struct CheckpointRuntime {
     /// cancellation instead, as Flink's subtask checkpoint coordinator does) and
     /// drop their uploads.
     aborted: BTreeSet<CheckpointId>,
+    /// Checkpoints whose metadata is being written.
+    finalizing: BTreeSet<CheckpointId>,
     timer_at: Option<Nanos>,
     /// Periodic triggers the coordinator dropped, and why.
     pub dropped_triggers: Vec<(Nanos, CheckpointFailureReason)>,
@@ -236,6 +239,7 @@ impl World {
             files: StateStorage::new(self.subtasks.len()),
             uploads: BTreeMap::new(),
             aborted: BTreeSet::new(),
+            finalizing: BTreeSet::new(),
             timer_at: None,
             dropped_triggers: Vec::new(),
             failover_requests: Vec::new(),
@@ -464,13 +468,17 @@ impl World {
                     }
                     self.runtime().dropped_triggers.push((now, reason));
                 }
-                CoordinatorAction::WriteMetadata { checkpoint_id, bytes } => match self.storage.put(now, bytes) {
-                    Ok(done) => {
-                        self.state_storage().other_file(checkpoint_id, bytes);
-                        self.queue.push(done, Event::MetadataWritten(checkpoint_id));
+                CoordinatorAction::WriteMetadata { checkpoint_id, bytes } => {
+                    // Finalizing until the write ends, written or failed.
+                    self.runtime().finalizing.insert(checkpoint_id);
+                    match self.storage.put(now, bytes) {
+                        Ok(done) => {
+                            self.state_storage().other_file(checkpoint_id, bytes);
+                            self.queue.push(done, Event::MetadataWritten(checkpoint_id));
+                        }
+                        Err(failure) => self.queue.push(failure.at, Event::MetadataFailed(checkpoint_id)),
                     }
-                    Err(failure) => self.queue.push(failure.at, Event::MetadataFailed(checkpoint_id)),
-                },
+                }
                 CoordinatorAction::NotifyCheckpointComplete { checkpoint_id, .. } => {
                     // Every subtask acknowledged it, and older pending ones are subsumed:
                     // their bookkeeping is done.
@@ -1133,15 +1141,45 @@ impl World {
         self.drain_coordinator();
     }
 
+    /// The checkpoint phases under way at some subtask (or at the coordinator) now,
+    /// in [`CheckpointPhase`] order: what a fault striking now strikes in the middle of.
+    pub(super) fn checkpoint_phases_now(&self) -> Vec<CheckpointPhase> {
+        let Some(rt) = self.ckpt.as_ref() else {
+            return Vec::new();
+        };
+        let parts = || rt.progress.values().flatten().filter(|p| p.decline.is_none());
+        let mut phases = Vec::new();
+        // Collecting barriers is the protocol's business: ask it.
+        let collecting = self
+            .subtasks
+            .iter()
+            .any(|st| st.protocol.as_ref().is_some_and(|p| p.pending_checkpoint().is_some()));
+        if collecting {
+            phases.push(CheckpointPhase::Alignment);
+        }
+        if parts().any(|p| p.sync_started.is_some() && p.sync_done.is_none()) {
+            phases.push(CheckpointPhase::Sync);
+        }
+        if parts().any(|p| p.sync_done.is_some() && p.ack_sent.is_none()) {
+            phases.push(CheckpointPhase::AsyncUpload);
+        }
+        if !rt.finalizing.is_empty() {
+            phases.push(CheckpointPhase::Finalization);
+        }
+        phases
+    }
+
     /// Writing a checkpoint's metadata failed (a storage outage): it fails.
     pub(super) fn metadata_failed(&mut self, id: CheckpointId) {
         let now = self.now;
+        self.runtime().finalizing.remove(&id);
         self.runtime().coordinator.finalize_failed(now, id);
         self.drain_coordinator();
     }
 
     pub(super) fn metadata_written(&mut self, id: CheckpointId) {
         let now = self.now;
+        self.runtime().finalizing.remove(&id);
         self.runtime().coordinator.finalize_complete(now, id);
         self.drain_coordinator();
     }

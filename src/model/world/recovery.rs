@@ -19,7 +19,7 @@ use crate::protocol::coordinator::JobTermination;
 use crate::protocol::interface::RecoveryLine;
 use crate::protocol::{CheckpointFailureReason, CheckpointId};
 use crate::sim::Nanos;
-use crate::stats::faults::{FaultRecord, RecoveryRecord};
+use crate::stats::faults::{CheckpointPhase, FaultRecord, RecoveryRecord};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -181,12 +181,18 @@ impl World {
         let fault = self.scenario.faults[index].clone();
         let target = self.fault_target(&fault.kind);
         let until_ns = fault.kind.duration_ns().map(|d| now.saturating_add(d));
+        let mut phases = self.checkpoint_phases_now();
+        if self.recovery.status == JobStatus::Restarting {
+            phases.push(CheckpointPhase::Restore);
+        }
+        let phases = phases.into_iter().map(|p| p.name().to_string()).collect();
         self.recovery.faults.push(FaultRecord {
             at_ns: now,
             until_ns,
             kind: fault.kind.name().to_string(),
             target: target.clone(),
             fails_tasks: fault.kind.fails_tasks(),
+            phases,
         });
         match fault.kind {
             FaultKind::TaskmanagerCrash {

@@ -142,6 +142,7 @@ fn set(entries: &mut [(String, Sourced)], key: &str, text: String, comment: Stri
 pub fn calibrate(r: &Responses, d: &mut Derived) -> Calibration {
     let mut c = Calibration::default();
     storage(r, d, &mut c);
+    source_rates(r, d, &mut c);
     cpu(r, d, &mut c);
     buffers(r, d, &mut c);
     if !c.fits.is_empty() {
@@ -303,6 +304,54 @@ fn storage(r: &Responses, d: &mut Derived, c: &mut Calibration) {
                 SMALL_PART_BYTES >> 10
             ),
         )),
+    }
+}
+
+/// A source whose rate the import assumed reads at the rate its consumers took in:
+/// a consumer with this source as its only input reads every record it sends.
+fn source_rates(r: &Responses, d: &mut Derived, c: &mut Calibration) {
+    for op in d.operators.iter_mut().filter(|o| o.kind == "source") {
+        let assumed = op
+            .fields
+            .iter()
+            .any(|(k, v)| k == "rate" && v.comment.starts_with("assumption"));
+        if !assumed {
+            continue;
+        }
+        let key = format!("job.operators[{}].rate", op.name);
+        let consumer = r
+            .job
+            .plan
+            .iter()
+            .filter(|n| n.inputs.len() == 1 && n.inputs[0].id == op.vertex_id)
+            .find_map(|n| {
+                let m = r.metrics.get(&n.id)?;
+                let sum = m.values.get("numRecordsInPerSecond")?.1.filter(|s| *s >= 1.0)?;
+                Some((m, sum))
+            });
+        let Some((m, sum)) = consumer else {
+            c.defaults.push((
+                key,
+                "no records-per-second metric of the source or of a consumer reading only from it".into(),
+            ));
+            continue;
+        };
+        let file = short(&r.dir, &m.file).to_string();
+        let value = (sum.round() as u64).clamp(1, 1_000_000_000).to_string();
+        c.fits.push(Fit {
+            key,
+            value: value.clone(),
+            method: "the records per second its consumer read (numRecordsInPerSecond.sum), which reads only from it"
+                .into(),
+            points: 1,
+            data: format!("{file}: numRecordsInPerSecond.sum = {}", number(sum)),
+        });
+        set(
+            &mut op.fields,
+            "rate",
+            value,
+            format!("calibrated: {file}: numRecordsInPerSecond.sum of its consumer"),
+        );
     }
 }
 

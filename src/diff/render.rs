@@ -68,7 +68,8 @@ pub fn factor(f: f64) -> String {
 
 pub fn text(c: &Comparison) -> String {
     let mut out = String::new();
-    for (label, side) in [("simulated", &c.sim), ("Flink", &c.flink)] {
+    for side in [&c.sim, &c.flink] {
+        let label = side.kind;
         let steady: Vec<u64> = side.job.iter().map(|j| j.0).collect();
         let _ = writeln!(
             out,
@@ -110,7 +111,11 @@ pub fn text(c: &Comparison) -> String {
             let _ = writeln!(
                 out,
                 "  {:<18} {:>11} {:>11} {:>10} {:>12}",
-                "phase", "simulated", "Flink", "sim/Flink", "samples s/F"
+                "phase",
+                c.sim.kind,
+                c.flink.kind,
+                format!("{}/Flink", if c.sim.kind == "simulated" { "sim" } else { c.sim.kind }),
+                "samples"
             );
         }
         let _ = writeln!(
@@ -143,7 +148,8 @@ pub fn text(c: &Comparison) -> String {
     };
     let _ = writeln!(
         out,
-        "dominant phase: simulated {}, Flink {}: {same}",
+        "dominant phase: {} {}, Flink {}: {same}",
+        c.sim.kind,
         dominant(&c.dominant_sim),
         dominant(&c.dominant_flink)
     );
@@ -175,6 +181,7 @@ pub fn json(c: &Comparison) -> Value {
     };
     json!({
         "warm_up": c.warm_up,
+        "run_kind": c.sim.kind,
         "simulated": side(&c.sim),
         "flink": side(&c.flink),
         "vertices": c.pairings.iter().map(|p| json!({"flink": p.flink, "simulated": p.sim})).collect::<Vec<_>>(),

@@ -47,6 +47,8 @@ impl VertexData {
 /// One side of a comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Side {
+    /// What it is, as the table's column heads name it: `simulated`, `Flink`, `RUN`.
+    pub kind: &'static str,
     /// Where it came from: a folder or file.
     pub label: String,
     pub vertices: Vec<VertexData>,
@@ -159,6 +161,7 @@ pub fn flink(r: &Responses, warm_up: usize) -> Side {
         })
         .collect();
     Side {
+        kind: "Flink",
         label: r.dir.clone(),
         vertices,
         job,
@@ -232,6 +235,7 @@ pub fn simulated(record: &RunRecord, label: &str, warm_up: usize) -> Side {
         })
         .collect();
     Side {
+        kind: "simulated",
         label: label.to_string(),
         vertices,
         job,
@@ -260,10 +264,23 @@ pub fn pair(sim: Side, flink: &Side) -> Result<(Side, Vec<Pairing>), Mismatch> {
         owner[s] = flink.vertices.iter().position(|f| stands_for(&v.name, f));
     }
     let mut problems = Vec::new();
-    let flink_names = || flink.vertices.iter().map(|f| f.name.as_str());
     for (s, v) in sim.vertices.iter().enumerate() {
         if owner[s].is_none() {
-            let hint = closest(&v.name, flink_names()).map_or(String::new(), |c| format!(" (closest: `{c}`)"));
+            // Chained operator names count: an operator is more often named as one of them.
+            let candidates = flink
+                .vertices
+                .iter()
+                .flat_map(|f| std::iter::once(f.name.as_str()).chain(f.members.iter().map(String::as_str)));
+            let hint = closest(&v.name, candidates).map_or(String::new(), |c| {
+                match flink
+                    .vertices
+                    .iter()
+                    .find(|f| f.name != c && f.members.iter().any(|m| m == c))
+                {
+                    Some(f) => format!(" (closest: `{c}`, chained in vertex `{}`)", f.name),
+                    None => format!(" (closest: `{c}`)"),
+                }
+            });
             problems.push(format!("simulated operator `{}` matches no Flink vertex{hint}", v.name));
         }
     }

@@ -132,9 +132,27 @@ pub fn text(c: &Comparison) -> String {
         "\nsummary (the largest factor over the vertices and the whole job; durations both under 1 ms agree)\n",
     );
     for s in &c.summary {
+        let job = c
+            .rows
+            .iter()
+            .find(|r| r.vertex == JOB_ROW && r.phase == s.phase)
+            .and_then(Row::ratio)
+            .map_or(String::new(), |r| format!("; whole job {r:.2}"));
+        let worst = |v: &str| c.rows.iter().find(|r| r.vertex == v && r.phase == s.phase);
         match (s.factor, &s.worst_vertex) {
+            (Some(f), Some(v)) if f.is_infinite() => {
+                let (sim, flink) = worst(v).map_or((None, None), |r| (r.sim, r.flink));
+                let _ = writeln!(
+                    out,
+                    "  {}: no factor: {} {} against Flink {} (at {v}){job}",
+                    s.phase,
+                    c.sim.kind,
+                    value(s.phase, sim),
+                    value(s.phase, flink)
+                );
+            }
             (Some(f), Some(v)) => {
-                let _ = writeln!(out, "  {}: within {} (worst: {v})", s.phase, factor(f));
+                let _ = writeln!(out, "  {}: within {} (worst: {v}){job}", s.phase, factor(f));
             }
             _ => {
                 let _ = writeln!(out, "  {}: not compared (no data on both sides)", s.phase);

@@ -254,6 +254,11 @@ fn storage(r: &Responses, d: &mut Derived, c: &mut Calibration) {
         }
     };
     let points_n = points.len();
+    let short_method = if method.starts_with("Theil") {
+        "a Theil-Sen line"
+    } else {
+        "the median"
+    };
     match latency {
         Some(ms) => {
             let value = format!("{}us", (ms * 1000.0).round() as u64);
@@ -261,7 +266,7 @@ fn storage(r: &Responses, d: &mut Derived, c: &mut Calibration) {
                 &mut d.cluster,
                 "checkpoint-storage.latency",
                 value.clone(),
-                format!("calibrated: {method}"),
+                format!("calibrated: {short_method} of async against checkpointed size over {points_n} subtask parts"),
             );
             c.fits.push(Fit {
                 key: LATENCY.into(),
@@ -284,7 +289,10 @@ fn storage(r: &Responses, d: &mut Derived, c: &mut Calibration) {
                 &mut d.cluster,
                 "checkpoint-storage.bandwidth",
                 value.clone(),
-                format!("calibrated: {DEFAULT_REQUESTS} requests x the per-request rate of {method}"),
+                format!(
+                    "calibrated: {DEFAULT_REQUESTS} requests x the per-request rate of {short_method} of async \
+                     against checkpointed size over {points_n} subtask parts"
+                ),
             );
             c.fits.push(Fit {
                 key: BANDWIDTH.into(),

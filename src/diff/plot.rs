@@ -64,10 +64,15 @@ pub fn svg(c: &Comparison) -> Result<String, String> {
                 };
                 let x0 = p as f64 - 0.4 + k as f64 * width;
                 let (y, label) = match (row.ratio(), row.sim, row.flink) {
-                    (Some(r), _, _) if r > 0.0 => (
-                        r.log2().clamp(-CLIP.log2(), CLIP.log2()),
-                        (!(1.0 / CLIP..=CLIP).contains(&r)).then(|| format!("{r:.0}")),
-                    ),
+                    (Some(r), _, _) if r > 0.0 => {
+                        let clipped = !(1.0 / CLIP..=CLIP).contains(&r);
+                        let label = if r >= 1.0 {
+                            format!("{r:.0}×")
+                        } else {
+                            format!("1/{:.0}", 1.0 / r)
+                        };
+                        (r.log2().clamp(-CLIP.log2(), CLIP.log2()), clipped.then_some(label))
+                    }
                     (Some(_), _, _) => (-CLIP.log2(), Some("0".to_string())),
                     (None, Some(_), Some(_)) => (CLIP.log2(), Some("∞".to_string())),
                     _ => continue,
@@ -87,7 +92,12 @@ pub fn svg(c: &Comparison) -> Result<String, String> {
                 drawn = true;
             }
             if drawn {
-                legend.add(name, Swatch::Box(color, 1.0));
+                let label = if name == super::JOB_ROW {
+                    "whole job"
+                } else {
+                    name.as_str()
+                };
+                legend.add(label, Swatch::Box(color, 1.0));
             }
         }
         legend.gap();

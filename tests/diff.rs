@@ -278,3 +278,37 @@ fn a_warm_up_longer_than_the_history_compares_nothing_without_failing() {
     let json: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json["flink"]["checkpoints"], serde_json::json!([1, 2, 3, 4, 5]));
 }
+
+const LIVE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/flink-live");
+
+#[test]
+fn every_real_run_agrees_with_itself_and_reads_its_subtask_parts() {
+    let live = std::env::var("CKPTSIM_FLINK_LIVE").unwrap_or_else(|_| LIVE.to_string());
+    let Ok(entries) = std::fs::read_dir(&live) else {
+        println!("note: {live} is absent; skipped");
+        return;
+    };
+    let mut runs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("job.json").is_file())
+        .collect();
+    runs.sort();
+    for run in runs {
+        let (code, out, err) = ckptsim(&[&"diff", &run, &run, &"--json"]);
+        assert_eq!(code, Some(0), "{}: {err}", run.display());
+        let json: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            json["flink"]["checkpoints_with_subtask_parts"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2,
+            "{}",
+            run.display()
+        );
+        for s in json["summary"].as_array().unwrap() {
+            assert!(close(&s["within_factor"], 1.0), "{}: {s}", run.display());
+        }
+    }
+}

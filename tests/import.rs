@@ -444,3 +444,20 @@ fn calibration_of_a_history_without_details_keeps_every_default_and_says_why() {
     parse_str(&yaml_text, "calibrated.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml_text}"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn every_real_run_calibrates_its_storage_into_a_valid_scenario() {
+    for run in live_runs() {
+        let (text, calibration) = ckptsim::import::import_dir_calibrated(&run).unwrap();
+        parse_str(&text, "calibrated.yaml").unwrap_or_else(|e| panic!("{}: {e}\n{text}", run.display()));
+        let bandwidth = calibration
+            .fits
+            .iter()
+            .find(|f| f.key == "cluster.checkpoint-storage.bandwidth")
+            .unwrap_or_else(|| panic!("{}: no storage fit: {calibration:?}", run.display()));
+        // Every run uploads about 4.7 MB per keyed subtask in tens to hundreds of ms.
+        let mib: f64 = bandwidth.value.trim_end_matches("mb/s").parse().unwrap();
+        assert!((100.0..5000.0).contains(&mib), "{}: {}", run.display(), bandwidth.value);
+        assert!(bandwidth.points >= 4, "{bandwidth:?}");
+    }
+}

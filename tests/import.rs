@@ -366,14 +366,13 @@ fn calibration_fits_the_hand_made_history_to_its_known_values() {
     assert_eq!(latency.points, 8);
     let bandwidth = fitted("cluster.checkpoint-storage.bandwidth");
     assert_eq!(bandwidth.value, "1000mb/s");
-    assert!(bandwidth.data.contains("131072–1310720 B"), "{}", bandwidth.data);
+    assert!(bandwidth.data.contains("196608–1310720 B"), "{}", bandwidth.data);
     assert!(bandwidth.data.contains("checkpoints 4, 5"), "{}", bandwidth.data);
     assert_eq!(fitted("job.operators[keyed].cpu-per-record").value, "50000ns");
     assert_eq!(fitted("job.operators[Source: gen].rate").value, "20000");
-    assert_eq!(
-        fitted("config.taskmanager.network.memory.max-buffers-per-channel").value,
-        "2"
-    );
+    let segment = fitted("config.taskmanager.memory.segment-size");
+    assert_eq!(segment.value, "16384b", "384 KiB persisted over 24 input buffers");
+    assert_eq!(segment.points, 2);
     assert!(
         calibration
             .defaults
@@ -390,7 +389,7 @@ fn calibration_fits_the_hand_made_history_to_its_known_values() {
     assert!(line_of(&yaml_text, Some("\"Source: gen\""), "rate").contains("20000  # calibrated:"));
     assert!(line_of(&yaml_text, Some("\"Source: gen\""), "cpu-per-record").contains("1us  # assumption"));
     let scenario = parse_str(&yaml_text, "calibrated.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml_text}"));
-    assert_eq!(scenario.network.max_buffers_per_channel, 2);
+    assert_eq!(scenario.network.buffer_size_bytes, 16384);
 }
 
 #[test]
@@ -436,7 +435,7 @@ fn calibration_of_a_history_without_details_keeps_every_default_and_says_why() {
         "cluster.checkpoint-storage.bandwidth",
         "job.operators[Source: gen].rate",
         "job.operators[keyed].cpu-per-record",
-        "config.taskmanager.network.memory.max-buffers-per-channel",
+        "config.taskmanager.memory.segment-size",
     ] {
         assert!(kept.contains(&key), "{key} not among the defaults kept: {kept:?}");
     }

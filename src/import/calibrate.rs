@@ -14,10 +14,10 @@
 //!   request count.
 //! - CPU per record: busy time per second over records per second (in, or out for a
 //!   source), both averaged over the vertex's subtasks.
-//! - In-flight buffers: the in-flight data unaligned checkpoints persisted on a vertex
-//!   without inputs is what filled its output buffers when the barrier overtook
-//!   them: per subtask, over its output channels and the buffer size, the number of
-//!   buffers an output channel holds.
+//! - In-flight buffer volume: a backpressured job's in-flight data fills the input
+//!   buffers of its consumers (exclusive per channel, floating per gate), which an
+//!   unaligned checkpoint persists; the buffer size is the job's median persisted
+//!   data over the number of those buffers.
 
 use super::derive::{Derived, Sourced, completed, id_list, short, warm_up_ids};
 use super::rest::{Responses, SubtaskStats};
@@ -27,7 +27,8 @@ use std::fmt::Write;
 pub const SMALL_PART_BYTES: u64 = 64 << 10;
 /// The simulation's defaults the fits build on.
 const DEFAULT_REQUESTS: u64 = 16;
-const DEFAULT_SEGMENT_BYTES: u64 = 32 << 10;
+const DEFAULT_BUFFERS_PER_CHANNEL: u64 = 2;
+const DEFAULT_FLOATING_PER_GATE: u64 = 8;
 const DEFAULT_STORAGE_LATENCY_MS: f64 = 20.0;
 
 /// One fitted value and the data it came from.
@@ -441,73 +442,70 @@ fn cpu(r: &Responses, d: &mut Derived, c: &mut Calibration) {
 }
 
 fn buffers(r: &Responses, d: &mut Derived, c: &mut Calibration) {
-    let key = "config.taskmanager.network.memory.max-buffers-per-channel";
-    let parts = steady_parts(r);
-    let mut samples: Vec<f64> = Vec::new();
-    let mut persisted: Vec<f64> = Vec::new();
-    let mut ids: Vec<u64> = Vec::new();
-    let mut files: Vec<String> = Vec::new();
-    for node in r.job.plan.iter().filter(|n| n.inputs.is_empty()) {
-        // Output channels of one subtask: one per consumer subtask, one for forward.
-        let channels: u64 = r
-            .job
-            .plan
+    const KEY: &str = "config.taskmanager.memory.segment-size";
+    // Buffers the input gates hold: per consumer subtask, the exclusive buffers of
+    // each input channel plus the gate's floating ones (the simulation's defaults).
+    let mut buffers: u64 = 0;
+    for n in r.job.plan.iter().filter(|n| !n.inputs.is_empty()) {
+        let channels: u64 = n
+            .inputs
             .iter()
-            .flat_map(|n| n.inputs.iter().filter(|i| i.id == node.id).map(move |i| (n, i)))
-            .map(|(n, i)| {
+            .map(|i| {
+                let upstream = r.job.plan.iter().find(|u| u.id == i.id).map_or(1, |u| u.parallelism);
                 if i.ship_strategy.eq_ignore_ascii_case("FORWARD") {
                     1
                 } else {
-                    n.parallelism
+                    upstream
                 }
             })
             .sum();
-        if channels == 0 {
-            continue;
-        }
-        for (id, _, s) in parts.iter().filter(|p| p.1 == node.id && p.2.persisted_data > 0) {
-            samples.push(s.persisted_data as f64 / (channels * DEFAULT_SEGMENT_BYTES) as f64);
-            persisted.push(s.persisted_data as f64);
-            ids.push(*id);
-        }
-        if let Some(v) = r.subtasks.iter().find(|((_, v), _)| *v == node.id) {
-            files.push(short(&r.dir, &v.1.file).to_string());
-        }
+        buffers += n.parallelism * (channels * DEFAULT_BUFFERS_PER_CHANNEL + DEFAULT_FLOATING_PER_GATE);
     }
-    let Some(m) = median(&mut samples) else {
-        let why = if r.config.unaligned {
-            "no unaligned checkpoint persisted in-flight data on a source vertex in the subtasks responses"
-        } else {
+    let warm_up = warm_up_ids(r);
+    let steady: Vec<(u64, u64)> = r
+        .checkpoints
+        .history
+        .iter()
+        .filter(|h| completed(h) && !warm_up.contains(&h.id))
+        .filter_map(|h| Some((h.id, h.persisted_data.filter(|p| *p > 0)?)))
+        .collect();
+    let mut persisted: Vec<f64> = steady.iter().map(|p| p.1 as f64).collect();
+    let (Some(m), true) = (median(&mut persisted), buffers > 0) else {
+        let why = if !r.config.unaligned {
             "the checkpoints were aligned: they persisted no in-flight data"
+        } else if buffers == 0 {
+            "the job has no network exchange"
+        } else {
+            "no completed checkpoint after the warm-up persisted in-flight data"
         };
-        c.defaults.push((key.into(), why.into()));
+        c.defaults.push((KEY.into(), why.into()));
         return;
     };
+    let bytes = ((m / buffers as f64).round() as u64).clamp(64, 64 << 20);
+    let mut ids: Vec<u64> = steady.iter().map(|p| p.0).collect();
     ids.sort_unstable();
-    ids.dedup();
-    let count = (m.round() as u64).clamp(1, 1000);
+    let value = format!("{bytes}b");
     c.fits.push(Fit {
-        key: key.into(),
-        value: count.to_string(),
+        key: KEY.into(),
+        value: value.clone(),
         method: format!(
-            "median over source subtasks of persisted in-flight data / (output channels x {} KiB buffers)",
-            DEFAULT_SEGMENT_BYTES >> 10
+            "median persisted in-flight data of the job / {buffers} input buffers (per consumer subtask \
+             {DEFAULT_BUFFERS_PER_CHANNEL} per input channel + {DEFAULT_FLOATING_PER_GATE} floating): a \
+             backpressured job's in-flight data fills its consumers' input buffers"
         ),
-        points: samples.len(),
+        points: persisted.len(),
         data: format!(
-            "persisted {} per subtask (checkpoints {}; e.g. {}): {} buffers per channel",
+            "{}: history[].persisted_data {} (checkpoints {})",
+            short(&r.dir, &r.checkpoints.file),
             range(&persisted, " B"),
-            id_list(ids.into_iter()),
-            files.first().map_or("", String::as_str),
-            range(&samples, "")
+            id_list(ids.into_iter())
         ),
     });
     d.config.push((
-        "taskmanager.network.memory.max-buffers-per-channel".into(),
+        "taskmanager.memory.segment-size".into(),
         Sourced {
-            text: count.to_string(),
-            comment: "calibrated: median persisted in-flight data of source subtasks / (output channels x 32 KiB)"
-                .into(),
+            text: value,
+            comment: format!("calibrated: median persisted in-flight data / {buffers} input buffers"),
         },
     ));
 }

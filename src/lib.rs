@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod diff;
 pub mod explore;
 pub mod fault;
 pub mod import;

@@ -337,3 +337,126 @@ fn the_output_file_is_written_and_accepted_by_validate() {
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+const CALIBRATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/calibrate-rest");
+
+/// The value and comment of `key` in the scenario text: `  key: value  # comment`,
+/// searched after the line holding `after` (an operator's name), if given.
+fn line_of<'a>(text: &'a str, after: Option<&str>, key: &str) -> &'a str {
+    let start = after.map_or(0, |a| text.find(a).unwrap_or_else(|| panic!("no `{a}` in\n{text}")));
+    text[start..]
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{key}:")))
+        .unwrap_or_else(|| panic!("no `{key}` after {after:?} in\n{text}"))
+}
+
+#[test]
+fn calibration_fits_the_hand_made_history_to_its_known_values() {
+    let (yaml_text, calibration) = ckptsim::import::import_dir_calibrated(Path::new(CALIBRATE)).unwrap();
+    let fitted = |key: &str| {
+        calibration
+            .fits
+            .iter()
+            .find(|f| f.key == key)
+            .unwrap_or_else(|| panic!("{key} not fitted: {calibration:?}"))
+            .clone()
+    };
+    let latency = fitted("cluster.checkpoint-storage.latency");
+    assert_eq!(latency.value, "5000us", "the outlier must not move the intercept");
+    assert_eq!(latency.points, 8);
+    let bandwidth = fitted("cluster.checkpoint-storage.bandwidth");
+    assert_eq!(bandwidth.value, "1000mb/s");
+    assert!(bandwidth.data.contains("196608–1310720 B"), "{}", bandwidth.data);
+    assert!(bandwidth.data.contains("checkpoints 4, 5"), "{}", bandwidth.data);
+    assert_eq!(fitted("job.operators[keyed].cpu-per-record").value, "50000ns");
+    assert_eq!(fitted("job.operators[Source: gen].rate").value, "20000");
+    let segment = fitted("config.taskmanager.memory.segment-size");
+    assert_eq!(segment.value, "16384b", "384 KiB persisted over 24 input buffers");
+    assert_eq!(segment.points, 2);
+    assert!(
+        calibration
+            .defaults
+            .iter()
+            .any(|(k, why)| k == "job.operators[Source: gen].cpu-per-record" && why.contains("no metrics")),
+        "{calibration:?}"
+    );
+    // The fitted values are what the scenario says, each commented as calibrated.
+    let storage = line_of(&yaml_text, Some("checkpoint-storage:"), "bandwidth");
+    assert!(storage.contains("1000mb/s  # calibrated:"), "{storage}");
+    assert!(line_of(&yaml_text, Some("checkpoint-storage:"), "latency").contains("5000us  # calibrated:"));
+    assert!(line_of(&yaml_text, Some("\"keyed\""), "cpu-per-record").contains("50000ns  # calibrated:"));
+    assert!(line_of(&yaml_text, Some("\"sink: Writer\""), "cpu-per-record").contains("0ns  # calibrated:"));
+    assert!(line_of(&yaml_text, Some("\"Source: gen\""), "rate").contains("20000  # calibrated:"));
+    assert!(line_of(&yaml_text, Some("\"Source: gen\""), "cpu-per-record").contains("1us  # assumption"));
+    let scenario = parse_str(&yaml_text, "calibrated.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml_text}"));
+    assert_eq!(scenario.network.buffer_size_bytes, 16384);
+}
+
+#[test]
+fn calibration_is_printed_with_its_data_and_the_defaults_it_kept() {
+    let out = std::env::temp_dir().join(format!("ckptsim-calibrated-{}.yaml", std::process::id()));
+    let output = Command::new(env!("CARGO_BIN_EXE_ckptsim"))
+        .args(["import", "--calibrate", CALIBRATE, "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("cluster.checkpoint-storage.bandwidth = 1000mb/s"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Theil-Sen"), "{stderr}");
+    assert!(stderr.contains("data: 8 points:"), "{stderr}");
+    assert!(stderr.contains("stayed defaults:"), "{stderr}");
+    assert!(
+        stderr.contains("job.operators[Source: gen].cpu-per-record: no metrics"),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("# calibrated by `ckptsim import --calibrate`"), "{text}");
+    std::fs::remove_file(out).unwrap();
+}
+
+#[test]
+fn calibration_of_a_history_without_details_keeps_every_default_and_says_why() {
+    let dir = std::env::temp_dir().join(format!("ckptsim-calibrate-bare-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["job.json", "checkpoints_config.json"] {
+        std::fs::copy(Path::new(CALIBRATE).join(file), dir.join(file)).unwrap();
+    }
+    std::fs::write(dir.join("checkpoints.json"), r#"{"history": []}"#).unwrap();
+    let (yaml_text, calibration) = ckptsim::import::import_dir_calibrated(&dir).unwrap();
+    assert!(calibration.fits.is_empty(), "{calibration:?}");
+    let kept: Vec<&str> = calibration.defaults.iter().map(|(k, _)| k.as_str()).collect();
+    for key in [
+        "cluster.checkpoint-storage.latency",
+        "cluster.checkpoint-storage.bandwidth",
+        "job.operators[Source: gen].rate",
+        "job.operators[keyed].cpu-per-record",
+        "config.taskmanager.memory.segment-size",
+    ] {
+        assert!(kept.contains(&key), "{key} not among the defaults kept: {kept:?}");
+    }
+    assert!(calibration.render("x").contains("nothing could be fitted"));
+    parse_str(&yaml_text, "calibrated.yaml").unwrap_or_else(|e| panic!("{e}\n{yaml_text}"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn every_real_run_calibrates_its_storage_into_a_valid_scenario() {
+    for run in live_runs() {
+        let (text, calibration) = ckptsim::import::import_dir_calibrated(&run).unwrap();
+        parse_str(&text, "calibrated.yaml").unwrap_or_else(|e| panic!("{}: {e}\n{text}", run.display()));
+        let bandwidth = calibration
+            .fits
+            .iter()
+            .find(|f| f.key == "cluster.checkpoint-storage.bandwidth")
+            .unwrap_or_else(|| panic!("{}: no storage fit: {calibration:?}", run.display()));
+        // Every run uploads about 4.7 MB per keyed subtask in tens to hundreds of ms.
+        let mib: f64 = bandwidth.value.trim_end_matches("mb/s").parse().unwrap();
+        assert!((100.0..5000.0).contains(&mib), "{}: {}", run.display(), bandwidth.value);
+        assert!(bandwidth.points >= 4, "{bandwidth:?}");
+    }
+}

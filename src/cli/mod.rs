@@ -1,6 +1,7 @@
 //! Command-line interface. Exit codes: 0 when every check held, 1 when the simulation
 //! found a violation, 2 for bad input (a scenario, a flag, an output folder).
 
+mod diff;
 mod elide;
 mod explore;
 mod import;
@@ -42,6 +43,8 @@ enum Command {
     Report(report::ReportArgs),
     /// Write a scenario from a folder of saved Flink REST responses.
     Import(import::ImportArgs),
+    /// Compare a simulated run's checkpoints with a Flink job's, phase by phase.
+    Diff(diff::DiffArgs),
     /// Check a scenario file without running it.
     Validate {
         /// The scenario file.
@@ -68,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Report(args) => report::report(args),
         Command::Import(args) => import::import(args),
+        Command::Diff(args) => diff::diff(args),
         Command::Validate { scenario } => validate(&scenario),
     };
     match result {

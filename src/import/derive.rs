@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 const AGGREGATE_ENTRY_BYTES: u64 = 24;
 /// Completed checkpoints at the start of a run that are dropped: state still fills
 /// and the JVM is cold.
-const WARM_UP_CHECKPOINTS: usize = 3;
+pub const WARM_UP_CHECKPOINTS: usize = 3;
 const MAX_KEYS: u64 = 10_000_000;
 /// A scenario's durations are capped at 30 days.
 const MAX_DURATION_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -48,6 +48,11 @@ pub struct Operator {
     /// Comment lines written above the operator: what Flink measured that the
     /// scenario has no field for.
     pub notes: Vec<String>,
+    /// The job vertex it stands for.
+    pub vertex_id: String,
+    /// The sink split off the end of a vertex that chains its sink: Flink measured
+    /// the vertex as one, so its figures belong to the operator it was split from.
+    pub chained_end: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -74,7 +79,7 @@ pub struct Derived {
 }
 
 /// A file's path inside the imported folder, for comments.
-fn short<'a>(dir: &str, file: &'a str) -> &'a str {
+pub fn short<'a>(dir: &str, file: &'a str) -> &'a str {
     file.strip_prefix(dir)
         .map(|rest| rest.trim_start_matches('/'))
         .filter(|rest| !rest.is_empty())
@@ -94,7 +99,7 @@ pub fn chained_names(node: &PlanNode) -> Vec<String> {
         .collect()
 }
 
-fn median(values: &mut [u64]) -> Option<u64> {
+pub fn median(values: &mut [u64]) -> Option<u64> {
     values.sort_unstable();
     match values.len() {
         0 => None,
@@ -103,7 +108,7 @@ fn median(values: &mut [u64]) -> Option<u64> {
     }
 }
 
-fn completed(c: &CheckpointStats) -> bool {
+pub fn completed(c: &CheckpointStats) -> bool {
     c.status == "COMPLETED" && !c.is_savepoint
 }
 
@@ -199,11 +204,7 @@ pub fn derive(r: &Responses) -> Result<Derived, ImportError> {
     // Checkpoint history: completed checkpoints after the warm-up ones.
     let mut history: Vec<&CheckpointStats> = r.checkpoints.history.iter().filter(|c| completed(c)).collect();
     history.sort_by_key(|c| c.id);
-    let warm_up: Vec<u64> = if history.len() > WARM_UP_CHECKPOINTS {
-        history.iter().take(WARM_UP_CHECKPOINTS).map(|c| c.id).collect()
-    } else {
-        Vec::new()
-    };
+    let warm_up = warm_up_ids(r);
     let steady: Vec<&CheckpointStats> = history.iter().copied().filter(|c| !warm_up.contains(&c.id)).collect();
     let steady_ids = id_list(steady.iter().map(|c| c.id));
 
@@ -377,6 +378,8 @@ pub fn derive(r: &Responses) -> Result<Derived, ImportError> {
             kind: kind.into(),
             fields,
             notes: notes_here,
+            vertex_id: n.id.clone(),
+            chained_end: false,
         });
         let mut out_name = name.clone();
         if split {
@@ -397,6 +400,8 @@ pub fn derive(r: &Responses) -> Result<Derived, ImportError> {
                     ),
                 ],
                 notes: Vec::new(),
+                vertex_id: n.id.clone(),
+                chained_end: true,
             });
             edges.push(Edge {
                 from: name.clone(),
@@ -584,7 +589,26 @@ pub fn derive(r: &Responses) -> Result<Derived, ImportError> {
     })
 }
 
-fn id_list(ids: impl Iterator<Item = u64>) -> String {
+/// The first [`WARM_UP_CHECKPOINTS`] completed checkpoints of the history, when it
+/// holds more than that: state still fills and the JVM is cold.
+pub fn warm_up_ids(r: &Responses) -> Vec<u64> {
+    let mut ids: Vec<u64> = r
+        .checkpoints
+        .history
+        .iter()
+        .filter(|c| completed(c))
+        .map(|c| c.id)
+        .collect();
+    ids.sort_unstable();
+    if ids.len() > WARM_UP_CHECKPOINTS {
+        ids.truncate(WARM_UP_CHECKPOINTS);
+        ids
+    } else {
+        Vec::new()
+    }
+}
+
+pub fn id_list(ids: impl Iterator<Item = u64>) -> String {
     let ids: Vec<String> = ids.map(|i| i.to_string()).collect();
     if ids.is_empty() {
         "(none)".into()

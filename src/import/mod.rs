@@ -3,6 +3,7 @@
 //! scenario's vocabulary and remembers where each value came from, and [`yaml`]
 //! writes the scenario with that provenance as comments.
 
+pub mod calibrate;
 pub mod derive;
 mod json;
 pub mod rest;
@@ -35,4 +36,14 @@ pub fn import_dir(dir: &Path) -> Result<String, ImportError> {
     let responses = rest::Responses::load(dir)?;
     let derived = derive::derive(&responses)?;
     Ok(yaml::write(&derived))
+}
+
+/// Reads the REST responses saved in `dir` and returns the scenario YAML with the
+/// values the history measured fitted in place of the assumed defaults, and what
+/// was fitted from what.
+pub fn import_dir_calibrated(dir: &Path) -> Result<(String, calibrate::Calibration), ImportError> {
+    let responses = rest::Responses::load(dir)?;
+    let mut derived = derive::derive(&responses)?;
+    let calibration = calibrate::calibrate(&responses, &mut derived);
+    Ok((yaml::write(&derived), calibration))
 }

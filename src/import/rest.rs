@@ -76,8 +76,35 @@ pub struct CheckpointStats {
     pub is_savepoint: bool,
     pub state_size: u64,
     pub checkpointed_size: Option<u64>,
+    /// Last acknowledgement minus trigger, in milliseconds (the metadata write is
+    /// not in it).
+    pub end_to_end_ms: Option<i64>,
+    /// In-flight data unaligned checkpoints persisted, in bytes.
+    pub persisted_data: Option<u64>,
     /// Per vertex id; empty in the history of Flink 2.x.
     pub tasks: BTreeMap<String, TaskStats>,
+}
+
+/// `GET /jobs/:jobid/checkpoints/details/:n/subtasks/:vertex`: one vertex's subtasks
+/// in one checkpoint; only the subtasks that acknowledged.
+#[derive(Debug, Clone)]
+pub struct VertexSubtasks {
+    pub file: String,
+    pub subtasks: Vec<SubtaskStats>,
+}
+
+/// One subtask's part of a checkpoint; durations in milliseconds, sizes in bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubtaskStats {
+    pub index: u64,
+    pub end_to_end_ms: i64,
+    pub start_delay_ms: i64,
+    pub alignment_ms: i64,
+    pub sync_ms: i64,
+    pub async_ms: i64,
+    pub state_size: u64,
+    pub checkpointed_size: u64,
+    pub persisted_data: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +129,8 @@ pub struct VertexMetrics {
     pub file: String,
     /// By metric id: (avg, sum).
     pub values: BTreeMap<String, (Option<f64>, Option<f64>)>,
+    /// By metric id: (min, max) over the subtasks.
+    pub ranges: BTreeMap<String, (Option<f64>, Option<f64>)>,
 }
 
 /// `GET /taskmanagers`.
@@ -123,6 +152,8 @@ pub struct Responses {
     pub checkpoints: Checkpoints,
     /// Details responses, by checkpoint id.
     pub details: BTreeMap<u64, CheckpointStats>,
+    /// Subtasks responses, by checkpoint id and vertex id.
+    pub subtasks: BTreeMap<(u64, String), VertexSubtasks>,
     /// By vertex id.
     pub metrics: BTreeMap<String, VertexMetrics>,
     pub taskmanagers: Option<TaskManagers>,
@@ -158,6 +189,14 @@ impl Responses {
         for (id, path) in details_files(dir) {
             details.insert(id, read(&path, checkpoint_stats)?);
         }
+        let mut subtasks = BTreeMap::new();
+        for &id in details.keys() {
+            for vertex in &job.vertices {
+                if let Some(path) = subtasks_file(dir, id, &vertex.id) {
+                    subtasks.insert((id, vertex.id.clone()), read(&path, vertex_subtasks)?);
+                }
+            }
+        }
         let mut metrics = BTreeMap::new();
         for vertex in &job.vertices {
             if let Some(path) = metrics_file(dir, &vertex.id) {
@@ -174,6 +213,7 @@ impl Responses {
             config,
             checkpoints,
             details,
+            subtasks,
             metrics,
             taskmanagers,
         })
@@ -249,6 +289,31 @@ fn details_files(dir: &Path) -> BTreeMap<u64, PathBuf> {
         }
     }
     files
+}
+
+/// A checkpoint's subtasks response of a vertex: `checkpoints/details/<n>/subtasks/<vertex>`
+/// (`.json` optional) or `checkpoint_<n>_subtasks_<vertex or its first ≥4 characters>.json`.
+fn subtasks_file(dir: &Path, id: u64, vertex: &str) -> Option<PathBuf> {
+    let base = dir.join(format!("checkpoints/details/{id}/subtasks"));
+    if let Some(p) = first_existing(&base, &[vertex, format!("{vertex}.json").as_str()]) {
+        return Some(p);
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let prefix = format!("checkpoint_{id}_subtasks_");
+    names
+        .into_iter()
+        .find(|name| {
+            let stem = name.strip_suffix(".json").unwrap_or(name);
+            stem.strip_prefix(&prefix)
+                .is_some_and(|p| p.len() >= 4 && vertex.starts_with(p))
+        })
+        .map(|n| dir.join(n))
 }
 
 /// The vertex's metrics response, named by its full id or a prefix of it.
@@ -402,7 +467,38 @@ fn checkpoint_stats(f: Field) -> Result<CheckpointStats, ImportError> {
             .unwrap_or(false),
         state_size: f.req("state_size")?.get().u64()?,
         checkpointed_size: opt_u64(f, "checkpointed_size")?,
+        end_to_end_ms: opt_i64(f, "end_to_end_duration")?,
+        persisted_data: opt_u64(f, "persisted_data")?,
         tasks,
+    })
+}
+
+fn vertex_subtasks(f: Field) -> Result<VertexSubtasks, ImportError> {
+    let mut subtasks = Vec::new();
+    for s in f.req("subtasks")?.get().items()? {
+        let s = s.get();
+        // A subtask that has not acknowledged has no figures.
+        if s.opt("checkpoint").is_none() {
+            continue;
+        }
+        let checkpoint = s.req("checkpoint")?;
+        let alignment = s.req("alignment")?;
+        let (c, a) = (checkpoint.get(), alignment.get());
+        subtasks.push(SubtaskStats {
+            index: s.req("index")?.get().u64()?,
+            end_to_end_ms: s.req("end_to_end_duration")?.get().i64()?,
+            start_delay_ms: s.req("start_delay")?.get().i64()?,
+            alignment_ms: a.req("duration")?.get().i64()?,
+            sync_ms: c.req("sync")?.get().i64()?,
+            async_ms: c.req("async")?.get().i64()?,
+            state_size: s.req("state_size")?.get().u64()?,
+            checkpointed_size: opt_u64(s, "checkpointed_size")?.unwrap_or(0),
+            persisted_data: opt_u64(a, "persisted")?.unwrap_or(0),
+        });
+    }
+    Ok(VertexSubtasks {
+        file: f.file.to_string(),
+        subtasks,
     })
 }
 
@@ -419,15 +515,18 @@ fn checkpoints(f: Field) -> Result<Checkpoints, ImportError> {
 
 fn vertex_metrics(f: Field) -> Result<VertexMetrics, ImportError> {
     let mut values = BTreeMap::new();
+    let mut ranges = BTreeMap::new();
     for m in f.items()? {
         let m = m.get();
         let id = m.req("id")?.get().str()?.to_string();
         let num = |name: &str| m.opt(name).map(|c| c.get().f64()).transpose().map(Option::flatten);
-        values.insert(id, (num("avg")?, num("sum")?));
+        values.insert(id.clone(), (num("avg")?, num("sum")?));
+        ranges.insert(id, (num("min")?, num("max")?));
     }
     Ok(VertexMetrics {
         file: f.file.to_string(),
         values,
+        ranges,
     })
 }
 

@@ -257,7 +257,7 @@ impl SweepResult {
                 exactly_once: mine.iter().all(|r| r.metrics.exactly_once),
             });
         }
-        let best = metrics.iter().map(|m| best_for(m, &rows)).collect();
+        let best = metrics.iter().map(|m| best_for(kind, m, &rows)).collect();
         Self {
             kind,
             scenario,
@@ -270,7 +270,7 @@ impl SweepResult {
     }
 }
 
-fn best_for(m: &Metric, rows: &[SweepRow]) -> Best {
+fn best_for(kind: Kind, m: &Metric, rows: &[SweepRow]) -> Best {
     let candidates = rows.iter().filter_map(|r| Some((r, r.value(m.key)?)));
     // Ties keep the first point of the grid.
     let best = candidates.reduce(|a, b| {
@@ -300,7 +300,7 @@ fn best_for(m: &Metric, rows: &[SweepRow]) -> Best {
             metric: m.key.to_string(),
             settings: None,
             value: None,
-            sentence: format!("No {} in any run of the sweep.", m.label),
+            sentence: format!("No {} in any run of the {}.", m.label, kind.name()),
         },
     }
 }

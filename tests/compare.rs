@@ -2,25 +2,19 @@
 //! a row per protocol (and setting), the table is the same however many runs go at
 //! once, and bad protocol names or refused combinations are clear errors (exit 2).
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const QUICKSTART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml");
 
 fn compare(scenario: &Path, args: &[&str], out: &Path) -> Output {
-    let _ = std::fs::remove_dir_all(out);
-    Command::new(env!("CARGO_BIN_EXE_ckptsim"))
-        .arg("compare")
-        .arg(scenario)
-        .args(args)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap()
+    common::grid_command("compare", scenario, args, out)
 }
 
 fn dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
+    common::tmp_dir(name)
 }
 
 fn json(out: &Path) -> serde_json::Value {

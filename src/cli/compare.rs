@@ -4,7 +4,7 @@
 //! (median over seeds).
 
 use super::UsageError;
-use super::sweep::{Grid, parameters};
+use super::sweep::{Grid, GridOptions, parameters};
 use crate::report::sweep::Kind;
 use crate::scenario::checkpointing::ProtocolKind;
 use clap::Args;
@@ -36,15 +36,8 @@ pub struct CompareArgs {
     /// values (`job.operators.bids.keys.hot-fraction=0,0.4,0.8`). Repeatable.
     #[arg(long = "set", value_name = "KEY=V1,V2,...")]
     set: Vec<String>,
-    /// Seeds per protocol and setting: the scenario's seed and the next N-1.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
-    seeds: u64,
-    /// Runs at once; the number of cores when omitted.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    jobs: Option<u64>,
-    /// Where to write the report; reports/<name>-compare/ when omitted.
-    #[arg(long)]
-    out: Option<PathBuf>,
+    #[command(flatten)]
+    grid: GridOptions,
 }
 
 /// The protocols named in `--protocols`, in the order given, each once.
@@ -100,10 +93,7 @@ pub fn compare(args: CompareArgs) -> Result<ExitCode, UsageError> {
         )));
     }
     axes.extend(others);
-    let mut grid = Grid::load(Kind::Compare, &args.scenario, axes, args.seeds, refused)?;
-    grid.jobs = args.jobs;
-    grid.out = args.out;
-    grid.run()
+    Grid::load(Kind::Compare, &args.scenario, axes, args.grid, refused)?.run()
 }
 
 #[cfg(test)]

@@ -28,15 +28,23 @@ pub struct SweepArgs {
     /// (`cluster.taskmanagers=2,4`). Repeat for a grid.
     #[arg(long = "set", value_name = "KEY=V1,V2,...", required = true)]
     set: Vec<String>,
+    #[command(flatten)]
+    grid: GridOptions,
+}
+
+/// How `sweep` and `compare` run their grid and where the report goes.
+#[derive(Args)]
+pub struct GridOptions {
     /// Seeds per grid point: the scenario's seed and the next N-1.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
-    seeds: u64,
+    pub seeds: u64,
     /// Runs at once; the number of cores when omitted.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
-    jobs: Option<u64>,
-    /// Where to write the report; reports/<name>-sweep/ when omitted.
+    pub jobs: Option<u64>,
+    /// Where to write the report; reports/<name>-sweep/ or reports/<name>-compare/
+    /// when omitted.
     #[arg(long)]
-    out: Option<PathBuf>,
+    pub out: Option<PathBuf>,
 }
 
 /// Every combination of the parameters' values, the first parameter slowest.
@@ -92,7 +100,7 @@ impl Grid {
         kind: Kind,
         path: &Path,
         parameters: Vec<(String, Vec<String>)>,
-        seeds: u64,
+        options: GridOptions,
         refused: impl Fn(&[(String, String)], String) -> String,
     ) -> Result<Self, UsageError> {
         // The file first, so its own errors point at its lines.
@@ -115,9 +123,9 @@ impl Grid {
             parameters,
             points,
             scenarios,
-            seeds: (0..seeds).map(|i| base.seed.wrapping_add(i)).collect(),
-            jobs: None,
-            out: None,
+            seeds: (0..options.seeds).map(|i| base.seed.wrapping_add(i)).collect(),
+            jobs: options.jobs,
+            out: options.out,
         })
     }
 
@@ -226,10 +234,7 @@ impl Grid {
 
 pub fn sweep(args: SweepArgs) -> Result<ExitCode, UsageError> {
     let parameters = parameters(&args.set)?;
-    let mut grid = Grid::load(Kind::Sweep, &args.scenario, parameters, args.seeds, |_, e| e)?;
-    grid.jobs = args.jobs;
-    grid.out = args.out;
-    grid.run()
+    Grid::load(Kind::Sweep, &args.scenario, parameters, args.grid, |_, e| e)?.run()
 }
 
 #[cfg(test)]

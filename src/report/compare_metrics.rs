@@ -1,7 +1,7 @@
 //! What `ckptsim compare` measures per run: the costs checkpoint protocols are
 //! compared by (CheckMate's figures), from a run's summary alone.
 
-use super::sweep_result::{Metric, SweepRun};
+use super::sweep_result::{METRICS, Metric, SweepRun};
 use crate::stats::run::RunSummary;
 use serde::{Deserialize, Serialize};
 
@@ -59,16 +59,10 @@ fn protocol(r: &SweepRun) -> Option<&ProtocolMetrics> {
     r.protocol.as_ref()
 }
 
-/// The metrics of a comparison, in table order.
+/// The metrics of a comparison, in table order; throughput, checkpoint end-to-end
+/// p50 and recovery time are the sweep's own.
 pub const COMPARE_METRICS: [Metric; 13] = [
-    Metric {
-        key: "throughput_per_s",
-        label: "source throughput",
-        short: "throughput",
-        unit: "records/s",
-        higher_is_better: true,
-        get: |r| Some(r.metrics.throughput_per_s),
-    },
+    METRICS[4],
     Metric {
         key: "latency_p50_ms",
         label: "record latency p50",
@@ -93,14 +87,7 @@ pub const COMPARE_METRICS: [Metric; 13] = [
         higher_is_better: false,
         get: |r| protocol(r).map(|p| p.checkpointing_s),
     },
-    Metric {
-        key: "checkpoint_p50_ms",
-        label: "checkpoint duration p50",
-        short: "checkpoint duration",
-        unit: "ms",
-        higher_is_better: false,
-        get: |r| r.metrics.e2e_p50_ms,
-    },
+    METRICS[0],
     Metric {
         key: "checkpoints",
         label: "checkpoints completed",
@@ -117,14 +104,7 @@ pub const COMPARE_METRICS: [Metric; 13] = [
         higher_is_better: false,
         get: |r| protocol(r).map(|p| p.forced_checkpoints as f64),
     },
-    Metric {
-        key: "recovery_ms",
-        label: "recovery time",
-        short: "recovery time",
-        unit: "ms",
-        higher_is_better: false,
-        get: |r| r.metrics.recovery_ms,
-    },
+    METRICS[5],
     Metric {
         key: "records_replayed",
         label: "records replayed (sources rewound + logs)",

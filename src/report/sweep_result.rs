@@ -119,6 +119,7 @@ impl SweepRow {
 }
 
 /// A metric a sweep compares.
+#[derive(Clone, Copy)]
 pub struct Metric {
     pub key: &'static str,
     pub label: &'static str,

@@ -76,7 +76,10 @@ fn every_checkpointing_scenario_accounts_for_each_nanosecond() {
             .map(|t| t.at_ns)
             .max()
             .unwrap_or(0);
-        scenario.duration_ns = scenario.duration_ns.min((3 * SECOND).max(last_trigger + SECOND));
+        // Two intervals at least, for scenarios that checkpoint every few seconds.
+        let interval = scenario.checkpointing.interval_ns.unwrap_or(0);
+        let cap = (3 * SECOND).max(last_trigger + SECOND).max(2 * interval + SECOND);
+        scenario.duration_ns = scenario.duration_ns.min(cap);
         let name = path.display().to_string();
         let outcome = run(scenario);
         let report = report(&outcome);

@@ -203,10 +203,34 @@ fn communication_induced_checkpointing_holds_under_random_faults() {
 
 /// The headline of the first seed in 500 that the oracle rejects.
 fn first_violation(flaw: Flaw) -> Option<String> {
-    let mut s = quickstart(ProtocolKind::Uncoordinated);
+    first_violation_under(ProtocolKind::Uncoordinated, flaw).map(|(_, headline)| headline)
+}
+
+/// The first seed in 500 whose run the oracle rejects under `protocol` with `flaw`
+/// planted, and its headline.
+fn first_violation_under(protocol: ProtocolKind, flaw: Flaw) -> Option<(u64, String)> {
+    let mut s = quickstart(protocol);
     s.flaw = Some(flaw);
     let report = explore(&s, 0..500, 2);
-    report.results.into_iter().find(|r| !r.held).map(|r| r.headline)
+    report
+        .results
+        .into_iter()
+        .find(|r| !r.held)
+        .map(|r| (r.seed, r.headline))
+}
+
+/// The logging protocols' flaws are caught within 500 seeds under either protocol
+/// without barriers; the seed of each first catch is printed (`--nocapture`) for
+/// the README's figures.
+#[test]
+fn the_logging_flaws_are_caught_under_both_protocols_without_barriers() {
+    for protocol in [ProtocolKind::Uncoordinated, ProtocolKind::CommunicationInduced] {
+        for flaw in [Flaw::SenderDoesNotLog, Flaw::RecoveryLineIgnoresOrphans] {
+            let found = first_violation_under(protocol, flaw);
+            let (seed, headline) = found.unwrap_or_else(|| panic!("{flaw:?} survived 500 seeds under {protocol:?}"));
+            eprintln!("{} {flaw:?}: first caught at seed {seed}: {headline}", protocol.name());
+        }
+    }
 }
 
 /// Without the log, a restore has nothing to replay what was in transit: the recovery

@@ -1,25 +1,19 @@
 //! `ckptsim sweep`: the grid runs, in parallel or not with the same results, the
 //! report names the best settings, and bad keys or values are clear errors (exit 2).
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 const QUICKSTART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml");
 
-fn sweep(args: &[&str], out: &PathBuf) -> Output {
-    let _ = std::fs::remove_dir_all(out);
-    Command::new(env!("CARGO_BIN_EXE_ckptsim"))
-        .arg("sweep")
-        .arg(QUICKSTART)
-        .args(args)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap()
+fn sweep(args: &[&str], out: &Path) -> Output {
+    common::grid_command("sweep", QUICKSTART.as_ref(), args, out)
 }
 
 fn dir(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
+    common::tmp_dir(name)
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Command-line interface. Exit codes: 0 when every check held, 1 when the simulation
 //! found a violation, 2 for bad input (a scenario, a flag, an output folder).
 
+mod compare;
 mod diff;
 mod elide;
 mod explore;
@@ -39,6 +40,8 @@ enum Command {
     Explore(explore::ExploreArgs),
     /// Run a scenario over a grid of settings and seeds, in parallel, and compare them.
     Sweep(sweep::SweepArgs),
+    /// Run a scenario under each checkpoint protocol, same seeds, and compare their costs.
+    Compare(compare::CompareArgs),
     /// Draw a run's report again from its run.json, without simulating.
     Report(report::ReportArgs),
     /// Write a scenario from a folder of saved Flink REST responses.
@@ -69,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Explore(args) => explore::explore(args),
         Command::Sweep(args) => sweep::sweep(args),
+        Command::Compare(args) => compare::compare(args),
         Command::Report(args) => report::report(args),
         Command::Import(args) => import::import(args),
         Command::Diff(args) => diff::diff(args),

@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod checkpoint_tab;
+pub mod compare_metrics;
 pub mod compat;
 pub mod csv;
 pub mod flink_rest;

@@ -1,8 +1,10 @@
-//! What a sweep found: every run's metrics, grid points averaged over seeds, and the
+//! What a sweep found: every run's metrics, grid points summarised over seeds, and the
 //! best setting per metric. The plots and the page are drawn from it
-//! ([`super::sweep`], [`super::plots::sweep`]).
+//! ([`super::sweep`], [`super::plots::sweep`]). `ckptsim compare` is a sweep whose
+//! first parameter is the protocol, with its own metrics ([`Kind::Compare`]).
 
 use super::analysis::RunMetrics;
+pub use super::compare_metrics::{COMPARE_METRICS, ProtocolMetrics};
 use super::units::bytes;
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +16,76 @@ pub struct SweepRun {
     pub seed: u64,
     pub trace_digest: String,
     pub metrics: RunMetrics,
+    /// What the protocol cost: measured for comparisons only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<ProtocolMetrics>,
+}
+
+/// Which command's grid a result is: it picks the metrics and how seeds combine.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// `ckptsim sweep`: Flink's checkpoint metrics, the mean over seeds.
+    #[default]
+    Sweep,
+    /// `ckptsim compare`: the protocols' costs, the median over seeds.
+    Compare,
+}
+
+impl Kind {
+    pub fn is_sweep(&self) -> bool {
+        *self == Kind::Sweep
+    }
+
+    pub fn metrics(self) -> &'static [Metric] {
+        match self {
+            Kind::Sweep => &METRICS,
+            Kind::Compare => &COMPARE_METRICS,
+        }
+    }
+
+    /// The command's name, which also starts its report's file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Sweep => "sweep",
+            Kind::Compare => "compare",
+        }
+    }
+
+    /// The statistic a grid point's value is.
+    pub fn statistic(self) -> &'static str {
+        match self {
+            Kind::Sweep => "mean",
+            Kind::Compare => "median",
+        }
+    }
+
+    /// How a grid point's seeds combine into one value, in words.
+    pub fn over_seeds(self) -> &'static str {
+        match self {
+            Kind::Sweep => "mean over seeds",
+            Kind::Compare => "median over seeds",
+        }
+    }
+
+    fn combine(self, values: &[f64]) -> Option<f64> {
+        match self {
+            Kind::Sweep => super::analysis::mean(values),
+            Kind::Compare => median(values),
+        }
+    }
+}
+
+/// The median; the mean of the two middle values of an even count.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
 }
 
 /// A grid point: its runs' metrics averaged over seeds.
@@ -21,7 +93,7 @@ pub struct SweepRun {
 pub struct SweepRow {
     pub settings: Vec<(String, String)>,
     pub runs: usize,
-    /// Mean over the runs that have the metric, by [`METRICS`] key.
+    /// Mean (sweep) or median (compare) over the runs that have the metric, by key.
     pub values: Vec<(String, Option<f64>)>,
     /// Smallest and largest over seeds, by [`METRICS`] key.
     pub spread: Vec<(String, Option<(f64, f64)>)>,
@@ -47,6 +119,7 @@ impl SweepRow {
 }
 
 /// A metric a sweep compares.
+#[derive(Clone, Copy)]
 pub struct Metric {
     pub key: &'static str,
     pub label: &'static str,
@@ -54,7 +127,7 @@ pub struct Metric {
     pub short: &'static str,
     pub unit: &'static str,
     pub higher_is_better: bool,
-    pub get: fn(&RunMetrics) -> Option<f64>,
+    pub get: fn(&SweepRun) -> Option<f64>,
 }
 
 pub const METRICS: [Metric; 6] = [
@@ -64,7 +137,7 @@ pub const METRICS: [Metric; 6] = [
         short: "end-to-end p50",
         unit: "ms",
         higher_is_better: false,
-        get: |m| m.e2e_p50_ms,
+        get: |r| r.metrics.e2e_p50_ms,
     },
     Metric {
         key: "e2e_p99_ms",
@@ -72,7 +145,7 @@ pub const METRICS: [Metric; 6] = [
         short: "end-to-end p99",
         unit: "ms",
         higher_is_better: false,
-        get: |m| m.e2e_p99_ms,
+        get: |r| r.metrics.e2e_p99_ms,
     },
     Metric {
         key: "alignment_ms",
@@ -80,7 +153,7 @@ pub const METRICS: [Metric; 6] = [
         short: "alignment",
         unit: "ms",
         higher_is_better: false,
-        get: |m| m.alignment_ms,
+        get: |r| r.metrics.alignment_ms,
     },
     Metric {
         key: "persisted_bytes",
@@ -88,7 +161,7 @@ pub const METRICS: [Metric; 6] = [
         short: "persisted data",
         unit: "bytes",
         higher_is_better: false,
-        get: |m| m.persisted_bytes,
+        get: |r| r.metrics.persisted_bytes,
     },
     Metric {
         key: "throughput_per_s",
@@ -96,7 +169,7 @@ pub const METRICS: [Metric; 6] = [
         short: "throughput",
         unit: "records/s",
         higher_is_better: true,
-        get: |m| Some(m.throughput_per_s),
+        get: |r| Some(r.metrics.throughput_per_s),
     },
     Metric {
         key: "recovery_ms",
@@ -104,7 +177,7 @@ pub const METRICS: [Metric; 6] = [
         short: "recovery time",
         unit: "ms",
         higher_is_better: false,
-        get: |m| m.recovery_ms,
+        get: |r| r.metrics.recovery_ms,
     },
 ];
 
@@ -121,6 +194,8 @@ pub struct Best {
 /// Everything `sweep.json` holds.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SweepResult {
+    #[serde(default, skip_serializing_if = "Kind::is_sweep")]
+    pub kind: Kind,
     pub scenario: String,
     /// Each parameter and its values, in the order given.
     pub parameters: Vec<(String, Vec<String>)>,
@@ -134,30 +209,38 @@ pub fn format_value(metric: &Metric, v: f64) -> String {
     match metric.unit {
         "bytes" => bytes(v),
         "records/s" => format!("{v:.0} records/s"),
+        "records" | "checkpoints" => format!("{v:.0} {}", metric.unit),
         _ => format!("{v:.1} {}", metric.unit),
     }
 }
 
 impl SweepResult {
     /// Groups runs by grid point (in the order of the grid) and names the best points.
-    pub fn new(scenario: String, parameters: Vec<(String, Vec<String>)>, seeds: Vec<u64>, runs: Vec<SweepRun>) -> Self {
+    pub fn new(
+        kind: Kind,
+        scenario: String,
+        parameters: Vec<(String, Vec<String>)>,
+        seeds: Vec<u64>,
+        runs: Vec<SweepRun>,
+    ) -> Self {
+        let metrics = kind.metrics();
         let mut rows: Vec<SweepRow> = Vec::new();
         for run in &runs {
             if rows.iter().any(|r| r.settings == run.settings) {
                 continue;
             }
             let mine: Vec<&SweepRun> = runs.iter().filter(|r| r.settings == run.settings).collect();
-            let values = METRICS
+            let values = metrics
                 .iter()
                 .map(|m| {
-                    let vs: Vec<f64> = mine.iter().filter_map(|r| (m.get)(&r.metrics)).collect();
-                    (m.key.to_string(), super::analysis::mean(&vs))
+                    let vs: Vec<f64> = mine.iter().filter_map(|r| (m.get)(r)).collect();
+                    (m.key.to_string(), kind.combine(&vs))
                 })
                 .collect();
-            let spread = METRICS
+            let spread = metrics
                 .iter()
                 .map(|m| {
-                    let vs: Vec<f64> = mine.iter().filter_map(|r| (m.get)(&r.metrics)).collect();
+                    let vs: Vec<f64> = mine.iter().filter_map(|r| (m.get)(r)).collect();
                     let range = (!vs.is_empty()).then(|| {
                         (
                             vs.iter().copied().fold(f64::INFINITY, f64::min),
@@ -175,8 +258,9 @@ impl SweepResult {
                 exactly_once: mine.iter().all(|r| r.metrics.exactly_once),
             });
         }
-        let best = METRICS.iter().map(|m| best_for(m, &rows)).collect();
+        let best = metrics.iter().map(|m| best_for(kind, m, &rows)).collect();
         Self {
+            kind,
             scenario,
             parameters,
             seeds,
@@ -187,7 +271,7 @@ impl SweepResult {
     }
 }
 
-fn best_for(m: &Metric, rows: &[SweepRow]) -> Best {
+fn best_for(kind: Kind, m: &Metric, rows: &[SweepRow]) -> Best {
     let candidates = rows.iter().filter_map(|r| Some((r, r.value(m.key)?)));
     // Ties keep the first point of the grid.
     let best = candidates.reduce(|a, b| {
@@ -217,7 +301,7 @@ fn best_for(m: &Metric, rows: &[SweepRow]) -> Best {
             metric: m.key.to_string(),
             settings: None,
             value: None,
-            sentence: format!("No {} in any run of the sweep.", m.label),
+            sentence: format!("No {} in any run of the {}.", m.label, kind.name()),
         },
     }
 }

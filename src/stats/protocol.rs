@@ -18,6 +18,9 @@ pub struct ProtocolSummary {
     pub piggyback_bytes_per_buffer: u64,
     /// Records written to the senders' message logs, and the most held at once.
     pub logged_records: u64,
+    /// Bytes written to the message logs over the run.
+    #[serde(default)]
+    pub logged_bytes: u64,
     pub log_peak_records: u64,
     pub log_peak_bytes: u64,
     /// Records restores replayed from the logs.
@@ -40,6 +43,7 @@ impl ProtocolSummary {
             piggyback_bytes: rt.piggyback_bytes,
             piggyback_bytes_per_buffer: world.channels.iter().map(|c| c.piggyback_bytes).max().unwrap_or(0),
             logged_records: logs.map_or(0, |l| l.logged_records),
+            logged_bytes: logs.map_or(0, |l| l.logged_bytes),
             log_peak_records: logs.map_or(0, |l| l.peak_records),
             log_peak_bytes: logs.map_or(0, |l| l.peak_bytes),
             replayed_from_logs: logs.map_or(0, |l| l.replayed_records),

@@ -29,3 +29,27 @@ pub fn run_held(scenario: Scenario) -> ckptsim::run::Outcome {
     assert!(outcome.verdict.held, "{}", outcome.verdict.headline());
     outcome
 }
+
+/// Runs `ckptsim COMMAND SCENARIO ARGS --out OUT` (`sweep`, `compare`) into a fresh
+/// folder.
+pub fn grid_command(
+    command: &str,
+    scenario: &std::path::Path,
+    args: &[&str],
+    out: &std::path::Path,
+) -> std::process::Output {
+    let _ = std::fs::remove_dir_all(out);
+    std::process::Command::new(env!("CARGO_BIN_EXE_ckptsim"))
+        .arg(command)
+        .arg(scenario)
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
+/// A folder under the test build's temp folder.
+pub fn tmp_dir(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
+}

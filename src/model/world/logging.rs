@@ -53,8 +53,9 @@ pub struct MessageLogs {
     /// The most records, and bytes, all logs held at once.
     pub peak_records: u64,
     pub peak_bytes: u64,
-    /// Records written to logs over the run.
+    /// Records, and bytes, written to logs over the run.
     pub logged_records: u64,
+    pub logged_bytes: u64,
     /// Records replayed from logs by restores.
     pub replayed_records: u64,
     held: u64,
@@ -102,6 +103,7 @@ impl MessageLogs {
             log.records.extend(records.iter().copied());
             let n = records.len() as u64;
             self.logged_records += n;
+            self.logged_bytes += n * log.record_size;
             self.held += n;
             self.held_bytes += n * log.record_size;
             self.peak_records = self.peak_records.max(self.held);

@@ -87,7 +87,11 @@ pub fn plot(result: &SweepResult, metric: &Metric, param: usize) -> Result<Plot,
         let root = Svg::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE)?;
         if result.rows.iter().all(|r| r.value(metric.key).is_none()) {
-            return empty(&root, &title, &format!("no run of the sweep has a {}", metric.label));
+            return empty(
+                &root,
+                &title,
+                &format!("no run of the {} has a {}", result.kind.name(), metric.label),
+            );
         }
         let (left, _legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
         let n = values.len();
@@ -143,7 +147,7 @@ pub fn plot(result: &SweepResult, metric: &Metric, param: usize) -> Result<Plot,
                 }
             }
             let label = if line.is_empty() {
-                "mean over seeds"
+                result.kind.over_seeds()
             } else {
                 line.as_str()
             };
@@ -154,12 +158,13 @@ pub fn plot(result: &SweepResult, metric: &Metric, param: usize) -> Result<Plot,
     })?;
     let svg = legend.write_into(svg, (WIDTH - LEGEND_WIDTH) as i32, 0);
     Ok(Plot {
-        file: format!("sweep-{}-vs-{}.svg", slug(metric.key), slug(key)),
+        file: format!("{}-{}-vs-{}.svg", result.kind.name(), slug(metric.key), slug(key)),
         title,
         caption: format!(
-            "{} against {key}: mean over {} seed(s){}, each line a setting of the other parameters, drawn side by \
-             side around each value; {}.",
+            "{} against {key}: {} over {} seed(s){}, each line a setting of the other parameters, drawn side by side \
+             around each value; {}.",
             capitalized(metric.label),
+            result.kind.statistic(),
             result.seeds.len(),
             if result.seeds.len() > 1 {
                 ", whiskers from the lowest to the highest seed"

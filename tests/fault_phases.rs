@@ -83,7 +83,13 @@ fn a_fault_between_checkpoints_strikes_no_phase_and_one_after_a_crash_strikes_th
 #[test]
 fn the_explorer_counts_the_seeds_that_struck_each_phase() {
     let report = explore::explore(&quickstart(), 0..200, 2);
-    let seeds_with = |phase: &str| report.results.iter().filter(|r| r.phases.iter().any(|p| p == phase)).count();
+    let seeds_with = |phase: &str| {
+        report
+            .results
+            .iter()
+            .filter(|r| r.phases.iter().any(|p| p == phase))
+            .count()
+    };
     for phase in ["async-upload", "finalization", "restore"] {
         assert!(seeds_with(phase) > 0, "no seed struck {phase}");
     }

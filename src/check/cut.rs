@@ -105,13 +105,12 @@ struct Cut<'a> {
     absent_read_to_end: bool,
 }
 
-/// Every completed checkpoint, and every recovery line reached, in time order.
-fn cuts_of(world: &World) -> Vec<Cut<'_>> {
+/// Every completed checkpoint, in id order (the order they were taken).
+fn checkpoint_cuts(world: &World) -> Vec<Cut<'_>> {
     let Some(rt) = world.ckpt.as_ref() else {
         return Vec::new();
     };
-    let mut cuts: Vec<Cut> = rt
-        .snapshots
+    rt.snapshots
         .iter()
         .filter_map(|(&id, snapshot)| {
             Some(Cut {
@@ -122,8 +121,39 @@ fn cuts_of(world: &World) -> Vec<Cut<'_>> {
                 absent_read_to_end: true,
             })
         })
-        .collect();
-    for line in &rt.lines {
+        .collect()
+}
+
+/// A recovery line the coordinator reached: the checkpoint each subtask would
+/// restore, and the records in transit between them that a restore replays.
+pub struct LineCut<'a> {
+    pub at: Nanos,
+    pub checkpoints: &'a [Option<u64>],
+    pub in_transit: &'a [(ChannelId, Record)],
+}
+
+/// Checks recovery lines one by one as a run reaches them, so that what was in
+/// transit on each need not be kept until the run ends (a barrier-less run reaches a
+/// line at every snapshot, and the lines' in-transit records were most of its memory).
+/// The world calls [`LineChecker::check`]; [`check_cuts`] adds what it found.
+pub struct LineChecker {
+    fold: ReferenceFold,
+    result: CutCheck,
+}
+
+impl LineChecker {
+    /// A checker for `world`'s lines, when its aggregates can be checked.
+    pub fn for_world(world: &World) -> Option<LineChecker> {
+        let fold = ReferenceFold::new(&world.scenario)?;
+        Some(LineChecker {
+            fold,
+            result: CutCheck::default(),
+        })
+    }
+
+    /// Checks one line against the reference.
+    pub fn check(&mut self, world: &World, line: LineCut<'_>) {
+        let Some(rt) = world.ckpt.as_ref() else { return };
         let parts: Vec<Option<&SubtaskSnapshot>> = line
             .checkpoints
             .iter()
@@ -133,19 +163,15 @@ fn cuts_of(world: &World) -> Vec<Cut<'_>> {
                     .and_then(|snapshot| snapshot.subtasks[st].as_ref())
             })
             .collect();
-        cuts.push(Cut {
+        let cut = Cut {
             id: line.checkpoints.iter().flatten().max().copied().unwrap_or(0),
             completed_at_ns: line.at,
             parts,
-            in_transit: line
-                .in_transit
-                .iter()
-                .flat_map(|(&ch, records)| records.iter().map(move |r| (ch, r)))
-                .collect(),
+            in_transit: line.in_transit.iter().map(|(ch, r)| (*ch, r)).collect(),
             absent_read_to_end: false,
-        });
+        };
+        self.fold.check(world, &cut, &mut self.result);
     }
-    cuts
 }
 
 /// One source partition's log and how far the reference has folded it.
@@ -158,34 +184,48 @@ struct Cursor {
 
 const KEPT: usize = 20;
 
-/// Checks every completed checkpoint of an exactly-once run.
-pub fn check_cuts(world: &World) -> CutCheck {
-    let s = &world.scenario;
-    let mut result = CutCheck::default();
-    if world.ckpt.is_none() {
-        return result;
-    }
-    if s.checkpointing.mode != crate::scenario::checkpointing::Mode::ExactlyOnce {
-        return result;
-    }
-    let cones: Vec<Cone> = (0..s.operators.len())
-        .filter(|&op| matches!(s.operators[op].logic, OperatorLogicSpec::Aggregate))
-        .filter_map(|op| Cone::of(s, op))
-        .collect();
-    if cones.is_empty() {
-        return result;
-    }
-    result.operators = cones.iter().map(|c| s.operators[c.aggregate].name.clone()).collect();
-    let key_count = s
-        .operators
-        .iter()
-        .filter_map(|o| match &o.logic {
-            OperatorLogicSpec::Source(src) => Some(src.keys.count() as usize),
-            _ => None,
+/// The reference state of every checkable aggregate, folded over the source logs up
+/// to the latest cut checked (and folded again from the start when a cut goes back).
+struct ReferenceFold {
+    cones: Vec<Cone>,
+    key_count: usize,
+    cursors: Vec<Cursor>,
+    expected: Vec<Vec<CountSum>>,
+}
+
+impl ReferenceFold {
+    /// `None` when the scenario has no aggregate the check can follow, or does not
+    /// promise exactly-once.
+    fn new(s: &Scenario) -> Option<ReferenceFold> {
+        if s.checkpointing.mode != crate::scenario::checkpointing::Mode::ExactlyOnce {
+            return None;
+        }
+        let cones: Vec<Cone> = (0..s.operators.len())
+            .filter(|&op| matches!(s.operators[op].logic, OperatorLogicSpec::Aggregate))
+            .filter_map(|op| Cone::of(s, op))
+            .collect();
+        if cones.is_empty() {
+            return None;
+        }
+        let key_count = s
+            .operators
+            .iter()
+            .filter_map(|o| match &o.logic {
+                OperatorLogicSpec::Source(src) => Some(src.keys.count() as usize),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(1);
+        let expected = vec![vec![CountSum::default(); key_count]; cones.len()];
+        Some(ReferenceFold {
+            cursors: Self::fresh_cursors(s),
+            cones,
+            key_count,
+            expected,
         })
-        .max()
-        .unwrap_or(1);
-    let fresh_cursors = || -> Vec<Cursor> {
+    }
+
+    fn fresh_cursors(s: &Scenario) -> Vec<Cursor> {
         super::reference::source_logs(s)
             .into_iter()
             .map(|(op, partition, log)| Cursor {
@@ -195,10 +235,19 @@ pub fn check_cuts(world: &World) -> CutCheck {
                 offset: 0,
             })
             .collect()
-    };
-    let mut cursors = fresh_cursors();
-    let mut expected: Vec<Vec<CountSum>> = vec![vec![CountSum::default(); key_count]; cones.len()];
-    for cut_state in cuts_of(world) {
+    }
+
+    fn operators(&self, s: &Scenario) -> Vec<String> {
+        self.cones
+            .iter()
+            .map(|c| s.operators[c.aggregate].name.clone())
+            .collect()
+    }
+
+    /// Compares one cut's state with the reference's, adding what differs to `result`.
+    fn check(&mut self, world: &World, cut_state: &Cut<'_>, result: &mut CutCheck) {
+        let s = &world.scenario;
+        let (cones, key_count) = (&self.cones, self.key_count);
         let (id, completed_at_ns) = (cut_state.id, cut_state.completed_at_ns);
         result.checkpoints += 1;
         // The cut: every source partition's offset in this checkpoint.
@@ -223,16 +272,16 @@ pub fn check_cuts(world: &World) -> CutCheck {
                 .find(|(op, p, _)| *op == c.op && *p == c.partition)
                 .map_or(absent(c), |(_, _, o)| *o)
         };
-        if cursors.iter().any(|c| target(c) < c.offset) {
+        if self.cursors.iter().any(|c| target(c) < c.offset) {
             // A cut behind the fold (a restore went back): fold again from the start.
-            cursors = fresh_cursors();
-            expected.iter_mut().for_each(|e| e.fill(CountSum::default()));
+            self.cursors = Self::fresh_cursors(s);
+            self.expected.iter_mut().for_each(|e| e.fill(CountSum::default()));
         }
-        for c in &mut cursors {
+        for c in &mut self.cursors {
             let to = target(c);
             for offset in c.offset..to {
                 let r = c.log.record_at(offset);
-                for (cone, state) in cones.iter().zip(expected.iter_mut()) {
+                for (cone, state) in cones.iter().zip(self.expected.iter_mut()) {
                     if let Some(first) = cone.next[c.op]
                         && let Some(r) = cone.carry(s, first, r)
                     {
@@ -244,7 +293,7 @@ pub fn check_cuts(world: &World) -> CutCheck {
             }
             c.offset = to;
         }
-        for (cone, want) in cones.iter().zip(&expected) {
+        for (cone, want) in cones.iter().zip(&self.expected) {
             let mut actual = vec![CountSum::default(); key_count];
             for (st, part) in cut_state.parts.iter().enumerate() {
                 if world.subtasks[st].op != cone.aggregate {
@@ -284,6 +333,30 @@ pub fn check_cuts(world: &World) -> CutCheck {
                 }
             }
         }
+    }
+}
+
+/// Checks every completed checkpoint of an exactly-once run, and adds what the
+/// run's [`LineChecker`] found on the recovery lines it reached.
+pub fn check_cuts(world: &World) -> CutCheck {
+    let mut result = CutCheck::default();
+    let Some(rt) = world.ckpt.as_ref() else {
+        return result;
+    };
+    let Some(mut fold) = ReferenceFold::new(&world.scenario) else {
+        return result;
+    };
+    result.operators = fold.operators(&world.scenario);
+    for cut in checkpoint_cuts(world) {
+        fold.check(world, &cut, &mut result);
+    }
+    if let Some(lines) = rt.line_checker.as_ref() {
+        result.checkpoints += lines.result.checkpoints;
+        result.violation_count += lines.result.violation_count;
+        let room = KEPT.saturating_sub(result.violations.len());
+        result
+            .violations
+            .extend(lines.result.violations.iter().take(room).cloned());
     }
     result
 }

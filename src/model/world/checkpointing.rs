@@ -30,7 +30,6 @@ use crate::protocol::interface::{
     SubtaskAction as Action, SubtaskContext,
 };
 use crate::protocol::{Barrier, CheckpointFailureReason, CheckpointId, SnapshotKind};
-use crate::scenario::OperatorLogicSpec;
 use crate::sim::Nanos;
 use crate::stats::faults::CheckpointPhase;
 use serde::{Deserialize, Serialize};
@@ -193,6 +192,10 @@ pub struct CheckpointRuntime {
     /// without barriers), and every line it passed through, for the oracle.
     pub line: Vec<Option<CheckpointId>>,
     pub lines: Vec<LineRecord>,
+    /// The oracle's check of each line as it is reached (`None` until the first line,
+    /// and when the job has no aggregate it can check).
+    pub line_checker: Option<crate::check::cut::LineChecker>,
+    line_checker_built: bool,
     /// Recovery lines that could not be restored exactly.
     pub line_violations: Vec<LineViolation>,
     /// Snapshots subtasks took on their own: on their timer, and forced.
@@ -207,9 +210,6 @@ pub struct CheckpointRuntime {
 pub struct LineRecord {
     pub at: Nanos,
     pub checkpoints: Vec<Option<CheckpointId>>,
-    /// What the line's checkpoints had sent and not yet received, by channel: the
-    /// records a restore of the line replays from the senders' logs.
-    pub in_transit: BTreeMap<ChannelId, Vec<Record>>,
 }
 
 impl World {
@@ -248,6 +248,8 @@ impl World {
             logs: None,
             line: vec![None; self.subtasks.len()],
             lines: Vec::new(),
+            line_checker: None,
+            line_checker_built: false,
             line_violations: Vec::new(),
             timer_snapshots: 0,
             forced_snapshots: 0,
@@ -563,40 +565,50 @@ impl World {
     fn line_advanced(&mut self, subtask: usize, checkpoint_id: CheckpointId) {
         let now = self.now;
         self.runtime().line[subtask] = Some(checkpoint_id);
-        let rt = self.ckpt.as_ref().expect("checkpointing is on");
+        if !self.runtime().line_checker_built {
+            let checker = crate::check::cut::LineChecker::for_world(self);
+            let rt = self.runtime();
+            rt.line_checker = checker;
+            rt.line_checker_built = true;
+        }
+        let rt = self.ckpt.as_mut().expect("checkpointing is on");
         let checkpoints = rt.line.clone();
+        rt.lines.push(LineRecord {
+            at: now,
+            checkpoints: checkpoints.clone(),
+        });
+        // The oracle checks the line now, with what was in transit on it: the records
+        // the line's checkpoints had sent and not yet received, which a restore of
+        // the line replays from the senders' logs.
+        let Some(mut checker) = rt.line_checker.take() else {
+            return;
+        };
+        let rt = self.ckpt.as_ref().expect("checkpointing is on");
         let counts = |st: usize| {
             checkpoints[st]
                 .and_then(|id| rt.snapshots.get(&id))
                 .and_then(|s| s.subtasks[st].as_ref())
                 .map(|saved| &saved.channels)
         };
-        let mut in_transit = BTreeMap::new();
-        // The oracle checks a line's state only at keyed aggregates (`check::cut`);
-        // without one, a copy of what was in transit would only cost memory, most of
-        // a barrier-less run's.
-        let checked = self
-            .scenario
-            .operators
-            .iter()
-            .any(|o| matches!(o.logic, OperatorLogicSpec::Aggregate));
-        if let Some(logs) = rt.logs.as_ref().filter(|_| checked) {
+        let mut in_transit = Vec::new();
+        if let Some(logs) = rt.logs.as_ref() {
             for (ch, c) in self.channels.iter().enumerate() {
                 let sent = counts(c.producer).map_or(0, |n| n.sent_on(ch));
                 let received = counts(c.consumer).map_or(0, |n| n.received_on(ch));
                 if received < sent
                     && let Some(records) = logs.channels[ch].records_between(received, sent)
                 {
-                    in_transit.insert(ch, records);
+                    in_transit.extend(records.into_iter().map(|r| (ch, r)));
                 }
             }
         }
-        let rt = self.runtime();
-        rt.lines.push(LineRecord {
+        let line = crate::check::cut::LineCut {
             at: now,
-            checkpoints,
-            in_transit,
-        });
+            checkpoints: &checkpoints,
+            in_transit: &in_transit,
+        };
+        checker.check(self, line);
+        self.runtime().line_checker = Some(checker);
     }
 
     pub(super) fn barrier_of(&mut self, id: CheckpointId) -> Option<Barrier> {

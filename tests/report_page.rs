@@ -298,3 +298,36 @@ fn the_page_shows_what_flinks_checkpoints_tab_shows() {
         "each subtask unaligned"
     );
 }
+
+#[test]
+fn the_page_plots_record_latency_over_time() {
+    let record = record_of("faults");
+    let s = &record.summary;
+    // Each sample holds the latencies of the records that reached a sink since the
+    // one before: together they are every record the run's histogram counted, and no
+    // period's maximum exceeds the run's.
+    let counted: u64 = s.samples.iter().map(|p| p.latency.records).sum();
+    assert_eq!(counted, s.latency.records);
+    assert_eq!(s.samples.iter().map(|p| p.latency.max_ns).max(), Some(s.latency.max_ns));
+    assert!(
+        s.samples
+            .iter()
+            .all(|p| p.latency.p50_ns <= p.latency.p99_ns && p.latency.p99_ns <= p.latency.max_ns)
+    );
+    let files = files(&record);
+    let page = &files["index.html"];
+    let at = page
+        .find("<figure id=\"record-latency\"")
+        .expect("a record latency figure");
+    let figure = &page[at..at + page[at..].find("</figure>").unwrap()];
+    for series in ["p50", "p99", "max"] {
+        assert!(
+            figure.contains(&format!(">{series}</text>")),
+            "no {series} in the legend"
+        );
+    }
+    assert!(figure.contains("latency (ms)"), "the axis names its unit");
+    // One line per series at least (more where periods without arrivals break them).
+    let svg = &files["record-latency.svg"];
+    assert!(svg.matches("<polyline").count() >= 3);
+}

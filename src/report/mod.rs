@@ -28,7 +28,7 @@ use std::path::PathBuf;
 pub type ReportFile = (PathBuf, Vec<u8>);
 
 /// The files of a run's report, by name.
-pub const RUN_REPORT_FILES: [&str; 14] = [
+pub const RUN_REPORT_FILES: [&str; 15] = [
     "index.html",
     "summary.md",
     "run.json",
@@ -43,6 +43,7 @@ pub const RUN_REPORT_FILES: [&str; 14] = [
     plots::RUN_PLOTS[2],
     plots::RUN_PLOTS[3],
     plots::RUN_PLOTS[4],
+    plots::RUN_PLOTS[5],
 ];
 
 /// A JSON export, compact as Flink's REST API serves it.

@@ -4,6 +4,7 @@
 
 mod gantt;
 mod heatmap;
+mod latency;
 mod over_time;
 mod phases;
 pub mod style;
@@ -36,11 +37,12 @@ pub fn draw_svg(draw: impl FnOnce(&mut String) -> DrawResult) -> Result<String, 
 }
 
 /// The plot kinds of a run report, in page order.
-pub const RUN_PLOTS: [&str; 5] = [
+pub const RUN_PLOTS: [&str; 6] = [
     "phases.svg",
     "timeline.svg",
     "checkpoints-over-time.svg",
     "throughput-backpressure.svg",
+    "record-latency.svg",
     "alignment-heatmap.svg",
 ];
 
@@ -51,6 +53,7 @@ pub fn draw_run_plot(file: &str, record: &RunRecord) -> Result<Plot, String> {
         "timeline.svg" => gantt::plot(record),
         "checkpoints-over-time.svg" => over_time::plot(record),
         "throughput-backpressure.svg" => throughput::plot(record),
+        "record-latency.svg" => latency::plot(record),
         "alignment-heatmap.svg" => heatmap::plot(record),
         other => Err(format!("no plot named {other}")),
     }

@@ -46,6 +46,10 @@ fn counted_at(samples: &[Sample], count: Counter) -> Vec<Nanos> {
 /// records, while the job runs (outside fault windows and recoveries, where records
 /// really stop), and at least an eightieth of the run and two sample periods; at most
 /// an eighth of the run, so that a long stall still shows.
+///
+/// The window is a whole number of sample periods and each rate is the count over
+/// exactly that many periods: a window between two multiples would take some rates
+/// over one period fewer than others, and over less time than the title says.
 pub fn rates(s: &RunSummary) -> (Nanos, Vec<Rate>) {
     if s.samples.len() < 2 {
         return (0, Vec::new());
@@ -69,28 +73,22 @@ pub fn rates(s: &RunSummary) -> (Nanos, Vec<Rate>) {
             .unwrap_or(0)
     };
     let pause = longest_pause(|p| p.source_records).max(longest_pause(|p| p.sink_records));
-    let window = (extent / 80)
-        .max(period * 2)
-        .max(pause)
-        .min((extent / 8).max(period * 2));
-    let mut out = Vec::with_capacity(s.samples.len());
-    let mut from = 0;
-    for (i, p) in s.samples.iter().enumerate() {
-        while s.samples[from].time + window < p.time {
-            from += 1;
-        }
-        let q = &s.samples[from];
-        if i == from || p.time <= q.time {
-            continue;
-        }
-        let dt = secs(p.time - q.time);
-        out.push((
-            p.time,
-            p.source_records.saturating_sub(q.source_records) as f64 / dt,
-            p.sink_records.saturating_sub(q.sink_records) as f64 / dt,
-        ));
-    }
-    (window, out)
+    let wanted = (extent / 80).max(pause).min(extent / 8);
+    let periods = wanted.div_ceil(period).max(2) as usize;
+    let out = s
+        .samples
+        .windows(periods + 1)
+        .filter_map(|w| {
+            let (q, p) = (&w[0], &w[periods]);
+            let dt = secs(p.time.checked_sub(q.time).filter(|dt| *dt > 0)?);
+            Some((
+                p.time,
+                p.source_records.saturating_sub(q.source_records) as f64 / dt,
+                p.sink_records.saturating_sub(q.sink_records) as f64 / dt,
+            ))
+        })
+        .collect();
+    (period * periods as Nanos, out)
 }
 
 pub fn plot(record: &RunRecord) -> Result<Plot, String> {
@@ -169,8 +167,8 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
         file: "throughput-backpressure.svg".into(),
         title: title.into(),
         caption: format!(
-            "Records per second over a sliding window (at least the longest pause between two bursts of records \
-             while the job runs, so that bursts do not read as stops), and the number of the job's {} subtasks whose \
+            "Records per second over a sliding window of whole sampling periods (at least the longest pause between \
+             two bursts of records while the job runs, so that bursts do not read as stops), and the number of the job's {} subtasks whose \
              output backlog was full (Flink's backpressure). Sources falling below the offered load are being held \
              back.",
             s.subtasks.len()
@@ -213,6 +211,73 @@ mod tests {
                 zero.is_empty(),
                 "{name}: 0 records/s over {window} ns windows at {zero:?}"
             );
+        }
+    }
+
+    fn quickstart() -> RunSummary {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml");
+        crate::run::run(crate::scenario::load_file(path.as_ref()).unwrap())
+            .unwrap()
+            .summary
+    }
+
+    /// A steady source whose records are counted a buffer at a time, a buffer every
+    /// 2.5 sample periods: the count grows every second or third sample. Every window
+    /// is a whole number of sample periods, so each holds at least one buffer: no
+    /// window reads 0, and none reads more than twice the source's rate.
+    #[test]
+    fn a_steady_source_read_in_buffers_never_reads_zero() {
+        let mut summary = quickstart();
+        let period: Nanos = 10_000_000;
+        let buffer_every: Nanos = 25_000_000;
+        let template = summary.samples[0].clone();
+        summary.samples = (0..=200u64)
+            .map(|i| {
+                let time = i * period;
+                let records = time / buffer_every * 1024;
+                Sample {
+                    time,
+                    source_records: records,
+                    sink_records: records,
+                    ..template.clone()
+                }
+            })
+            .collect();
+        let steady = 1024.0 / secs(buffer_every);
+        let (window, rates) = rates(&summary);
+        assert_eq!(
+            window % period,
+            0,
+            "a window of {window} ns is not a whole number of periods"
+        );
+        assert!(rates.len() > 150);
+        for (at, read, reached) in rates {
+            for rate in [read, reached] {
+                assert!(
+                    rate > 0.0 && rate <= 2.0 * steady,
+                    "{rate} records/s at {at} ns, over {window} ns windows, from a steady {steady}"
+                );
+            }
+        }
+    }
+
+    /// The window the title names is the one every rate is taken over: a whole
+    /// number of sample periods, and each rate the count between two samples that
+    /// far apart (the quickstart's source is steady: no window reads 0).
+    #[test]
+    fn every_rate_is_taken_over_the_window_the_title_names() {
+        let summary = quickstart();
+        let period = summary.samples[1].time - summary.samples[0].time;
+        let (window, rates) = rates(&summary);
+        assert_eq!(window % period, 0, "a {window} ns window over {period} ns samples");
+        for (at, read, _) in &rates {
+            let end = summary.samples.iter().find(|p| p.time == *at).unwrap();
+            let start = summary.samples.iter().find(|p| p.time == at - window).unwrap();
+            let expected = (end.source_records - start.source_records) as f64 / secs(window);
+            assert!((read - expected).abs() < 1e-6, "at {at}: {read} against {expected}");
+            if *at > 300_000_000 && *at < 2_000_000_000 {
+                assert!(*read > 0.0, "0 records/s at {at} ns");
+            }
         }
     }
 }

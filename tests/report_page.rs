@@ -331,3 +331,38 @@ fn the_page_plots_record_latency_over_time() {
     let svg = &files["record-latency.svg"];
     assert!(svg.matches("<polyline").count() >= 3);
 }
+
+#[test]
+fn a_page_with_thousands_of_checkpoints_shows_both_ends_and_says_what_it_left_out() {
+    // The quickstart job checkpointing every 10 ms for a minute: over a thousand checkpoints.
+    let yaml = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml"))
+        .unwrap()
+        .replace("duration: 2s", "duration: 60s")
+        .replace("interval: 500ms", "interval: 10ms");
+    let path = std::env::temp_dir().join(format!("ckptsim-many-checkpoints-{}.yaml", std::process::id()));
+    std::fs::write(&path, yaml).unwrap();
+    let record = RunRecord::new(&ckptsim::run::run(ckptsim::scenario::load_file(&path).unwrap()).unwrap());
+    let _ = std::fs::remove_file(&path);
+    let checkpoints = &record.summary.checkpoints.as_ref().unwrap().checkpoints;
+    assert!(checkpoints.len() > 1000, "{} checkpoints", checkpoints.len());
+    let page = &files(&record)["index.html"];
+    let edge = ckptsim::report::checkpoint_tab::HISTORY_EDGE;
+    let left_out = format!("… {} more checkpoints: every one is in", checkpoints.len() - 2 * edge);
+    // Once in the history, once in the phases table.
+    assert_eq!(
+        page.matches(&left_out).count(),
+        2,
+        "no note of the checkpoints left out"
+    );
+    let history_row = |id: u64| format!("<tr><td>{id}</td><td>COMPLETED</td>");
+    assert!(page.contains(&history_row(checkpoints[0].id)), "the first checkpoint");
+    assert!(
+        page.contains(&history_row(checkpoints[checkpoints.len() - 2].id)),
+        "the latest"
+    );
+    assert!(
+        !page.contains(&history_row(checkpoints[checkpoints.len() / 2].id)),
+        "the middle is left out"
+    );
+    assert!(page.len() < 4_000_000, "a page of {} bytes", page.len());
+}

@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod checkpoint_tab;
 pub mod compat;
 pub mod csv;
+pub mod elide;
 pub mod flink_rest;
 pub mod html;
 pub mod plots;

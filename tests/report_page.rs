@@ -270,13 +270,20 @@ fn the_page_shows_what_flinks_checkpoints_tab_shows() {
     let subtasks = record.summary.subtasks.len();
     // History: id, status, type, acknowledged x/y, trigger and latest acknowledgement.
     let row = format!(
-        "<tr><td>{}</td><td>COMPLETED</td><td>UNALIGNED_CHECKPOINT</td><td>{subtasks}/{subtasks}</td><td>{:.3} s</td>",
+        "<tr><td>{}</td><td>COMPLETED</td><td><span title=\"UNALIGNED_CHECKPOINT\">unaligned checkpoint</span></td>\
+         <td>{subtasks}/{subtasks}</td><td>{:.3} s</td>",
         last.id,
         (last.trigger_timestamp / 1_000_000) as f64 / 1e3
     );
     assert!(page.contains(&row), "no history row {row}");
     // Per operator, then per subtask.
-    let details = format!("<summary>Checkpoint {} · COMPLETED · UNALIGNED_CHECKPOINT", last.id);
+    // The type in Flink's web UI's words, and when the checkpoint was triggered.
+    let details = format!(
+        "<summary>Checkpoint {} · COMPLETED · <span title=\"UNALIGNED_CHECKPOINT\">unaligned checkpoint</span> · \
+         {subtasks}/{subtasks} acknowledged · triggered at {:.3} s · ",
+        last.id,
+        (last.trigger_timestamp / 1_000_000) as f64 / 1e3
+    );
     let at = page.find(&details).expect("the last checkpoint's details");
     let end = at + page[at..].find("</details>\n").unwrap();
     let section = &page[at..end];
@@ -296,6 +303,30 @@ fn the_page_shows_what_flinks_checkpoints_tab_shows() {
         section.matches("<td>yes</td></tr>").count(),
         subtasks,
         "each subtask unaligned"
+    );
+    for column in [
+        "acknowledged at",
+        "sync",
+        "async",
+        "alignment",
+        "start delay",
+        "persisted",
+        "unaligned",
+    ] {
+        assert!(
+            section.contains(&format!("<th>{column}</th>")),
+            "no per-subtask {column}"
+        );
+    }
+    // An aligned checkpoint and a savepoint, in Flink's words.
+    let page = &files(&record_of("stop-with-savepoint"))["index.html"];
+    assert!(
+        page.contains("<span title=\"SAVEPOINT\">savepoint</span>"),
+        "no savepoint"
+    );
+    assert!(
+        page.contains("<span title=\"CHECKPOINT\">aligned checkpoint</span>"),
+        "no aligned checkpoint"
     );
 }
 

@@ -48,6 +48,19 @@ fn millis(ms: i64) -> String {
     }
 }
 
+/// A checkpoint's type as Flink's web UI words it, with the REST API's
+/// `checkpoint_type` as the cell's tooltip.
+fn kind(checkpoint_type: &str) -> String {
+    let words = match checkpoint_type {
+        "CHECKPOINT" => "aligned checkpoint",
+        "UNALIGNED_CHECKPOINT" => "unaligned checkpoint",
+        "SAVEPOINT" | "SYNC_SAVEPOINT" => "savepoint",
+        "FULL_CHECKPOINT" => "full checkpoint",
+        other => other,
+    };
+    format!("<span title=\"{}\">{words}</span>", escape(checkpoint_type))
+}
+
 fn size(b: u64) -> String {
     bytes(b as f64)
 }
@@ -80,7 +93,7 @@ pub fn render(h: &mut String, record: &RunRecord, export: &FlinkExport) {
              <td>{}</td><td>{}</td><td>{}</td></tr>",
             c.id,
             status(c),
-            c.checkpoint_type,
+            kind(&c.checkpoint_type),
             c.num_acknowledged_subtasks,
             c.num_subtasks,
             at(c.trigger_timestamp),
@@ -161,16 +174,17 @@ fn details(h: &mut String, export: &FlinkExport, views: &[CheckpointView]) {
     for c in shown {
         let _ = write!(
             h,
-            "<details class=\"checkpoint\"{}><summary>Checkpoint {} · {} · {} · {}/{} acknowledged · {}</summary>\
+            "<details class=\"checkpoint\"{}><summary>Checkpoint {} · {} · {} · {}/{} acknowledged · triggered at {} · {} end to end</summary>\
              <table class=\"wide\"><tr><th>operator</th><th>acknowledged</th><th>latest acknowledgement</th><th>end to end</th>\
              <th>checkpointed size</th><th>full size</th><th>processed</th><th>persisted</th></tr>",
             // The slowest checkpoint's details are open.
             if Some(c.id) == worst { " open" } else { "" },
             c.id,
             status(c),
-            c.checkpoint_type,
+            kind(&c.checkpoint_type),
             c.num_acknowledged_subtasks,
             c.num_subtasks,
+            at(c.trigger_timestamp),
             millis(c.end_to_end_duration)
         );
         let tasks: Vec<(&str, &TaskDetails)> = export

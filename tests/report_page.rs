@@ -397,3 +397,42 @@ fn a_page_with_thousands_of_checkpoints_shows_both_ends_and_says_what_it_left_ou
     );
     assert!(page.len() < 4_000_000, "a page of {} bytes", page.len());
 }
+
+#[test]
+fn the_bottleneck_blamed_is_the_straggler_named_when_the_straggler_can_be_one() {
+    // backpressure-aligned.yaml's straggler, aggregate#1, is busy nearly all the time;
+    // another subtask made busier still must not take the blame from it.
+    let mut record = record_of("backpressure-aligned");
+    let d = diagnose(&record);
+    assert_eq!(d.straggler.as_ref().unwrap().name, "aggregate#1");
+    let straggler = record
+        .summary
+        .subtasks
+        .iter()
+        .find(|t| t.operator == "aggregate" && t.subtask == 1)
+        .unwrap()
+        .metrics
+        .busy_ns;
+    let other = record
+        .summary
+        .subtasks
+        .iter_mut()
+        .find(|t| t.operator == "aggregate" && t.subtask == 3)
+        .unwrap();
+    other.metrics.busy_ns = straggler + straggler / 100;
+    other.metrics.backpressured_ns = 0;
+    let d = diagnose(&record);
+    let straggler = d.straggler.as_ref().expect("a straggler").name.clone();
+    let blamed = &d
+        .backpressure
+        .as_ref()
+        .unwrap()
+        .bottleneck
+        .as_ref()
+        .expect("a bottleneck")
+        .0;
+    assert_eq!(blamed, &straggler);
+    let md = &files(&record)["summary.md"];
+    assert!(md.contains(&format!("it comes from `{straggler}`")), "{md}");
+    assert!(md.contains(&format!("Relieve the bottleneck `{straggler}`")), "{md}");
+}

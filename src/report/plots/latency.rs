@@ -3,7 +3,7 @@
 //! the latencies each sample took of the records that arrived since the one before.
 
 use super::style::*;
-use super::{Plot, draw_svg};
+use super::{Plot, draw_with_legend};
 use crate::model::world::Sample;
 use crate::report::record::RunRecord;
 use plotters::prelude::*;
@@ -41,51 +41,51 @@ fn arrival_runs(samples: &[Sample]) -> Vec<&[Sample]> {
 pub fn plot(record: &RunRecord) -> Result<Plot, String> {
     let s = &record.summary;
     let title = "Record latency";
-    let mut legend = Legend::new("per sampling period");
-    let svg = draw_svg(|buf| {
-        let root = Svg::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let runs = arrival_runs(&s.samples);
-        if runs.is_empty() {
-            return empty(&root, title, "no record reached a sink between two samples");
-        }
-        let (left, _legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
-        let x_end = secs(time_extent(s)).max(0.001) * 1.02;
-        let max = runs
-            .iter()
-            .flat_map(|run| run.iter())
-            .map(|p| p.latency.max_ns)
-            .max()
-            .unwrap_or(0) as f64;
-        let (div, unit) = duration_scale(max);
-        let y_top = (max / div).max(0.001) * 1.15;
-        let mut chart = chart(&left, "End-to-end record latency", 0.0..x_end, 0.0..y_top, 64)?;
-        let faults = time_axes(
-            &mut chart,
-            "time (s)",
-            &format!("latency ({unit})"),
-            &s.faults,
-            &s.recoveries,
-        )?;
-        for (i, (label, color, width)) in SERIES.iter().enumerate() {
-            for run in &runs {
-                let points: Vec<(f64, f64)> = run
-                    .iter()
-                    .map(|p| (secs(p.time), quantiles(p)[i] as f64 / div))
-                    .collect();
-                // A lone period between gaps is a line of one point: mark it.
-                if let [point] = points[..] {
-                    chart.draw_series(std::iter::once(Circle::new(point, 3, color.filled())))?;
-                }
-                chart.draw_series(LineSeries::new(points, color.stroke_width(*width)))?;
+    let svg = draw_with_legend(
+        (WIDTH, HEIGHT),
+        Legend::new("per sampling period"),
+        (WIDTH - LEGEND_WIDTH) as i32,
+        |root, legend| {
+            let runs = arrival_runs(&s.samples);
+            if runs.is_empty() {
+                return empty(root, title, "no record reached a sink between two samples");
             }
-            legend.add(label, Swatch::Line(*color));
-        }
-        legend.faults(faults);
-        root.present()?;
-        Ok(())
-    })?;
-    let svg = legend.write_into(svg, (WIDTH - LEGEND_WIDTH) as i32, 0);
+            let (left, _legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+            let x_end = secs(time_extent(s)).max(0.001) * 1.02;
+            let max = runs
+                .iter()
+                .flat_map(|run| run.iter())
+                .map(|p| p.latency.max_ns)
+                .max()
+                .unwrap_or(0) as f64;
+            let (div, unit) = duration_scale(max);
+            let y_top = (max / div).max(0.001) * 1.15;
+            let mut chart = chart(&left, "End-to-end record latency", 0.0..x_end, 0.0..y_top, 64)?;
+            let faults = time_axes(
+                &mut chart,
+                "time (s)",
+                &format!("latency ({unit})"),
+                &s.faults,
+                &s.recoveries,
+            )?;
+            for (i, (label, color, width)) in SERIES.iter().enumerate() {
+                for run in &runs {
+                    let points: Vec<(f64, f64)> = run
+                        .iter()
+                        .map(|p| (secs(p.time), quantiles(p)[i] as f64 / div))
+                        .collect();
+                    // A lone period between gaps is a line of one point: mark it.
+                    if let [point] = points[..] {
+                        chart.draw_series(std::iter::once(Circle::new(point, 3, color.filled())))?;
+                    }
+                    chart.draw_series(LineSeries::new(points, color.stroke_width(*width)))?;
+                }
+                legend.add(label, Swatch::Line(*color));
+            }
+            legend.faults(faults);
+            Ok(())
+        },
+    )?;
     Ok(Plot {
         file: "record-latency.svg".into(),
         title: title.into(),

@@ -36,6 +36,25 @@ pub fn draw_svg(draw: impl FnOnce(&mut String) -> DrawResult) -> Result<String, 
     Ok(svg)
 }
 
+/// Draws a plot of `size` on white, then writes the legend `draw` filled while it
+/// drew beside it, from `legend_x` across.
+pub fn draw_with_legend(
+    size: (u32, u32),
+    mut legend: style::Legend,
+    legend_x: i32,
+    draw: impl FnOnce(&style::Area, &mut style::Legend) -> DrawResult,
+) -> Result<String, String> {
+    use plotters::prelude::*;
+    let svg = draw_svg(|buf| {
+        let root = style::Svg::with_string(buf, size).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root, &mut legend)?;
+        root.present()?;
+        Ok(())
+    })?;
+    Ok(legend.write_into(svg, legend_x, 0))
+}
+
 /// The plot kinds of a run report, in page order.
 pub const RUN_PLOTS: [&str; 6] = [
     "phases.svg",

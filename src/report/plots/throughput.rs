@@ -3,7 +3,7 @@
 //! full output backlog.
 
 use super::style::*;
-use super::{Plot, draw_svg};
+use super::{Plot, draw_with_legend};
 use crate::model::world::Sample;
 use crate::report::record::RunRecord;
 use crate::sim::Nanos;
@@ -94,75 +94,76 @@ pub fn rates(s: &RunSummary) -> (Nanos, Vec<Rate>) {
 pub fn plot(record: &RunRecord) -> Result<Plot, String> {
     let s = &record.summary;
     let title = "Throughput and backpressure";
-    let mut legend = Legend::new("");
-    let svg = draw_svg(|buf| {
-        let root = Svg::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE)?;
-        if s.samples.len() < 2 {
-            return empty(&root, title, "the run took too few samples to show rates");
-        }
-        let (left, _legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
-        let (top_area, bottom_area) = left.split_vertically(HEIGHT / 2);
-        let x_end = secs(time_extent(s)).max(0.001) * 1.02;
-        let (window, rates) = rates(s);
-        let y_top = rates.iter().map(|r| r.1.max(r.2)).fold(0.0, f64::max).max(1.0) * 1.15;
-        let top_title = format!("Throughput (over {} windows)", crate::report::units::duration(window));
-        let mut top = chart(&top_area, &top_title, 0.0..x_end, 0.0..y_top, 64)?;
-        let mut faults = time_axes(&mut top, "time (s)", "records/s", &s.faults, &s.recoveries)?;
-        for (label, color, rate) in [
-            ("read by sources", READ_COLOR, (|r: &Rate| r.1) as fn(&Rate) -> f64),
-            ("reached sinks", SINK_COLOR, |r: &Rate| r.2),
-        ] {
-            top.draw_series(LineSeries::new(
-                rates.iter().map(|r| (secs(r.0), rate(r))),
-                color.stroke_width(2),
-            ))?;
-            legend.add(label, Swatch::Line(color));
-        }
-        if s.offered_rate_per_s > 0.0 {
-            let offered_until = secs(s.input_duration_ns);
-            top.draw_series(LineSeries::new(
-                [(0.0, s.offered_rate_per_s), (offered_until, s.offered_rate_per_s)],
-                OFFERED_COLOR.stroke_width(1),
-            ))?;
-            legend.add("offered load", Swatch::Line(OFFERED_COLOR));
-        }
+    let svg = draw_with_legend(
+        (WIDTH, HEIGHT),
+        Legend::new(""),
+        (WIDTH - LEGEND_WIDTH) as i32,
+        |root, legend| {
+            if s.samples.len() < 2 {
+                return empty(root, title, "the run took too few samples to show rates");
+            }
+            let (left, _legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+            let (top_area, bottom_area) = left.split_vertically(HEIGHT / 2);
+            let x_end = secs(time_extent(s)).max(0.001) * 1.02;
+            let (window, rates) = rates(s);
+            let y_top = rates.iter().map(|r| r.1.max(r.2)).fold(0.0, f64::max).max(1.0) * 1.15;
+            let top_title = format!("Throughput (over {} windows)", crate::report::units::duration(window));
+            let mut top = chart(&top_area, &top_title, 0.0..x_end, 0.0..y_top, 64)?;
+            let mut faults = time_axes(&mut top, "time (s)", "records/s", &s.faults, &s.recoveries)?;
+            for (label, color, rate) in [
+                ("read by sources", READ_COLOR, (|r: &Rate| r.1) as fn(&Rate) -> f64),
+                ("reached sinks", SINK_COLOR, |r: &Rate| r.2),
+            ] {
+                top.draw_series(LineSeries::new(
+                    rates.iter().map(|r| (secs(r.0), rate(r))),
+                    color.stroke_width(2),
+                ))?;
+                legend.add(label, Swatch::Line(color));
+            }
+            if s.offered_rate_per_s > 0.0 {
+                let offered_until = secs(s.input_duration_ns);
+                top.draw_series(LineSeries::new(
+                    [(0.0, s.offered_rate_per_s), (offered_until, s.offered_rate_per_s)],
+                    OFFERED_COLOR.stroke_width(1),
+                ))?;
+                legend.add("offered load", Swatch::Line(OFFERED_COLOR));
+            }
 
-        let total = s.subtasks.len().max(1) as f64;
-        let mut bottom = chart(&bottom_area, "Backpressured subtasks", 0.0..x_end, 0.0..total * 1.1, 64)?;
-        faults |= time_axes(
-            &mut bottom,
-            "time (s)",
-            "subtasks with a full output",
-            &s.faults,
-            &s.recoveries,
-        )?;
-        // Steps: the count holds until the next sample. A run of equal counts is one
-        // step, so a run without backpressure draws a flat line of two points.
-        let mut steps: Vec<(f64, f64)> = Vec::with_capacity(s.samples.len() * 2);
-        for w in s.samples.windows(2) {
-            let v = w[0].backpressured_subtasks as f64;
-            match steps.last_mut() {
-                Some(last) if last.1 == v => last.0 = secs(w[1].time),
-                _ => {
-                    steps.push((secs(w[0].time), v));
-                    steps.push((secs(w[1].time), v));
+            let total = s.subtasks.len().max(1) as f64;
+            let mut bottom = chart(&bottom_area, "Backpressured subtasks", 0.0..x_end, 0.0..total * 1.1, 64)?;
+            faults |= time_axes(
+                &mut bottom,
+                "time (s)",
+                "subtasks with a full output",
+                &s.faults,
+                &s.recoveries,
+            )?;
+            // Steps: the count holds until the next sample. A run of equal counts is one
+            // step, so a run without backpressure draws a flat line of two points.
+            let mut steps: Vec<(f64, f64)> = Vec::with_capacity(s.samples.len() * 2);
+            for w in s.samples.windows(2) {
+                let v = w[0].backpressured_subtasks as f64;
+                match steps.last_mut() {
+                    Some(last) if last.1 == v => last.0 = secs(w[1].time),
+                    _ => {
+                        steps.push((secs(w[0].time), v));
+                        steps.push((secs(w[1].time), v));
+                    }
                 }
             }
-        }
-        let pressured = s.samples.iter().any(|p| p.backpressured_subtasks > 0);
-        bottom.draw_series(
-            AreaSeries::new(steps, 0.0, BACKPRESSURE_COLOR.mix(BACKPRESSURE_ALPHA)).border_style(BACKPRESSURE_COLOR),
-        )?;
-        if pressured {
-            legend.gap();
-            legend.add("backpressured", Swatch::Box(BACKPRESSURE_COLOR, BACKPRESSURE_ALPHA));
-        }
-        legend.faults(faults);
-        root.present()?;
-        Ok(())
-    })?;
-    let svg = legend.write_into(svg, (WIDTH - LEGEND_WIDTH) as i32, 0);
+            let pressured = s.samples.iter().any(|p| p.backpressured_subtasks > 0);
+            bottom.draw_series(
+                AreaSeries::new(steps, 0.0, BACKPRESSURE_COLOR.mix(BACKPRESSURE_ALPHA))
+                    .border_style(BACKPRESSURE_COLOR),
+            )?;
+            if pressured {
+                legend.gap();
+                legend.add("backpressured", Swatch::Box(BACKPRESSURE_COLOR, BACKPRESSURE_ALPHA));
+            }
+            legend.faults(faults);
+            Ok(())
+        },
+    )?;
     Ok(Plot {
         file: "throughput-backpressure.svg".into(),
         title: title.into(),

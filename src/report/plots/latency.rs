@@ -6,18 +6,20 @@ use super::style::*;
 use super::{Plot, draw_with_legend};
 use crate::model::world::Sample;
 use crate::report::record::RunRecord;
+use crate::sim::Nanos;
 use plotters::prelude::*;
 
 const WIDTH: u32 = 1000;
 const HEIGHT: u32 = 340;
 const LEGEND_WIDTH: u32 = 200;
 
-/// The three lines, in drawing order, with their widths: the maximum is often the
-/// p99 itself, so it is drawn last and thinner, and both stay visible.
-const SERIES: [(&str, RGBColor, u32); 3] = [
-    ("p50", SERIES_COLORS[0], 2),
-    ("p99", SERIES_COLORS[1], 3),
-    ("max", SERIES_COLORS[3], 1),
+/// The three lines, in drawing order, with their widths and the quantile each shows
+/// (index into [`quantiles`]): the maximum is often the p99 itself, so it is drawn
+/// first and wider, a red edge around the p99 where they meet.
+const SERIES: [(&str, RGBColor, u32, usize); 3] = [
+    ("max", SERIES_COLORS[3], 5, 2),
+    ("p99", SERIES_COLORS[1], 2, 1),
+    ("p50", SERIES_COLORS[0], 2, 0),
 ];
 
 fn quantiles(p: &Sample) -> [u64; 3] {
@@ -29,13 +31,19 @@ pub fn duration_scale(max_ns: f64) -> (f64, &'static str) {
     if max_ns >= 2e9 { (1e9, "s") } else { (1e6, "ms") }
 }
 
-/// Runs of consecutive samples at which records reached a sink: a period without
-/// arrivals has no latency to show, and the line breaks there instead of dropping to 0.
-fn arrival_runs(samples: &[Sample]) -> Vec<&[Sample]> {
-    samples
-        .split(|p| p.latency.records == 0)
-        .filter(|run| !run.is_empty())
-        .collect()
+/// The samples at which records reached a sink, in runs drawn as one line each.
+/// Records reach the sinks in bursts, so a period without arrivals between two
+/// with them is skipped over; the line breaks where nothing arrived for longer than
+/// `longest_gap` (the throughput plot's window: a stop, not a pause between bursts).
+fn arrival_runs(samples: &[Sample], longest_gap: Nanos) -> Vec<Vec<&Sample>> {
+    let mut runs: Vec<Vec<&Sample>> = Vec::new();
+    for p in samples.iter().filter(|p| p.latency.records > 0) {
+        match runs.last_mut() {
+            Some(run) if run.last().is_some_and(|q| p.time - q.time <= longest_gap) => run.push(p),
+            _ => runs.push(vec![p]),
+        }
+    }
+    runs
 }
 
 pub fn plot(record: &RunRecord) -> Result<Plot, String> {
@@ -46,7 +54,7 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
         Legend::new("per sampling period"),
         (WIDTH - LEGEND_WIDTH) as i32,
         |root, legend| {
-            let runs = arrival_runs(&s.samples);
+            let runs = arrival_runs(&s.samples, super::throughput::rates(s).0);
             if runs.is_empty() {
                 return empty(root, title, "no record reached a sink between two samples");
             }
@@ -68,7 +76,7 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
                 &s.faults,
                 &s.recoveries,
             )?;
-            for (i, (label, color, width)) in SERIES.iter().enumerate() {
+            for (label, color, width, i) in SERIES {
                 for run in &runs {
                     let points: Vec<(f64, f64)> = run
                         .iter()
@@ -78,9 +86,9 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
                     if let [point] = points[..] {
                         chart.draw_series(std::iter::once(Circle::new(point, 3, color.filled())))?;
                     }
-                    chart.draw_series(LineSeries::new(points, color.stroke_width(*width)))?;
+                    chart.draw_series(LineSeries::new(points, color.stroke_width(width)))?;
                 }
-                legend.add(label, Swatch::Line(*color));
+                legend.add(label, Swatch::Line(color));
             }
             legend.faults(faults);
             Ok(())
@@ -92,7 +100,8 @@ pub fn plot(record: &RunRecord) -> Result<Plot, String> {
         caption: format!(
             "Time from a record's append to its source partition to its arrival at a sink (event time to sink), over \
              the records that arrived in each sampling period: median, 99th percentile and maximum. Over the whole \
-             run: p50 {}, p99 {}, max {} of {} records. Gaps: periods in which no record arrived.",
+             run: p50 {}, p99 {}, max {} of {} records. A gap: no record arrived for longer than the throughput \
+             plot's window.",
             crate::report::units::duration(s.latency.p50_ns),
             crate::report::units::duration(s.latency.p99_ns),
             crate::report::units::duration(s.latency.max_ns),

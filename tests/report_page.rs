@@ -376,7 +376,16 @@ fn a_page_with_thousands_of_checkpoints_shows_both_ends_and_says_what_it_left_ou
     let _ = std::fs::remove_file(&path);
     let checkpoints = &record.summary.checkpoints.as_ref().unwrap().checkpoints;
     assert!(checkpoints.len() > 1000, "{} checkpoints", checkpoints.len());
-    let page = &files(&record)["index.html"];
+    let files = files(&record);
+    let page = &files["index.html"];
+    // The phase bars of the latest checkpoints only, and the title says so.
+    let completed = record.summary.checkpoints.as_ref().unwrap().completed;
+    let phases = &files["phases.svg"];
+    assert!(
+        phases.contains(&format!("latest 150 of {completed}")),
+        "the phase plot's title"
+    );
+    assert!(phases.len() < 300_000, "a phase plot of {} bytes", phases.len());
     let edge = ckptsim::report::checkpoint_tab::HISTORY_EDGE;
     let left_out = format!("… {} more checkpoints: every one is in", checkpoints.len() - 2 * edge);
     // Once in the history, once in the phases table.

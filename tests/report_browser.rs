@@ -1,5 +1,6 @@
 //! The report as a person sees it: `index.html` opened in headless Chromium loads
-//! without console errors, shows every plot with content, and leaves a screenshot.
+//! without console errors, shows every plot with content, lays out no text outside
+//! its plot and no legend colour that nothing is drawn in, and leaves a screenshot.
 //!
 //! Skipped (with a message) when Chromium is missing; CKPTSIM_REQUIRE_BROWSER=1 (as
 //! .ci/run sets it) turns the skip into a failure. CKPTSIM_CHROMIUM names another binary.
@@ -7,13 +8,41 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const PLOTS: [&str; 5] = [
+const PLOTS: [&str; 6] = [
     "phases",
     "timeline",
     "checkpoints-over-time",
     "throughput-backpressure",
+    "record-latency",
     "alignment-heatmap",
 ];
+
+/// Measures, in the browser's own layout, every text of every plot on the page and
+/// every legend swatch: a text whose box leaves its drawing (a clipped axis label,
+/// title or legend entry), and a swatch whose colour no drawn mark of its plot has,
+/// are listed in `<pre id="layout">`. Added to a copy of the page only: the report
+/// itself has no script.
+const MEASURE: &str = r#"<pre id="layout"></pre><script>
+const out = [];
+for (const svg of document.querySelectorAll("figure.plot svg")) {
+  const plot = svg.closest("figure").id;
+  const box = svg.getBoundingClientRect();
+  const scale = (+svg.getAttribute("width")) / box.width;
+  for (const t of svg.querySelectorAll("text")) {
+    if (!t.textContent.trim()) continue;
+    const b = t.getBoundingClientRect();
+    const [x0, x1, y0, y1] = [b.left - box.left, b.right - box.left, b.top - box.top, b.bottom - box.top].map(v => v * scale);
+    if (x0 < -0.5 || y0 < -0.5 || x1 > +svg.getAttribute("width") + 0.5 || y1 > +svg.getAttribute("height") + 0.5)
+      out.push(`${plot}: "${t.textContent}" is clipped at ${[x0, x1, y0, y1].map(v => v.toFixed(0))}`);
+  }
+  const colour = e => (e.getAttribute("fill") !== "none" && e.getAttribute("fill")) || e.getAttribute("stroke");
+  const drawn = new Set([...svg.querySelectorAll("rect, polygon, polyline, line, circle, path")]
+    .filter(e => !e.closest("g.legend")).map(colour));
+  for (const e of svg.querySelectorAll("g.legend rect, g.legend polyline, g.legend line"))
+    if (!drawn.has(colour(e))) out.push(`${plot}: legend colour ${colour(e)} is drawn nowhere`);
+}
+document.getElementById("layout").textContent = out.length ? out.join("\n") : "all clear";
+</script>"#;
 
 fn chromium() -> Option<PathBuf> {
     let candidates = [
@@ -114,6 +143,23 @@ fn the_report_opens_in_a_browser_with_every_plot() {
         assert!(shapes >= 10, "{plot}: only {shapes} shapes");
         assert!(texts >= 5, "{plot}: only {texts} texts (title, axes, legend)");
     }
+
+    // Laid out by the browser: no text leaves its plot, every legend colour is drawn.
+    let measured = dir.join("measured.html");
+    let page_html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    std::fs::write(&measured, page_html.replace("</body>", &format!("{MEASURE}</body>"))).unwrap();
+    let layout = headless(&browser)
+        .args(["--window-size=1100,3600", "--virtual-time-budget=2000", "--dump-dom"])
+        .arg(format!("file://{}", measured.canonicalize().unwrap().display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&layout.stdout);
+    let report = dom
+        .split_once("<pre id=\"layout\">")
+        .and_then(|(_, rest)| rest.split_once("</pre>"))
+        .map(|(text, _)| text.to_string())
+        .expect("the layout report");
+    assert_eq!(report, "all clear", "laid out in Chromium:\n{report}");
 
     let shot = dir.join("screenshot.png");
     let screenshot = headless(&browser)

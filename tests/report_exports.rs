@@ -362,7 +362,7 @@ fn a_report_names_what_the_run_shows() {
     let csv = text(&files, "checkpoints.csv");
     assert_eq!(csv.lines().count(), report.checkpoints.len() + 1);
     let html = text(&files, "index.html");
-    assert_eq!(html.matches("<figure").count(), 5);
+    assert_eq!(html.matches("<figure").count(), ckptsim::report::plots::RUN_PLOTS.len());
     // Self-contained: nothing to fetch, nothing to run.
     assert!(!html.contains("<script") && !html.contains("<link") && !html.contains(" src="));
 }

@@ -270,13 +270,20 @@ fn the_page_shows_what_flinks_checkpoints_tab_shows() {
     let subtasks = record.summary.subtasks.len();
     // History: id, status, type, acknowledged x/y, trigger and latest acknowledgement.
     let row = format!(
-        "<tr><td>{}</td><td>COMPLETED</td><td>UNALIGNED_CHECKPOINT</td><td>{subtasks}/{subtasks}</td><td>{:.3} s</td>",
+        "<tr><td>{}</td><td>COMPLETED</td><td><span title=\"UNALIGNED_CHECKPOINT\">unaligned checkpoint</span></td>\
+         <td>{subtasks}/{subtasks}</td><td>{:.3} s</td>",
         last.id,
         (last.trigger_timestamp / 1_000_000) as f64 / 1e3
     );
     assert!(page.contains(&row), "no history row {row}");
     // Per operator, then per subtask.
-    let details = format!("<summary>Checkpoint {} · COMPLETED · UNALIGNED_CHECKPOINT", last.id);
+    // The type in Flink's web UI's words, and when the checkpoint was triggered.
+    let details = format!(
+        "<summary>Checkpoint {} · COMPLETED · <span title=\"UNALIGNED_CHECKPOINT\">unaligned checkpoint</span> · \
+         {subtasks}/{subtasks} acknowledged · triggered at {:.3} s · ",
+        last.id,
+        (last.trigger_timestamp / 1_000_000) as f64 / 1e3
+    );
     let at = page.find(&details).expect("the last checkpoint's details");
     let end = at + page[at..].find("</details>\n").unwrap();
     let section = &page[at..end];
@@ -297,4 +304,144 @@ fn the_page_shows_what_flinks_checkpoints_tab_shows() {
         subtasks,
         "each subtask unaligned"
     );
+    for column in [
+        "acknowledged at",
+        "sync",
+        "async",
+        "alignment",
+        "start delay",
+        "persisted",
+        "unaligned",
+    ] {
+        assert!(
+            section.contains(&format!("<th>{column}</th>")),
+            "no per-subtask {column}"
+        );
+    }
+    // An aligned checkpoint and a savepoint, in Flink's words.
+    let page = &files(&record_of("stop-with-savepoint"))["index.html"];
+    assert!(
+        page.contains("<span title=\"SAVEPOINT\">savepoint</span>"),
+        "no savepoint"
+    );
+    assert!(
+        page.contains("<span title=\"CHECKPOINT\">aligned checkpoint</span>"),
+        "no aligned checkpoint"
+    );
+}
+
+#[test]
+fn the_page_plots_record_latency_over_time() {
+    let record = record_of("faults");
+    let s = &record.summary;
+    // Each sample holds the latencies of the records that reached a sink since the
+    // one before: together they are every record the run's histogram counted, and no
+    // period's maximum exceeds the run's.
+    let counted: u64 = s.samples.iter().map(|p| p.latency.records).sum();
+    assert_eq!(counted, s.latency.records);
+    assert_eq!(s.samples.iter().map(|p| p.latency.max_ns).max(), Some(s.latency.max_ns));
+    assert!(
+        s.samples
+            .iter()
+            .all(|p| p.latency.p50_ns <= p.latency.p99_ns && p.latency.p99_ns <= p.latency.max_ns)
+    );
+    let files = files(&record);
+    let page = &files["index.html"];
+    let at = page
+        .find("<figure id=\"record-latency\"")
+        .expect("a record latency figure");
+    let figure = &page[at..at + page[at..].find("</figure>").unwrap()];
+    for series in ["p50", "p99", "max"] {
+        assert!(
+            figure.contains(&format!(">{series}</text>")),
+            "no {series} in the legend"
+        );
+    }
+    assert!(figure.contains("latency (ms)"), "the axis names its unit");
+    // One line per series at least (more where periods without arrivals break them).
+    let svg = &files["record-latency.svg"];
+    assert!(svg.matches("<polyline").count() >= 3);
+}
+
+#[test]
+fn a_page_with_thousands_of_checkpoints_shows_both_ends_and_says_what_it_left_out() {
+    // The quickstart job checkpointing every 10 ms for a minute: over a thousand checkpoints.
+    let yaml = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml"))
+        .unwrap()
+        .replace("duration: 2s", "duration: 60s")
+        .replace("interval: 500ms", "interval: 10ms");
+    let path = std::env::temp_dir().join(format!("ckptsim-many-checkpoints-{}.yaml", std::process::id()));
+    std::fs::write(&path, yaml).unwrap();
+    let record = RunRecord::new(&ckptsim::run::run(ckptsim::scenario::load_file(&path).unwrap()).unwrap());
+    let _ = std::fs::remove_file(&path);
+    let checkpoints = &record.summary.checkpoints.as_ref().unwrap().checkpoints;
+    assert!(checkpoints.len() > 1000, "{} checkpoints", checkpoints.len());
+    let files = files(&record);
+    let page = &files["index.html"];
+    // The phase bars of the latest checkpoints only, and the title says so.
+    let completed = record.summary.checkpoints.as_ref().unwrap().completed;
+    let phases = &files["phases.svg"];
+    assert!(
+        phases.contains(&format!("latest 150 of {completed}")),
+        "the phase plot's title"
+    );
+    assert!(phases.len() < 300_000, "a phase plot of {} bytes", phases.len());
+    let edge = ckptsim::report::checkpoint_tab::HISTORY_EDGE;
+    let left_out = format!("… {} more checkpoints: every one is in", checkpoints.len() - 2 * edge);
+    // Once in the history, once in the phases table.
+    assert_eq!(
+        page.matches(&left_out).count(),
+        2,
+        "no note of the checkpoints left out"
+    );
+    let history_row = |id: u64| format!("<tr><td>{id}</td><td>COMPLETED</td>");
+    assert!(page.contains(&history_row(checkpoints[0].id)), "the first checkpoint");
+    assert!(
+        page.contains(&history_row(checkpoints[checkpoints.len() - 2].id)),
+        "the latest"
+    );
+    assert!(
+        !page.contains(&history_row(checkpoints[checkpoints.len() / 2].id)),
+        "the middle is left out"
+    );
+    assert!(page.len() < 4_000_000, "a page of {} bytes", page.len());
+}
+
+#[test]
+fn the_bottleneck_blamed_is_the_straggler_named_when_the_straggler_can_be_one() {
+    // backpressure-aligned.yaml's straggler, aggregate#1, is busy nearly all the time;
+    // another subtask made busier still must not take the blame from it.
+    let mut record = record_of("backpressure-aligned");
+    let d = diagnose(&record);
+    assert_eq!(d.straggler.as_ref().unwrap().name, "aggregate#1");
+    let straggler = record
+        .summary
+        .subtasks
+        .iter()
+        .find(|t| t.operator == "aggregate" && t.subtask == 1)
+        .unwrap()
+        .metrics
+        .busy_ns;
+    let other = record
+        .summary
+        .subtasks
+        .iter_mut()
+        .find(|t| t.operator == "aggregate" && t.subtask == 3)
+        .unwrap();
+    other.metrics.busy_ns = straggler + straggler / 100;
+    other.metrics.backpressured_ns = 0;
+    let d = diagnose(&record);
+    let straggler = d.straggler.as_ref().expect("a straggler").name.clone();
+    let blamed = &d
+        .backpressure
+        .as_ref()
+        .unwrap()
+        .bottleneck
+        .as_ref()
+        .expect("a bottleneck")
+        .0;
+    assert_eq!(blamed, &straggler);
+    let md = &files(&record)["summary.md"];
+    assert!(md.contains(&format!("it comes from `{straggler}`")), "{md}");
+    assert!(md.contains(&format!("Relieve the bottleneck `{straggler}`")), "{md}");
 }

@@ -6,16 +6,22 @@
 /// Rows shown at each end of a list longer than `2 * EDGE + 1`.
 const EDGE: usize = 10;
 
+use crate::report::elide::{Shown, elided};
+
 /// Calls `row` for the first and last [`EDGE`] items of `items`, and `gap` once in
 /// between with the number of items left out (when any are).
 pub fn for_each_elided<T>(items: &[T], mut row: impl FnMut(&T), gap: impl FnOnce(usize)) {
-    if items.len() <= 2 * EDGE + 1 {
-        items.iter().for_each(row);
-        return;
+    let mut gap = Some(gap);
+    for line in elided(items, EDGE) {
+        match line {
+            Shown::Row(item) => row(item),
+            Shown::Gap(n) => {
+                if let Some(gap) = gap.take() {
+                    gap(n)
+                }
+            }
+        }
     }
-    items[..EDGE].iter().for_each(&mut row);
-    gap(items.len() - 2 * EDGE);
-    items[items.len() - EDGE..].iter().for_each(row);
 }
 
 #[cfg(test)]

@@ -164,6 +164,19 @@ pub struct Sample {
     pub storage_bytes: u64,
     #[serde(default)]
     pub storage_files: u64,
+    /// Latency of the records that reached a sink since the sample before: how many,
+    /// and their p50, p99 and maximum (0 when none arrived).
+    #[serde(default)]
+    pub latency: WindowLatency,
+}
+
+/// Record latency over one sampling period.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WindowLatency {
+    pub records: u64,
+    pub p50_ns: Nanos,
+    pub p99_ns: Nanos,
+    pub max_ns: Nanos,
 }
 
 pub struct World {
@@ -187,6 +200,8 @@ pub struct World {
     /// Target channel of each record being routed.
     targets: Vec<ChannelId>,
     pub latency: Histogram,
+    /// The latencies since the last sample, emptied by each sample.
+    latency_since_sample: Histogram,
     pub samples: Vec<Sample>,
     sample_interval: Nanos,
     unfinished: usize,
@@ -287,6 +302,7 @@ impl World {
             full_buffers: Vec::new(),
             targets: Vec::new(),
             latency: Histogram::default(),
+            latency_since_sample: Histogram::default(),
             samples: Vec::new(),
             sample_interval,
             unfinished,

@@ -301,7 +301,7 @@ pub fn diagnose(record: &RunRecord) -> Diagnosis {
     });
 
     let straggler = find_straggler(&completed, &names, &facts);
-    let backpressure = find_backpressure(s);
+    let backpressure = find_backpressure(s, straggler.as_ref());
     let metrics = RunMetrics::of(record);
     let mut d = Diagnosis {
         completed: completed.len(),
@@ -423,7 +423,11 @@ fn find_straggler(completed: &[&CheckpointView], names: &[String], facts: &Scena
     })
 }
 
-fn find_backpressure(s: &RunSummary) -> Option<Backpressure> {
+/// Where backpressure shows and where it comes from. The bottleneck is the straggler
+/// whenever the straggler qualifies as one (busy, not backpressured itself): the
+/// diagnosis then names one subtask for both, the one whose slowness held the
+/// checkpoints back and pressed on its inputs.
+fn find_backpressure(s: &RunSummary, straggler: Option<&Straggler>) -> Option<Backpressure> {
     let first = s.samples.iter().find(|p| p.backpressured_subtasks > 0)?;
     let with = s.samples.iter().filter(|p| p.backpressured_subtasks > 0).count();
     // Shares of the time the job ran, not of the virtual clock, which pending timers
@@ -445,13 +449,18 @@ fn find_backpressure(s: &RunSummary) -> Option<Backpressure> {
     // median subtask, while not waiting on its own output.
     let mut busy: Vec<f64> = s.subtasks.iter().map(busy_of).collect();
     let median_busy = percentile(&mut busy, 0.5).unwrap_or(0.0);
-    let bottleneck = s
+    let name_of = |t: &crate::stats::run::SubtaskSummary| format!("{}#{}", t.operator, t.subtask);
+    let candidates: Vec<&crate::stats::run::SubtaskSummary> = s
         .subtasks
         .iter()
         .filter(|t| pressured_of(t) < 0.05)
-        .max_by(|a, b| busy_of(a).total_cmp(&busy_of(b)))
         .filter(|t| busy_of(t) > 0.5 || (busy_of(t) >= 0.01 && busy_of(t) >= 4.0 * median_busy))
-        .map(|t| (format!("{}#{}", t.operator, t.subtask), busy_of(t), median_busy));
+        .collect();
+    let bottleneck = candidates
+        .iter()
+        .find(|t| straggler.is_some_and(|st| st.name == name_of(t)))
+        .or_else(|| candidates.iter().max_by(|a, b| busy_of(a).total_cmp(&busy_of(b))))
+        .map(|t| (name_of(t), busy_of(t), median_busy));
     Some(Backpressure {
         first_ns: first.time,
         sampled_share: with as f64 / s.samples.len().max(1) as f64,

@@ -5,6 +5,7 @@
 //! (`checkpoints-details.json`), so the page and the JSON never disagree.
 
 use super::analysis::{CheckpointView, checkpoint_views, subtask_name, subtask_names, worst_checkpoint};
+use super::elide::{Shown, elided};
 use super::flink_rest::{CheckpointStatistics, FlinkExport, TaskDetails};
 use super::record::RunRecord;
 use super::units::{bytes, duration, escape};
@@ -14,6 +15,20 @@ use std::fmt::Write;
 /// as many as Flink's web UI keeps (`web.checkpoints.history`); the slowest one is
 /// shown too. Every checkpoint's are in `checkpoints-details.json`.
 pub const DETAILED: usize = 10;
+
+/// Rows of the history and phase tables kept at each end of a longer run: a page
+/// with thousands of checkpoints stays quick to open, and every row is in
+/// `checkpoints.csv` and `checkpoints.json`.
+pub const HISTORY_EDGE: usize = 50;
+
+/// The row standing for the checkpoints a table leaves out.
+fn left_out(h: &mut String, n: usize, columns: usize) {
+    let _ = write!(
+        h,
+        "<tr class=\"elided\"><td colspan=\"{columns}\">… {n} more checkpoints: every one is in \
+         <a href=\"checkpoints.csv\">checkpoints.csv</a> and <a href=\"checkpoints.json\">checkpoints.json</a> …</td></tr>"
+    );
+}
 
 /// A Flink timestamp (epoch milliseconds, the run starting at 0) as time into the run.
 fn at(ms: i64) -> String {
@@ -31,6 +46,19 @@ fn millis(ms: i64) -> String {
     } else {
         duration(ms as u64 * 1_000_000)
     }
+}
+
+/// A checkpoint's type as Flink's web UI words it, with the REST API's
+/// `checkpoint_type` as the cell's tooltip.
+fn kind(checkpoint_type: &str) -> String {
+    let words = match checkpoint_type {
+        "CHECKPOINT" => "aligned checkpoint",
+        "UNALIGNED_CHECKPOINT" => "unaligned checkpoint",
+        "SAVEPOINT" | "SYNC_SAVEPOINT" => "savepoint",
+        "FULL_CHECKPOINT" => "full checkpoint",
+        other => other,
+    };
+    format!("<span title=\"{}\">{words}</span>", escape(checkpoint_type))
 }
 
 fn size(b: u64) -> String {
@@ -58,14 +86,14 @@ pub fn render(h: &mut String, record: &RunRecord, export: &FlinkExport) {
          <th>acknowledged</th><th>triggered</th><th>latest ack</th><th>end to end</th>\
          <th>checkpointed</th><th>full size</th><th>processed</th><th>persisted</th></tr>",
     );
-    for c in &export.details {
+    let row = |c: &CheckpointStatistics, h: &mut String| {
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}/{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
              <td>{}</td><td>{}</td><td>{}</td></tr>",
             c.id,
             status(c),
-            c.checkpoint_type,
+            kind(&c.checkpoint_type),
             c.num_acknowledged_subtasks,
             c.num_subtasks,
             at(c.trigger_timestamp),
@@ -76,6 +104,12 @@ pub fn render(h: &mut String, record: &RunRecord, export: &FlinkExport) {
             size(c.processed_data),
             size(c.persisted_data),
         );
+    };
+    for line in elided(&export.details, HISTORY_EDGE) {
+        match line {
+            Shown::Row(c) => row(c, h),
+            Shown::Gap(n) => left_out(h, n, 11),
+        }
     }
     h.push_str("</table></div>\n");
     phases_table(h, record, &views);
@@ -90,7 +124,14 @@ fn phases_table(h: &mut String, record: &RunRecord, views: &[CheckpointView]) {
          <th>slowest subtask</th><th>start delay</th><th>alignment</th><th>snapshot wait</th><th>sync</th>\
          <th>async</th><th>ack transit</th><th>finalize</th></tr>",
     );
-    for v in views {
+    for line in elided(views, HISTORY_EDGE) {
+        let v = match line {
+            Shown::Row(v) => v,
+            Shown::Gap(n) => {
+                left_out(h, n, 10);
+                continue;
+            }
+        };
         let p = v.slowest_phases();
         let _ = write!(
             h,
@@ -133,16 +174,17 @@ fn details(h: &mut String, export: &FlinkExport, views: &[CheckpointView]) {
     for c in shown {
         let _ = write!(
             h,
-            "<details class=\"checkpoint\"{}><summary>Checkpoint {} · {} · {} · {}/{} acknowledged · {}</summary>\
+            "<details class=\"checkpoint\"{}><summary>Checkpoint {} · {} · {} · {}/{} acknowledged · triggered at {} · {} end to end</summary>\
              <table class=\"wide\"><tr><th>operator</th><th>acknowledged</th><th>latest acknowledgement</th><th>end to end</th>\
              <th>checkpointed size</th><th>full size</th><th>processed</th><th>persisted</th></tr>",
             // The slowest checkpoint's details are open.
             if Some(c.id) == worst { " open" } else { "" },
             c.id,
             status(c),
-            c.checkpoint_type,
+            kind(&c.checkpoint_type),
             c.num_acknowledged_subtasks,
             c.num_subtasks,
+            at(c.trigger_timestamp),
             millis(c.end_to_end_duration)
         );
         let tasks: Vec<(&str, &TaskDetails)> = export

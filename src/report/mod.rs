@@ -11,6 +11,7 @@ pub mod checkpoint_tab;
 pub mod compare_metrics;
 pub mod compat;
 pub mod csv;
+pub mod elide;
 pub mod flink_rest;
 pub mod html;
 pub mod plots;
@@ -29,7 +30,7 @@ use std::path::PathBuf;
 pub type ReportFile = (PathBuf, Vec<u8>);
 
 /// The files of a run's report, by name.
-pub const RUN_REPORT_FILES: [&str; 14] = [
+pub const RUN_REPORT_FILES: [&str; 15] = [
     "index.html",
     "summary.md",
     "run.json",
@@ -44,6 +45,7 @@ pub const RUN_REPORT_FILES: [&str; 14] = [
     plots::RUN_PLOTS[2],
     plots::RUN_PLOTS[3],
     plots::RUN_PLOTS[4],
+    plots::RUN_PLOTS[5],
 ];
 
 /// A JSON export, compact as Flink's REST API serves it.

@@ -36,9 +36,19 @@ pub fn findings(d: &Diagnosis) -> Vec<String> {
         } else {
             ""
         };
-        let last = st.last_to_acknowledge.as_ref().map_or(String::new(), |last| {
+        let mut last = st.last_to_acknowledge.as_ref().map_or(String::new(), |last| {
             format!(" `{last}`, downstream of it, acknowledged last, its barrier held up behind it.")
         });
+        // The bottleneck is the straggler whenever the straggler could be one; when it
+        // is another subtask, say so rather than blame two subtasks for one thing.
+        if let Some((bottleneck, ..)) = d.backpressure.as_ref().and_then(|b| b.bottleneck.as_ref())
+            && *bottleneck != st.name
+        {
+            last.push_str(&format!(
+                " It is not the bottleneck: it is backpressured or not busy enough to be; the backpressure \
+                 comes from `{bottleneck}`."
+            ));
+        }
         out.push(format!(
             "The straggler is **{}**: it held back {} of {} checkpoint(s), taking {} (median) against {} for the \
              median subtask; most of its time is {}{waited}.{last}",

@@ -60,6 +60,15 @@ impl Histogram {
         self.max = self.max.max(other.max);
     }
 
+    /// Forgets every value, keeping the buckets' memory.
+    pub fn clear(&mut self) {
+        if self.total > 0 {
+            self.counts.fill(0);
+            self.total = 0;
+            self.max = 0;
+        }
+    }
+
     pub fn count(&self) -> u64 {
         self.total
     }
@@ -99,6 +108,16 @@ mod tests {
             assert!(bucket_high(b) >= v);
             assert!(bucket_high(b) - v <= v / 32 + 1, "{v}");
         }
+    }
+
+    #[test]
+    fn a_cleared_histogram_is_empty() {
+        let mut h = Histogram::default();
+        h.record(5_000);
+        h.clear();
+        assert_eq!((h.count(), h.max(), h.quantile(0.5)), (0, 0, 0));
+        h.record(7);
+        assert_eq!(h.quantile(1.0), 7);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The run's time series and per-subtask counters, closed when the job ends.
 
-use super::{Event, JobStatus, Sample, World};
+use super::{Event, JobStatus, Sample, WindowLatency, World};
 use crate::model::operator::OperatorLogic;
 use crate::sim::Nanos;
 
@@ -13,7 +13,14 @@ impl World {
             backpressured_subtasks: 0,
             storage_bytes: self.ckpt.as_ref().map_or(0, |rt| rt.files.registry.bytes()),
             storage_files: self.ckpt.as_ref().map_or(0, |rt| rt.files.registry.file_count() as u64),
+            latency: WindowLatency {
+                records: self.latency_since_sample.count(),
+                p50_ns: self.latency_since_sample.quantile(0.5),
+                p99_ns: self.latency_since_sample.quantile(0.99),
+                max_ns: self.latency_since_sample.max(),
+            },
         };
+        self.latency_since_sample.clear();
         for s in &self.subtasks {
             match s.logic {
                 OperatorLogic::Source => sample.source_records += s.metrics.records_in,

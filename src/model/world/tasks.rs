@@ -233,7 +233,9 @@ impl World {
         s.metrics.records_in += batch.len() as u64;
         if matches!(s.logic, OperatorLogic::Sink { .. }) {
             for record in &batch {
-                self.latency.record(now.saturating_sub(record.time));
+                let latency = now.saturating_sub(record.time);
+                self.latency.record(latency);
+                self.latency_since_sample.record(latency);
             }
         }
         let mut timers = Vec::new();

@@ -4,6 +4,7 @@
 
 mod gantt;
 mod heatmap;
+mod latency;
 mod over_time;
 mod phases;
 pub mod style;
@@ -35,12 +36,32 @@ pub fn draw_svg(draw: impl FnOnce(&mut String) -> DrawResult) -> Result<String, 
     Ok(svg)
 }
 
+/// Draws a plot of `size` on white, then writes the legend `draw` filled while it
+/// drew beside it, from `legend_x` across.
+pub fn draw_with_legend(
+    size: (u32, u32),
+    mut legend: style::Legend,
+    legend_x: i32,
+    draw: impl FnOnce(&style::Area, &mut style::Legend) -> DrawResult,
+) -> Result<String, String> {
+    use plotters::prelude::*;
+    let svg = draw_svg(|buf| {
+        let root = style::Svg::with_string(buf, size).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root, &mut legend)?;
+        root.present()?;
+        Ok(())
+    })?;
+    Ok(legend.write_into(svg, legend_x, 0))
+}
+
 /// The plot kinds of a run report, in page order.
-pub const RUN_PLOTS: [&str; 5] = [
+pub const RUN_PLOTS: [&str; 6] = [
     "phases.svg",
     "timeline.svg",
     "checkpoints-over-time.svg",
     "throughput-backpressure.svg",
+    "record-latency.svg",
     "alignment-heatmap.svg",
 ];
 
@@ -51,6 +72,7 @@ pub fn draw_run_plot(file: &str, record: &RunRecord) -> Result<Plot, String> {
         "timeline.svg" => gantt::plot(record),
         "checkpoints-over-time.svg" => over_time::plot(record),
         "throughput-backpressure.svg" => throughput::plot(record),
+        "record-latency.svg" => latency::plot(record),
         "alignment-heatmap.svg" => heatmap::plot(record),
         other => Err(format!("no plot named {other}")),
     }

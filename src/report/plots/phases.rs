@@ -11,11 +11,21 @@ use plotters::prelude::*;
 const WIDTH: u32 = 1000;
 const HEIGHT: u32 = 440;
 const LEGEND_WIDTH: u32 = 200;
+/// At most this many checkpoints, the latest, get their bars: more would be
+/// narrower than a pixel pair and alias into a pattern. The tables and CSV have all.
+pub const MAX_BARS: usize = 150;
 
 pub fn plot(record: &RunRecord) -> Result<Plot, String> {
     let views = checkpoint_views(&record.summary);
-    let views: Vec<_> = views.into_iter().filter(|v| !v.parts.is_empty()).collect();
-    let title = "Checkpoint time by phase";
+    let mut views: Vec<_> = views.into_iter().filter(|v| !v.parts.is_empty()).collect();
+    let all = views.len();
+    views.drain(..all.saturating_sub(MAX_BARS));
+    let title = if all > MAX_BARS {
+        format!("Checkpoint time by phase, latest {MAX_BARS} of {all}")
+    } else {
+        "Checkpoint time by phase".to_string()
+    };
+    let title = title.as_str();
     let mut legend = Legend::new("phase (top to bottom)");
     let mut drawn = [false; 7];
     let svg = draw_svg(|buf| {

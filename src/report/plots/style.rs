@@ -333,14 +333,6 @@ pub fn shade_faults(
             None => labels.push((start, f.kind.clone())),
         }
     }
-    for (start, label) in labels {
-        chart.draw_series(std::iter::once(Text::new(
-            label,
-            // Just right of the window's edge, clear of a recovery marker drawn on it.
-            (start + (xr.end - xr.start) * 0.004, yr.end),
-            text(12).color(&FAULT_COLOR).pos(Pos::new(HPos::Left, VPos::Top)),
-        )))?;
-    }
     for r in recoveries {
         let marks = [(Some(r.failed_at_ns), FAULT_COLOR), (r.running_at_ns, RECOVERED_COLOR)];
         for (at, color) in marks {
@@ -359,6 +351,15 @@ pub fn shade_faults(
                 drawn.running = true;
             }
         }
+    }
+    // Labels last, over the recovery markers that may cross them.
+    for (start, label) in labels {
+        chart.draw_series(std::iter::once(Text::new(
+            label,
+            // Just right of the window's edge, clear of a recovery marker drawn on it.
+            (start + (xr.end - xr.start) * 0.004, yr.end),
+            text(12).color(&FAULT_COLOR).pos(Pos::new(HPos::Left, VPos::Top)),
+        )))?;
     }
     Ok(drawn)
 }

@@ -3,7 +3,7 @@
 //! full output backlog.
 
 use super::style::*;
-use super::{Plot, draw_svg};
+use super::{Plot, draw_with_legend};
 use crate::model::world::Sample;
 use crate::report::record::RunRecord;
 use crate::sim::Nanos;
@@ -46,6 +46,10 @@ fn counted_at(samples: &[Sample], count: Counter) -> Vec<Nanos> {
 /// records, while the job runs (outside fault windows and recoveries, where records
 /// really stop), and at least an eightieth of the run and two sample periods; at most
 /// an eighth of the run, so that a long stall still shows.
+///
+/// The window is a whole number of sample periods and each rate is the count over
+/// exactly that many periods: a window between two multiples would take some rates
+/// over one period fewer than others, and over less time than the title says.
 pub fn rates(s: &RunSummary) -> (Nanos, Vec<Rate>) {
     if s.samples.len() < 2 {
         return (0, Vec::new());
@@ -69,108 +73,103 @@ pub fn rates(s: &RunSummary) -> (Nanos, Vec<Rate>) {
             .unwrap_or(0)
     };
     let pause = longest_pause(|p| p.source_records).max(longest_pause(|p| p.sink_records));
-    let window = (extent / 80)
-        .max(period * 2)
-        .max(pause)
-        .min((extent / 8).max(period * 2));
-    let mut out = Vec::with_capacity(s.samples.len());
-    let mut from = 0;
-    for (i, p) in s.samples.iter().enumerate() {
-        while s.samples[from].time + window < p.time {
-            from += 1;
-        }
-        let q = &s.samples[from];
-        if i == from || p.time <= q.time {
-            continue;
-        }
-        let dt = secs(p.time - q.time);
-        out.push((
-            p.time,
-            p.source_records.saturating_sub(q.source_records) as f64 / dt,
-            p.sink_records.saturating_sub(q.sink_records) as f64 / dt,
-        ));
-    }
-    (window, out)
+    let wanted = (extent / 80).max(pause).min(extent / 8);
+    let periods = wanted.div_ceil(period).max(2) as usize;
+    let out = s
+        .samples
+        .windows(periods + 1)
+        .filter_map(|w| {
+            let (q, p) = (&w[0], &w[periods]);
+            let dt = secs(p.time.checked_sub(q.time).filter(|dt| *dt > 0)?);
+            Some((
+                p.time,
+                p.source_records.saturating_sub(q.source_records) as f64 / dt,
+                p.sink_records.saturating_sub(q.sink_records) as f64 / dt,
+            ))
+        })
+        .collect();
+    (period * periods as Nanos, out)
 }
 
 pub fn plot(record: &RunRecord) -> Result<Plot, String> {
     let s = &record.summary;
     let title = "Throughput and backpressure";
-    let mut legend = Legend::new("");
-    let svg = draw_svg(|buf| {
-        let root = Svg::with_string(buf, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE)?;
-        if s.samples.len() < 2 {
-            return empty(&root, title, "the run took too few samples to show rates");
-        }
-        let (left, _legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
-        let (top_area, bottom_area) = left.split_vertically(HEIGHT / 2);
-        let x_end = secs(time_extent(s)).max(0.001) * 1.02;
-        let (window, rates) = rates(s);
-        let y_top = rates.iter().map(|r| r.1.max(r.2)).fold(0.0, f64::max).max(1.0) * 1.15;
-        let top_title = format!("Throughput (over {} windows)", crate::report::units::duration(window));
-        let mut top = chart(&top_area, &top_title, 0.0..x_end, 0.0..y_top, 64)?;
-        let mut faults = time_axes(&mut top, "time (s)", "records/s", &s.faults, &s.recoveries)?;
-        for (label, color, rate) in [
-            ("read by sources", READ_COLOR, (|r: &Rate| r.1) as fn(&Rate) -> f64),
-            ("reached sinks", SINK_COLOR, |r: &Rate| r.2),
-        ] {
-            top.draw_series(LineSeries::new(
-                rates.iter().map(|r| (secs(r.0), rate(r))),
-                color.stroke_width(2),
-            ))?;
-            legend.add(label, Swatch::Line(color));
-        }
-        if s.offered_rate_per_s > 0.0 {
-            let offered_until = secs(s.input_duration_ns);
-            top.draw_series(LineSeries::new(
-                [(0.0, s.offered_rate_per_s), (offered_until, s.offered_rate_per_s)],
-                OFFERED_COLOR.stroke_width(1),
-            ))?;
-            legend.add("offered load", Swatch::Line(OFFERED_COLOR));
-        }
+    let svg = draw_with_legend(
+        (WIDTH, HEIGHT),
+        Legend::new(""),
+        (WIDTH - LEGEND_WIDTH) as i32,
+        |root, legend| {
+            if s.samples.len() < 2 {
+                return empty(root, title, "the run took too few samples to show rates");
+            }
+            let (left, _legend_area) = root.split_horizontally(WIDTH - LEGEND_WIDTH);
+            let (top_area, bottom_area) = left.split_vertically(HEIGHT / 2);
+            let x_end = secs(time_extent(s)).max(0.001) * 1.02;
+            let (window, rates) = rates(s);
+            let y_top = rates.iter().map(|r| r.1.max(r.2)).fold(0.0, f64::max).max(1.0) * 1.15;
+            let top_title = format!("Throughput (over {} windows)", crate::report::units::duration(window));
+            let mut top = chart(&top_area, &top_title, 0.0..x_end, 0.0..y_top, 64)?;
+            let mut faults = time_axes(&mut top, "time (s)", "records/s", &s.faults, &s.recoveries)?;
+            for (label, color, rate) in [
+                ("read by sources", READ_COLOR, (|r: &Rate| r.1) as fn(&Rate) -> f64),
+                ("reached sinks", SINK_COLOR, |r: &Rate| r.2),
+            ] {
+                top.draw_series(LineSeries::new(
+                    rates.iter().map(|r| (secs(r.0), rate(r))),
+                    color.stroke_width(2),
+                ))?;
+                legend.add(label, Swatch::Line(color));
+            }
+            if s.offered_rate_per_s > 0.0 {
+                let offered_until = secs(s.input_duration_ns);
+                top.draw_series(LineSeries::new(
+                    [(0.0, s.offered_rate_per_s), (offered_until, s.offered_rate_per_s)],
+                    OFFERED_COLOR.stroke_width(1),
+                ))?;
+                legend.add("offered load", Swatch::Line(OFFERED_COLOR));
+            }
 
-        let total = s.subtasks.len().max(1) as f64;
-        let mut bottom = chart(&bottom_area, "Backpressured subtasks", 0.0..x_end, 0.0..total * 1.1, 64)?;
-        faults |= time_axes(
-            &mut bottom,
-            "time (s)",
-            "subtasks with a full output",
-            &s.faults,
-            &s.recoveries,
-        )?;
-        // Steps: the count holds until the next sample. A run of equal counts is one
-        // step, so a run without backpressure draws a flat line of two points.
-        let mut steps: Vec<(f64, f64)> = Vec::with_capacity(s.samples.len() * 2);
-        for w in s.samples.windows(2) {
-            let v = w[0].backpressured_subtasks as f64;
-            match steps.last_mut() {
-                Some(last) if last.1 == v => last.0 = secs(w[1].time),
-                _ => {
-                    steps.push((secs(w[0].time), v));
-                    steps.push((secs(w[1].time), v));
+            let total = s.subtasks.len().max(1) as f64;
+            let mut bottom = chart(&bottom_area, "Backpressured subtasks", 0.0..x_end, 0.0..total * 1.1, 64)?;
+            faults |= time_axes(
+                &mut bottom,
+                "time (s)",
+                "subtasks with a full output",
+                &s.faults,
+                &s.recoveries,
+            )?;
+            // Steps: the count holds until the next sample. A run of equal counts is one
+            // step, so a run without backpressure draws a flat line of two points.
+            let mut steps: Vec<(f64, f64)> = Vec::with_capacity(s.samples.len() * 2);
+            for w in s.samples.windows(2) {
+                let v = w[0].backpressured_subtasks as f64;
+                match steps.last_mut() {
+                    Some(last) if last.1 == v => last.0 = secs(w[1].time),
+                    _ => {
+                        steps.push((secs(w[0].time), v));
+                        steps.push((secs(w[1].time), v));
+                    }
                 }
             }
-        }
-        let pressured = s.samples.iter().any(|p| p.backpressured_subtasks > 0);
-        bottom.draw_series(
-            AreaSeries::new(steps, 0.0, BACKPRESSURE_COLOR.mix(BACKPRESSURE_ALPHA)).border_style(BACKPRESSURE_COLOR),
-        )?;
-        if pressured {
-            legend.gap();
-            legend.add("backpressured", Swatch::Box(BACKPRESSURE_COLOR, BACKPRESSURE_ALPHA));
-        }
-        legend.faults(faults);
-        root.present()?;
-        Ok(())
-    })?;
-    let svg = legend.write_into(svg, (WIDTH - LEGEND_WIDTH) as i32, 0);
+            let pressured = s.samples.iter().any(|p| p.backpressured_subtasks > 0);
+            bottom.draw_series(
+                AreaSeries::new(steps, 0.0, BACKPRESSURE_COLOR.mix(BACKPRESSURE_ALPHA))
+                    .border_style(BACKPRESSURE_COLOR),
+            )?;
+            if pressured {
+                legend.gap();
+                legend.add("backpressured", Swatch::Box(BACKPRESSURE_COLOR, BACKPRESSURE_ALPHA));
+            }
+            legend.faults(faults);
+            Ok(())
+        },
+    )?;
     Ok(Plot {
         file: "throughput-backpressure.svg".into(),
         title: title.into(),
         caption: format!(
-            "Records per second over a sliding window (at least the longest pause between two bursts of records \
-             while the job runs, so that bursts do not read as stops), and the number of the job's {} subtasks whose \
+            "Records per second over a sliding window of whole sampling periods (at least the longest pause between \
+             two bursts of records while the job runs, so that bursts do not read as stops), and the number of the job's {} subtasks whose \
              output backlog was full (Flink's backpressure). Sources falling below the offered load are being held \
              back.",
             s.subtasks.len()
@@ -213,6 +212,73 @@ mod tests {
                 zero.is_empty(),
                 "{name}: 0 records/s over {window} ns windows at {zero:?}"
             );
+        }
+    }
+
+    fn quickstart() -> RunSummary {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.yaml");
+        crate::run::run(crate::scenario::load_file(path.as_ref()).unwrap())
+            .unwrap()
+            .summary
+    }
+
+    /// A steady source whose records are counted a buffer at a time, a buffer every
+    /// 2.5 sample periods: the count grows every second or third sample. Every window
+    /// is a whole number of sample periods, so each holds at least one buffer: no
+    /// window reads 0, and none reads more than twice the source's rate.
+    #[test]
+    fn a_steady_source_read_in_buffers_never_reads_zero() {
+        let mut summary = quickstart();
+        let period: Nanos = 10_000_000;
+        let buffer_every: Nanos = 25_000_000;
+        let template = summary.samples[0].clone();
+        summary.samples = (0..=200u64)
+            .map(|i| {
+                let time = i * period;
+                let records = time / buffer_every * 1024;
+                Sample {
+                    time,
+                    source_records: records,
+                    sink_records: records,
+                    ..template.clone()
+                }
+            })
+            .collect();
+        let steady = 1024.0 / secs(buffer_every);
+        let (window, rates) = rates(&summary);
+        assert_eq!(
+            window % period,
+            0,
+            "a window of {window} ns is not a whole number of periods"
+        );
+        assert!(rates.len() > 150);
+        for (at, read, reached) in rates {
+            for rate in [read, reached] {
+                assert!(
+                    rate > 0.0 && rate <= 2.0 * steady,
+                    "{rate} records/s at {at} ns, over {window} ns windows, from a steady {steady}"
+                );
+            }
+        }
+    }
+
+    /// The window the title names is the one every rate is taken over: a whole
+    /// number of sample periods, and each rate the count between two samples that
+    /// far apart (the quickstart's source is steady: no window reads 0).
+    #[test]
+    fn every_rate_is_taken_over_the_window_the_title_names() {
+        let summary = quickstart();
+        let period = summary.samples[1].time - summary.samples[0].time;
+        let (window, rates) = rates(&summary);
+        assert_eq!(window % period, 0, "a {window} ns window over {period} ns samples");
+        for (at, read, _) in &rates {
+            let end = summary.samples.iter().find(|p| p.time == *at).unwrap();
+            let start = summary.samples.iter().find(|p| p.time == at - window).unwrap();
+            let expected = (end.source_records - start.source_records) as f64 / secs(window);
+            assert!((read - expected).abs() < 1e-6, "at {at}: {read} against {expected}");
+            if *at > 300_000_000 && *at < 2_000_000_000 {
+                assert!(*read > 0.0, "0 records/s at {at} ns");
+            }
         }
     }
 }

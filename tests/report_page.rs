@@ -44,6 +44,29 @@ fn the_diagnosis_blames_the_subtask_it_names_as_the_straggler() {
     assert!(md.contains("Relieve the bottleneck `aggregate#1`"), "{md}");
 }
 
+/// The counts Flink shows (triggered, completed, failed) add up with what the diagnosis
+/// says failed: a trigger that failed before any subtask took part is counted as
+/// failed but is not in the history, and the diagnosis says so.
+#[test]
+fn the_failures_the_diagnosis_names_add_up_to_the_failed_count() {
+    let record = record_of("quickstart");
+    let counts = record.summary.checkpoints.as_ref().unwrap();
+    let d = diagnose(&record);
+    assert_eq!(d.failed as u64 + d.failed_before_start, counts.failed);
+    assert!(
+        d.failed_before_start > 0,
+        "the first trigger meets tasks still deploying"
+    );
+    let md = &files(&record)["summary.md"];
+    assert!(
+        md.contains(&format!(
+            "{} more trigger(s) failed before any subtask took part",
+            d.failed_before_start
+        )),
+        "{md}"
+    );
+}
+
 #[test]
 fn no_advice_suggests_a_setting_the_scenario_already_has() {
     // backpressure.yaml sets an aligned-checkpoint timeout; backpressure-unaligned.yaml does not.

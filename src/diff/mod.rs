@@ -117,16 +117,7 @@ pub struct Comparison {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mismatch(pub String);
 
-pub fn median(values: &[f64]) -> Option<f64> {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(v[n / 2]),
-        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
-    }
-}
+use crate::stats::median;
 
 /// The closest of `names` to `name` by edit distance, for "did you mean".
 pub fn closest<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {

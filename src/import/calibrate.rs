@@ -84,15 +84,7 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// The median of `values`: the mean of the middle two for an even count.
-fn median(values: &mut [f64]) -> Option<f64> {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(values[n / 2]),
-        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
-    }
-}
+use crate::stats::median;
 
 fn range(values: &[f64], unit: &str) -> String {
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
@@ -177,9 +169,9 @@ fn theil_sen(points: &[(f64, f64)]) -> Option<(f64, f64, usize)> {
         }
     }
     let pairs = slopes.len();
-    let slope = median(&mut slopes)?;
-    let mut rest: Vec<f64> = points.iter().map(|p| p.1 - slope * p.0).collect();
-    Some((slope, median(&mut rest)?, pairs))
+    let slope = median(&slopes)?;
+    let rest: Vec<f64> = points.iter().map(|p| p.1 - slope * p.0).collect();
+    Some((slope, median(&rest)?, pairs))
 }
 
 /// Bytes per second as the scenario writes them: MiB/s from 100 MiB/s, else KiB/s.
@@ -234,22 +226,19 @@ fn storage(r: &Responses, d: &mut Derived, c: &mut Calibration) {
                  parts whose sizes differ at least 2x, latency the median residual"
             ),
         ),
-        None if sizes.iter().all(|s| *s < SMALL_PART_BYTES as f64) => {
-            let mut a = asyncs.clone();
-            (
-                median(&mut a),
-                None,
-                "median async duration of parts too small for the transfer to count".into(),
-            )
-        }
+        None if sizes.iter().all(|s| *s < SMALL_PART_BYTES as f64) => (
+            median(&asyncs),
+            None,
+            "median async duration of parts too small for the transfer to count".into(),
+        ),
         None => {
-            let mut rates: Vec<f64> = points
+            let rates: Vec<f64> = points
                 .iter()
                 .map(|p| (p.1 - DEFAULT_STORAGE_LATENCY_MS).max(1.0) / p.0.max(1.0))
                 .collect();
             (
                 None,
-                median(&mut rates),
+                median(&rates),
                 "median of (async - 20ms default latency) / size: the sizes are too alike for a line".into(),
             )
         }
@@ -469,8 +458,8 @@ fn buffers(r: &Responses, d: &mut Derived, c: &mut Calibration) {
         .filter(|h| completed(h) && !warm_up.contains(&h.id))
         .filter_map(|h| Some((h.id, h.persisted_data.filter(|p| *p > 0)?)))
         .collect();
-    let mut persisted: Vec<f64> = steady.iter().map(|p| p.1 as f64).collect();
-    let (Some(m), true) = (median(&mut persisted), buffers > 0) else {
+    let persisted: Vec<f64> = steady.iter().map(|p| p.1 as f64).collect();
+    let (Some(m), true) = (median(&persisted), buffers > 0) else {
         let why = if !r.config.unaligned {
             "the checkpoints were aligned: they persisted no in-flight data"
         } else if buffers == 0 {

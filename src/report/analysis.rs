@@ -229,6 +229,10 @@ pub struct Diagnosis {
     pub completed: usize,
     pub failed: usize,
     pub failure_reasons: Vec<(String, usize)>,
+    /// Failed triggers that never became a checkpoint (Flink counts them in
+    /// `counts.failed` and leaves them out of its history): a trigger that met tasks
+    /// still deploying, say.
+    pub failed_before_start: u64,
     pub e2e_p50_ns: Option<Nanos>,
     pub e2e_p99_ns: Option<Nanos>,
     pub e2e_max_ns: Option<Nanos>,
@@ -307,6 +311,10 @@ pub fn diagnose(record: &RunRecord) -> Diagnosis {
         completed: completed.len(),
         failed: failed.len(),
         failure_reasons,
+        failed_before_start: s
+            .checkpoints
+            .as_ref()
+            .map_or(0, |c| c.failed.saturating_sub(failed.len() as u64)),
         e2e_p50_ns: pick(0.5),
         e2e_p99_ns: pick(0.99),
         e2e_max_ns: e2e.last().copied(),

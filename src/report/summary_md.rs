@@ -101,6 +101,14 @@ pub fn findings(d: &Diagnosis) -> Vec<String> {
             reasons.join(", ")
         ));
     }
+    if d.failed_before_start > 0 {
+        out.push(format!(
+            "{} more trigger(s) failed before any subtask took part (Flink counts them as failed and \
+             leaves them out of its history): a trigger that finds tasks not running, as the first one \
+             does while the job deploys, fails with NOT_ALL_REQUIRED_TASKS_RUNNING.",
+            d.failed_before_start
+        ));
+    }
     out
 }
 

@@ -76,17 +76,7 @@ impl Kind {
     }
 }
 
-/// The median; the mean of the two middle values of an even count.
-pub fn median(values: &[f64]) -> Option<f64> {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(v[n / 2]),
-        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
-    }
-}
+use crate::stats::median;
 
 /// A grid point: its runs' metrics averaged over seeds.
 #[derive(Clone, Debug, Serialize, Deserialize)]

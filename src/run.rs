@@ -21,7 +21,8 @@
 //! assert_eq!(error.path, "job.operators[1].parallelism");
 //! ```
 
-use crate::check::{Verdict, check_exactly_once};
+use crate::check::reference::ExpectedOutput;
+use crate::check::{Verdict, check_exactly_once_with};
 use crate::model::World;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sim::Nanos;
@@ -35,18 +36,37 @@ pub struct Outcome {
 }
 
 /// Validates `scenario`, simulates it until the job drains and checks its output.
+///
+/// The reference output depends on the scenario alone, so it is computed on a second
+/// thread while the simulation runs (when the machine has a second core); the run
+/// itself stays on the calling thread and its result is the same either way. A
+/// caller that runs many scenarios in parallel already keeps every core busy:
+/// [`run_on_one_thread`] does all of it on the calling thread.
 pub fn run(scenario: Scenario) -> Result<Outcome, ScenarioError> {
     run_with_progress(scenario, |_| {})
 }
 
 /// As [`run`], calling `progress` with the virtual time reached now and then.
 pub fn run_with_progress(scenario: Scenario, progress: impl FnMut(Nanos)) -> Result<Outcome, ScenarioError> {
-    simulate(scenario, progress).map(check)
+    let (world, reference) = simulate_beside_reference(scenario, progress)?;
+    Ok(check_with(world, reference.as_ref()))
+}
+
+/// As [`run`], entirely on the calling thread.
+pub fn run_on_one_thread(scenario: Scenario) -> Result<Outcome, ScenarioError> {
+    simulate(scenario, |_| {}).map(check)
 }
 
 /// Checks a drained world's output against the reference and summarises it.
 pub fn check(world: World) -> Outcome {
-    let verdict = check_exactly_once(&world);
+    check_with(world, None)
+}
+
+/// As [`check`], with the reference computed beforehand when there is one
+/// ([`simulate_beside_reference`]); it is used if the run read its sources as far as
+/// the reference assumes.
+pub fn check_with(world: World, reference: Option<&ExpectedOutput>) -> Outcome {
+    let verdict = check_exactly_once_with(&world, reference);
     let summary = RunSummary::from_world(&world);
     Outcome {
         world,
@@ -62,4 +82,30 @@ pub fn simulate(scenario: Scenario, progress: impl FnMut(Nanos)) -> Result<World
     let mut world = World::new(scenario);
     world.run(progress);
     Ok(world)
+}
+
+/// Validates and simulates on the calling thread while another computes the
+/// reference output of the whole input; `None` for the reference on a machine with
+/// one core, or if its thread could not start.
+pub fn simulate_beside_reference(
+    scenario: Scenario,
+    progress: impl FnMut(Nanos),
+) -> Result<(World, Option<ExpectedOutput>), ScenarioError> {
+    scenario.validate()?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores < 2 {
+        let mut world = World::new(scenario);
+        world.run(progress);
+        return Ok((world, None));
+    }
+    let input = scenario.clone();
+    Ok(std::thread::scope(|scope| {
+        let reference = std::thread::Builder::new()
+            .name("ckptsim-reference".into())
+            .spawn_scoped(scope, || ExpectedOutput::of_whole_input(&input))
+            .ok();
+        let mut world = World::new(scenario);
+        world.run(progress);
+        (world, reference.and_then(|r| r.join().ok()))
+    }))
 }

@@ -6,7 +6,7 @@ pub mod reference;
 
 use crate::model::World;
 use crate::model::operator::{CountSum, OutputKey};
-use reference::{ExpectedSink, expected_sinks};
+use reference::{ExpectedOutput, ExpectedSink, expected_sinks};
 use serde::Serialize;
 
 /// The kind of a difference between what a sink holds and what it should.
@@ -189,6 +189,13 @@ pub fn line_violation_text(v: &crate::model::world::LineViolation) -> String {
 /// Compares every sink of a drained world with the reference output, and every
 /// completed checkpoint with the reference state of its cut.
 pub fn check_exactly_once(world: &World) -> Verdict {
+    check_exactly_once_with(world, None)
+}
+
+/// As [`check_exactly_once`], with a reference computed beforehand (beside the
+/// simulation); it is used when the sources were read exactly as far as it assumes,
+/// and the reference is computed here otherwise.
+pub fn check_exactly_once_with(world: &World, precomputed: Option<&ExpectedOutput>) -> Verdict {
     if let Some(cut_off) = world.cut_off {
         // The sinks' output of a job that is still running is not an answer yet.
         let recoveries = &world.recovery.recoveries;
@@ -205,8 +212,10 @@ pub fn check_exactly_once(world: &World) -> Verdict {
     // A job stopped with a savepoint has committed exactly the input its savepoint
     // covers: that is its reference, not what the sources had read by then.
     let offsets = world.stop_savepoint_offsets().unwrap_or_else(|| world.source_offsets());
-    let expected = expected_sinks(&world.scenario, &offsets);
-    let mut verdict = check_against(world, &expected);
+    let mut verdict = match precomputed.filter(|r| r.offsets == offsets) {
+        Some(reference) => check_against(world, &reference.expected),
+        None => check_against(world, &expected_sinks(&world.scenario, &offsets)),
+    };
     verdict.cuts = cut::check_cuts(world);
     if verdict.cuts.violation_count > 0 {
         verdict.held = false;

@@ -173,6 +173,35 @@ pub fn expected_sinks(scenario: &Scenario, offsets: &[(usize, u32, u64)]) -> Vec
         .collect()
 }
 
+/// Every source partition's end: (source operator, partition, offset after its last
+/// record), sorted as [`crate::model::World::source_offsets`] sorts them. A job that
+/// drains has read exactly this far.
+pub fn end_offsets(scenario: &Scenario) -> Vec<(usize, u32, u64)> {
+    let mut offsets: Vec<(usize, u32, u64)> = source_logs(scenario)
+        .into_iter()
+        .map(|(op, partition, log)| (op, partition, log.end_offset()))
+        .collect();
+    offsets.sort_unstable();
+    offsets
+}
+
+/// The expected output of a job that reads its whole input: computed from the
+/// scenario alone, so it can be computed while the simulation runs.
+#[derive(Clone, Debug)]
+pub struct ExpectedOutput {
+    /// How far the sources were read for it.
+    pub offsets: Vec<(usize, u32, u64)>,
+    pub expected: Vec<(usize, ExpectedSink)>,
+}
+
+impl ExpectedOutput {
+    pub fn of_whole_input(scenario: &Scenario) -> ExpectedOutput {
+        let offsets = end_offsets(scenario);
+        let expected = expected_sinks(scenario, &offsets);
+        ExpectedOutput { offsets, expected }
+    }
+}
+
 /// Every source partition's log, as (source operator, partition, log), numbered
 /// across the job's sources as the model numbers them.
 pub fn source_logs(scenario: &Scenario) -> Vec<(usize, u32, PartitionLog)> {

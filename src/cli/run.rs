@@ -109,12 +109,14 @@ pub fn run(args: RunArgs) -> Result<ExitCode, UsageError> {
         scenario.duration_ns / MILLISECOND,
         (scenario.duration_ns + scenario.drain_timeout_ns()) / MILLISECOND,
     );
-    let world = crate::run::simulate(scenario, |now| progress.update(now / MILLISECOND))
+    // The reference output is computed beside the simulation; what is left to check
+    // after it is timed apart.
+    let (world, reference) = crate::run::simulate_beside_reference(scenario, |now| progress.update(now / MILLISECOND))
         .map_err(|e| UsageError(e.to_string()))?;
     progress.finish();
     let wall = started.elapsed();
     let checking = Instant::now();
-    let outcome = crate::run::check(world);
+    let outcome = crate::run::check_with(world, reference.as_ref());
     let check_wall = checking.elapsed();
     let report = Report {
         summary: &outcome.summary,

@@ -191,7 +191,7 @@ impl Grid {
                     let mut scenario = scenarios[*point].clone();
                     scenario.seed = *seed;
                     // Every point was validated when it was loaded; only the seed differs.
-                    let outcome = crate::run::run(scenario).expect("a loaded grid point is valid");
+                    let outcome = crate::run::run_on_one_thread(scenario).expect("a loaded grid point is valid");
                     let record = RunRecord::from_parts(
                         outcome.summary,
                         serde_json::Value::Null,

@@ -103,7 +103,7 @@ pub fn run_seed(scenario: &Scenario, seed: u64) -> SeedResult {
     let fault_kinds = faults.iter().map(|f| f.kind.name().to_string()).collect();
     let count = faults.len();
     // Random faults name only TaskManagers and subtasks that exist.
-    let outcome = crate::run::run(seeded(scenario, seed, faults)).expect("a random schedule is valid");
+    let outcome = crate::run::run_on_one_thread(seeded(scenario, seed, faults)).expect("a random schedule is valid");
     SeedResult {
         seed,
         held: outcome.verdict.held,
@@ -171,7 +171,7 @@ pub fn explore_seeds(
 
 /// Whether `seed` with exactly `faults` violates exactly-once.
 pub fn fails_with(scenario: &Scenario, seed: u64, faults: &[Fault]) -> bool {
-    !crate::run::run(seeded(scenario, seed, faults.to_vec()))
+    !crate::run::run_on_one_thread(seeded(scenario, seed, faults.to_vec()))
         .expect("a subset of a valid schedule is valid")
         .verdict
         .held

@@ -13,7 +13,13 @@ fn scenario(name: &str) -> Scenario {
 
 #[test]
 fn the_verdict_is_the_same_on_one_thread_and_on_two() {
-    for name in ["quickstart", "faults", "cancel-retain", "stop-with-savepoint", "windows"] {
+    for name in [
+        "quickstart",
+        "faults",
+        "cancel-retain",
+        "stop-with-savepoint",
+        "windows",
+    ] {
         let two = ckptsim::run::run(scenario(name)).unwrap();
         let one = ckptsim::run::run_on_one_thread(scenario(name)).unwrap();
         assert_eq!(two.verdict.headline(), one.verdict.headline(), "{name}");
@@ -30,7 +36,10 @@ fn a_reference_computed_beforehand_is_what_the_sinks_are_compared_with() {
     assert!(check_exactly_once_with(&world, Some(&right)).held);
     // The same offsets with nothing expected: the sinks' output must now be "wrong".
     let mut wrong = right.clone();
-    wrong.expected.iter_mut().for_each(|(_, sink)| *sink = Default::default());
+    wrong
+        .expected
+        .iter_mut()
+        .for_each(|(_, sink)| *sink = Default::default());
     assert!(!check_exactly_once_with(&world, Some(&wrong)).held);
     // A reference for other offsets is not used: the verdict is computed afresh.
     wrong.offsets[0].2 += 1;

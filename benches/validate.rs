@@ -5,23 +5,11 @@
 //!
 //! `cargo bench --bench validate`; compare the rows of each group with one another.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-
-fn chain(operators: usize) -> String {
-    let mut text = String::from("duration: 1s\njob:\n  operators:\n    - {name: src, kind: source, rate: 10}\n");
-    for i in 0..operators {
-        text += &format!("    - {{name: m{i}, kind: map}}\n");
-    }
-    text += "    - {name: out, kind: sink}\n  edges:\n";
-    let mut previous = "src".to_string();
-    for i in 0..operators {
-        text += &format!("    - {{from: {previous}, to: m{i}}}\n");
-        previous = format!("m{i}");
-    }
-    text += &format!("    - {{from: {previous}, to: out}}\n");
-    text
-}
 
 fn deep(depth: usize) -> String {
     format!(
@@ -35,7 +23,7 @@ fn benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("validate chain");
     group.sample_size(10);
     for operators in [5_000, 10_000, 20_000] {
-        let text = chain(operators);
+        let text = common::chain(operators);
         group.throughput(Throughput::Elements(operators as u64));
         group.bench_with_input(BenchmarkId::from_parameter(operators), &text, |b, text| {
             b.iter(|| ckptsim::scenario::parse_str(black_box(text), "chain.yaml").expect("valid chain"))

@@ -2,6 +2,8 @@
 //! their ratios and a summary per phase; a simulated run's end to end compared like
 //! with like (no metadata write); bad input exits 2 and says what is wrong.
 
+mod common;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -279,22 +281,9 @@ fn a_warm_up_longer_than_the_history_compares_nothing_without_failing() {
     assert_eq!(json["flink"]["checkpoints"], serde_json::json!([1, 2, 3, 4, 5]));
 }
 
-const LIVE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/flink-live");
-
 #[test]
 fn every_real_run_agrees_with_itself_and_reads_its_subtask_parts() {
-    let live = std::env::var("CKPTSIM_FLINK_LIVE").unwrap_or_else(|_| LIVE.to_string());
-    let Ok(entries) = std::fs::read_dir(&live) else {
-        println!("note: {live} is absent; skipped");
-        return;
-    };
-    let mut runs: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("job.json").is_file())
-        .collect();
-    runs.sort();
-    for run in runs {
+    for run in common::live_runs() {
         let (code, out, err) = ckptsim(&[&"diff", &run, &run, &"--json"]);
         assert_eq!(code, Some(0), "{}: {err}", run.display());
         let json: Value = serde_json::from_str(&out).unwrap();

@@ -2,30 +2,15 @@
 //! `ckptsim run` accepts, with the plan's topology and the checkpoint configuration;
 //! missing and malformed files are errors naming the file and the field, exit 2.
 
+mod common;
+
 use ckptsim::import::import_dir;
 use ckptsim::scenario::parse_str;
 use serde_yaml::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const LIVE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/flink-live");
 const HAND_MADE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/import-rest");
-
-/// The real runs: `../shared/flink-live` beside the project, or `CKPTSIM_FLINK_LIVE`.
-fn live_runs() -> Vec<PathBuf> {
-    let live = std::env::var("CKPTSIM_FLINK_LIVE").unwrap_or_else(|_| LIVE.to_string());
-    let Ok(entries) = std::fs::read_dir(&live) else {
-        println!("note: {live} is absent; the real-run import tests are skipped");
-        return Vec::new();
-    };
-    let mut runs: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("job.json").is_file())
-        .collect();
-    runs.sort();
-    runs
-}
 
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -37,7 +22,7 @@ fn yaml(text: &str) -> Value {
 
 #[test]
 fn every_real_run_imports_with_its_plan_and_checkpoint_configuration() {
-    for run in live_runs() {
+    for run in common::live_runs() {
         let text = import_dir(&run).unwrap_or_else(|e| panic!("{}: {e}", run.display()));
         let scenario = parse_str(&text, "imported.yaml").unwrap_or_else(|e| panic!("{}: {e}\n{text}", run.display()));
         let job = json(&run.join("job.json"));
@@ -92,7 +77,7 @@ fn every_real_run_imports_with_its_plan_and_checkpoint_configuration() {
 
 #[test]
 fn an_imported_real_run_completes_and_holds() {
-    for run in live_runs() {
+    for run in common::live_runs() {
         let text = import_dir(&run).unwrap();
         let mut scenario = parse_str(&text, "imported.yaml").unwrap();
         // The real runs are 40–60 s; 3 s of input still takes checkpoints.
@@ -446,7 +431,7 @@ fn calibration_of_a_history_without_details_keeps_every_default_and_says_why() {
 
 #[test]
 fn every_real_run_calibrates_its_storage_into_a_valid_scenario() {
-    for run in live_runs() {
+    for run in common::live_runs() {
         let (text, calibration) = ckptsim::import::import_dir_calibrated(&run).unwrap();
         parse_str(&text, "calibrated.yaml").unwrap_or_else(|e| panic!("{}: {e}\n{text}", run.display()));
         let bandwidth = calibration

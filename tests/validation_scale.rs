@@ -3,34 +3,20 @@
 //! measures how quickly; these check the answers on inputs big enough that a
 //! quadratic validation would take minutes).
 
-use ckptsim::scenario;
+mod common;
 
-fn chain(operators: usize) -> String {
-    let mut text = String::from("duration: 1s\njob:\n  operators:\n");
-    text += "    - {name: src, kind: source, rate: 10}\n";
-    for i in 0..operators {
-        text += &format!("    - {{name: m{i}, kind: map}}\n");
-    }
-    text += "    - {name: out, kind: sink}\n  edges:\n";
-    let mut previous = "src".to_string();
-    for i in 0..operators {
-        text += &format!("    - {{from: {previous}, to: m{i}}}\n");
-        previous = format!("m{i}");
-    }
-    text += &format!("    - {{from: {previous}, to: out}}\n");
-    text
-}
+use ckptsim::scenario;
 
 #[test]
 fn a_long_chain_of_operators_is_valid() {
-    let s = scenario::parse_str(&chain(50_000), "chain.yaml").unwrap_or_else(|e| panic!("{e}"));
+    let s = scenario::parse_str(&common::chain(50_000), "chain.yaml").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.operators.len(), 50_002);
     assert_eq!(s.topological_order().len(), 50_002);
 }
 
 #[test]
 fn a_long_chain_with_a_cycle_at_its_end_is_rejected() {
-    let text = chain(50_000) + "    - {from: m49999, to: m49998}\n";
+    let text = common::chain(50_000) + "    - {from: m49999, to: m49998}\n";
     let e = scenario::parse_str(&text, "chain.yaml").unwrap_err();
     assert!(e.message.contains("acyclic"), "{e}");
 }

@@ -3,7 +3,7 @@
 //! completed checkpoints after the warm-up.
 
 use super::{Mismatch, Pairing, closest};
-use crate::import::derive::{chained_names, completed};
+use crate::import::derive::{chained_names, completed, completed_ids};
 use crate::import::rest::Responses;
 use crate::report::RunRecord;
 use crate::report::analysis::checkpoint_views;
@@ -77,7 +77,7 @@ impl Side {
     }
 }
 
-/// Splits sorted completed ids into the first `warm_up` and the rest.
+/// Splits completed ids into the first `warm_up` (in id order) and the rest.
 fn split_warm_up(mut ids: Vec<u64>, warm_up: usize) -> (Vec<u64>, Vec<u64>) {
     ids.sort_unstable();
     ids.dedup();
@@ -88,14 +88,7 @@ fn split_warm_up(mut ids: Vec<u64>, warm_up: usize) -> (Vec<u64>, Vec<u64>) {
 /// Flink's side: the history's completed checkpoints after the first `warm_up`, and
 /// the subtasks responses of those among them.
 pub fn flink(r: &Responses, warm_up: usize) -> Side {
-    let ids: Vec<u64> = r
-        .checkpoints
-        .history
-        .iter()
-        .filter(|c| completed(c))
-        .map(|c| c.id)
-        .collect();
-    let (warm, steady) = split_warm_up(ids, warm_up);
+    let (warm, steady) = split_warm_up(completed_ids(r), warm_up);
     let last_warm = warm.last().copied();
     // Details of checkpoints the history no longer lists count when they came later.
     let is_steady = |id: u64| {

@@ -589,9 +589,8 @@ pub fn derive(r: &Responses) -> Result<Derived, ImportError> {
     })
 }
 
-/// The first [`WARM_UP_CHECKPOINTS`] completed checkpoints of the history, when it
-/// holds more than that: state still fills and the JVM is cold.
-pub fn warm_up_ids(r: &Responses) -> Vec<u64> {
+/// The ids of the history's completed checkpoints, ascending, each once.
+pub fn completed_ids(r: &Responses) -> Vec<u64> {
     let mut ids: Vec<u64> = r
         .checkpoints
         .history
@@ -600,6 +599,14 @@ pub fn warm_up_ids(r: &Responses) -> Vec<u64> {
         .map(|c| c.id)
         .collect();
     ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The first [`WARM_UP_CHECKPOINTS`] completed checkpoints of the history, when it
+/// holds more than that: state still fills and the JVM is cold.
+pub fn warm_up_ids(r: &Responses) -> Vec<u64> {
+    let mut ids = completed_ids(r);
     if ids.len() > WARM_UP_CHECKPOINTS {
         ids.truncate(WARM_UP_CHECKPOINTS);
         ids

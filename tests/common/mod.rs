@@ -53,3 +53,38 @@ pub fn grid_command(
 pub fn tmp_dir(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
 }
+
+/// The real Flink runs in `../shared/flink-live` (or `$CKPTSIM_FLINK_LIVE`), each a
+/// folder with a `job.json`, sorted; none, with a note, when the folder is absent.
+pub fn live_runs() -> Vec<PathBuf> {
+    let live = std::env::var("CKPTSIM_FLINK_LIVE")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/flink-live").to_string());
+    let Ok(entries) = std::fs::read_dir(&live) else {
+        println!("note: {live} is absent; the tests of real Flink runs are skipped");
+        return Vec::new();
+    };
+    let mut runs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("job.json").is_file())
+        .collect();
+    runs.sort();
+    runs
+}
+
+/// A scenario whose job is a chain of `operators` maps between a source and a sink.
+pub fn chain(operators: usize) -> String {
+    let mut text = String::from("duration: 1s\njob:\n  operators:\n");
+    text += "    - {name: src, kind: source, rate: 10}\n";
+    for i in 0..operators {
+        text += &format!("    - {{name: m{i}, kind: map}}\n");
+    }
+    text += "    - {name: out, kind: sink}\n  edges:\n";
+    let mut previous = "src".to_string();
+    for i in 0..operators {
+        text += &format!("    - {{from: {previous}, to: m{i}}}\n");
+        previous = format!("m{i}");
+    }
+    text += &format!("    - {{from: {previous}, to: out}}\n");
+    text
+}

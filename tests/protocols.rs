@@ -266,136 +266,6 @@ fn each_protocol_reports_what_it_cost() {
     assert!(p.piggyback_bytes > 0);
 }
 
-/// A coordinator that moves the recovery line to each subtask's newest checkpoint as
-/// soon as it is acknowledged, orphans or not: a broken recovery-line computation.
-mod newest_line {
-    use ckptsim::protocol::coordinator::{
-        CheckpointCounts, CheckpointStats, ConfigError, CoordinatorAction, CoordinatorConfig, JobTermination,
-        RestoredCheckpointStats, SubtaskAck, SubtaskId,
-    };
-    use ckptsim::protocol::interface::{
-        ChannelCounts, CoordinatorProtocol, JobContext, LineStats, Protocol, RecoveryLine, SharedProtocol,
-        SubtaskContext, SubtaskProtocol,
-    };
-    use ckptsim::protocol::{CheckpointFailureReason, CheckpointId, Nanos, SnapshotKind};
-    use std::collections::VecDeque;
-
-    #[derive(Debug)]
-    pub struct NewestLine(pub SharedProtocol);
-
-    impl Protocol for NewestLine {
-        fn name(&self) -> &str {
-            "newest-line"
-        }
-        fn subtask(&self, context: &SubtaskContext) -> Box<dyn SubtaskProtocol> {
-            self.0.subtask(context)
-        }
-        fn coordinator(&self, job: &JobContext) -> Result<Box<dyn CoordinatorProtocol>, ConfigError> {
-            Ok(Box::new(Coordinator {
-                inner: self.0.coordinator(job)?,
-                queued: VecDeque::new(),
-            }))
-        }
-        fn counts_channels(&self) -> bool {
-            self.0.counts_channels()
-        }
-    }
-
-    #[derive(Debug)]
-    struct Coordinator {
-        inner: Box<dyn CoordinatorProtocol>,
-        queued: VecDeque<CoordinatorAction>,
-    }
-
-    impl CoordinatorProtocol for Coordinator {
-        fn acknowledge(&mut self, now: Nanos, id: CheckpointId, st: SubtaskId, ack: SubtaskAck, c: &ChannelCounts) {
-            self.inner.acknowledge(now, id, st, ack, c);
-            self.queued
-                .push_back(CoordinatorAction::NotifySubtaskCheckpointComplete {
-                    subtask: st,
-                    checkpoint_id: id,
-                });
-        }
-        fn poll_action(&mut self) -> Option<CoordinatorAction> {
-            if let Some(action) = self.queued.pop_front() {
-                return Some(action);
-            }
-            loop {
-                match self.inner.poll_action()? {
-                    CoordinatorAction::NotifySubtaskCheckpointComplete { .. } => continue,
-                    action => return Some(action),
-                }
-            }
-        }
-        fn start_scheduler(&mut self, now: Nanos) {
-            self.inner.start_scheduler(now)
-        }
-        fn stop_scheduler(&mut self, now: Nanos) {
-            self.inner.stop_scheduler(now)
-        }
-        fn set_tasks_running(&mut self, now: Nanos, running: bool) {
-            self.inner.set_tasks_running(now, running)
-        }
-        fn stop_periodic_triggers(&mut self) {
-            self.inner.stop_periodic_triggers()
-        }
-        fn trigger(&mut self, now: Nanos, kind: SnapshotKind) {
-            self.inner.trigger(now, kind)
-        }
-        fn snapshot_started(&mut self, now: Nanos, id: CheckpointId, st: SubtaskId) {
-            self.inner.snapshot_started(now, id, st)
-        }
-        fn decline(&mut self, now: Nanos, id: CheckpointId, st: SubtaskId, reason: CheckpointFailureReason) {
-            self.inner.decline(now, id, st, reason)
-        }
-        fn finalize_complete(&mut self, now: Nanos, id: CheckpointId) {
-            self.inner.finalize_complete(now, id)
-        }
-        fn finalize_failed(&mut self, now: Nanos, id: CheckpointId) {
-            self.inner.finalize_failed(now, id)
-        }
-        fn abort_checkpoint(&mut self, now: Nanos, id: CheckpointId, reason: CheckpointFailureReason) {
-            self.inner.abort_checkpoint(now, id, reason)
-        }
-        fn abort_pending_checkpoints(&mut self, now: Nanos, reason: CheckpointFailureReason) {
-            self.inner.abort_pending_checkpoints(now, reason)
-        }
-        fn subtask_finished(&mut self, now: Nanos, st: SubtaskId) {
-            self.inner.subtask_finished(now, st)
-        }
-        fn tasks_restarted(&mut self, n: usize) {
-            self.inner.tasks_restarted(n)
-        }
-        fn shutdown(&mut self, now: Nanos, termination: JobTermination) {
-            self.inner.shutdown(now, termination)
-        }
-        fn recovery_line(&mut self, now: Nanos) -> Option<RecoveryLine> {
-            self.inner.recovery_line(now)
-        }
-        fn handle_timeout(&mut self, now: Nanos) {
-            self.inner.handle_timeout(now)
-        }
-        fn poll_timeout(&self) -> Option<Nanos> {
-            self.inner.poll_timeout()
-        }
-        fn history(&self) -> &[CheckpointStats] {
-            self.inner.history()
-        }
-        fn counts(&self) -> CheckpointCounts {
-            self.inner.counts()
-        }
-        fn latest_restored(&self) -> Option<RestoredCheckpointStats> {
-            self.inner.latest_restored()
-        }
-        fn config(&self) -> &CoordinatorConfig {
-            self.inner.config()
-        }
-        fn line_stats(&self) -> LineStats {
-            self.inner.line_stats()
-        }
-    }
-}
-
 /// A coordinator that moves the recovery line past orphans is caught by the check of
 /// each line as it is reached, even in a run without faults (nothing is restored, so
 /// the sinks alone could not tell).
@@ -404,9 +274,8 @@ fn a_line_reached_with_orphans_is_not_a_consistent_cut() {
     let s = quickstart(ProtocolKind::Uncoordinated);
     let held = ckptsim::run::run(s.clone()).unwrap();
     assert!(held.verdict.held && held.verdict.cuts.checkpoints > 0);
-    let broken = s
-        .clone()
-        .with_protocol(std::sync::Arc::new(newest_line::NewestLine(s.protocol())));
+    let mut broken = s.clone();
+    broken.flaw = Some(Flaw::LineAdvancesPastOrphans);
     let outcome = ckptsim::run::run(broken).unwrap();
     assert!(
         outcome.verdict.cuts.violation_count > 0,

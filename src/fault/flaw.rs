@@ -45,10 +45,13 @@ pub enum Flaw {
     /// Protocols with message logging: the restore takes every subtask's newest
     /// checkpoint as the recovery line, orphan messages or not.
     RecoveryLineIgnoresOrphans,
+    /// Protocols with message logging: the coordinator moves the recovery line to each
+    /// subtask's checkpoint as soon as it is acknowledged, orphans or not.
+    LineAdvancesPastOrphans,
 }
 
 impl Flaw {
-    pub const ALL: [Flaw; 9] = [
+    pub const ALL: [Flaw; 10] = [
         Flaw::SnapshotBeforeAlignment,
         Flaw::BarrierDoesNotBlock,
         Flaw::SinkCommitsAtBarrier,
@@ -58,6 +61,7 @@ impl Flaw {
         Flaw::SinkCommitsOpenTransaction,
         Flaw::SenderDoesNotLog,
         Flaw::RecoveryLineIgnoresOrphans,
+        Flaw::LineAdvancesPastOrphans,
     ];
 }
 
@@ -71,6 +75,7 @@ impl Flaw {
                 | Flaw::RestoreLatestTriggered
                 | Flaw::SenderDoesNotLog
                 | Flaw::RecoveryLineIgnoresOrphans
+                | Flaw::LineAdvancesPastOrphans
         )
     }
 }
@@ -120,14 +125,17 @@ impl Protocol for FlawedProtocol {
     fn coordinator(&self, job: &JobContext) -> Result<Box<dyn CoordinatorProtocol>, ConfigError> {
         let inner = self.inner.coordinator(job)?;
         Ok(match self.flaw {
-            Flaw::RestoreLatestTriggered | Flaw::RecoveryLineIgnoresOrphans => Box::new(FlawedCoordinator {
-                inner,
-                flaw: self.flaw,
-                num_subtasks: job.num_subtasks,
-                live: BTreeSet::new(),
-                target: None,
-                newest: vec![None; job.num_subtasks],
-            }),
+            Flaw::RestoreLatestTriggered | Flaw::RecoveryLineIgnoresOrphans | Flaw::LineAdvancesPastOrphans => {
+                Box::new(FlawedCoordinator {
+                    inner,
+                    flaw: self.flaw,
+                    num_subtasks: job.num_subtasks,
+                    live: BTreeSet::new(),
+                    target: None,
+                    newest: vec![None; job.num_subtasks],
+                    queued: VecDeque::new(),
+                })
+            }
             _ => inner,
         })
     }
@@ -227,6 +235,8 @@ struct FlawedCoordinator {
     live: BTreeSet<CheckpointId>,
     /// The checkpoint picked when the job failed.
     target: Option<CheckpointId>,
+    /// Actions of the flaw, handed out before the correct coordinator's.
+    queued: VecDeque<CoordinatorAction>,
 }
 
 impl CoordinatorProtocol for FlawedCoordinator {
@@ -252,6 +262,10 @@ impl CoordinatorProtocol for FlawedCoordinator {
     ) {
         self.newest[subtask] = Some(checkpoint_id);
         self.inner.acknowledge(now, checkpoint_id, subtask, ack, channels);
+        if self.flaw == Flaw::LineAdvancesPastOrphans {
+            self.queued
+                .push_back(CoordinatorAction::NotifySubtaskCheckpointComplete { subtask, checkpoint_id });
+        }
     }
     fn snapshot_started(&mut self, now: Nanos, checkpoint_id: CheckpointId, subtask: SubtaskId) {
         self.inner.snapshot_started(now, checkpoint_id, subtask);
@@ -305,7 +319,16 @@ impl CoordinatorProtocol for FlawedCoordinator {
         self.inner.handle_timeout(now);
     }
     fn poll_action(&mut self) -> Option<CoordinatorAction> {
-        let action = self.inner.poll_action()?;
+        if let Some(action) = self.queued.pop_front() {
+            return Some(action);
+        }
+        let mut action = self.inner.poll_action()?;
+        // The flaw advances the line itself: the correct coordinator's advances go.
+        while self.flaw == Flaw::LineAdvancesPastOrphans
+            && matches!(action, CoordinatorAction::NotifySubtaskCheckpointComplete { .. })
+        {
+            action = self.inner.poll_action()?;
+        }
         match action {
             CoordinatorAction::TriggerCheckpoint { barrier, .. } => {
                 self.live.insert(barrier.checkpoint_id);

@@ -301,3 +301,37 @@ fn every_real_run_agrees_with_itself_and_reads_its_subtask_parts() {
         }
     }
 }
+
+/// Every shared Flink run, imported with `--calibrate`, simulated and compared with
+/// nothing edited by hand, has Flink's dominant phase, the whole job's end to end
+/// within 2× of Flink's median and its state, checkpointed and persisted sizes
+/// within 1.25×.
+#[test]
+fn every_shared_run_imported_and_calibrated_comes_out_within_the_factors() {
+    for run in common::live_runs() {
+        let name = run.file_name().unwrap().to_string_lossy().into_owned();
+        let dir = temp(&format!("shared-{name}"));
+        let scenario = dir.join("scenario.yaml");
+        let report = dir.join("report");
+        let (code, _, err) = ckptsim(&[&"import", &"--calibrate", &run, &"-o", &scenario]);
+        assert_eq!(code, Some(0), "{name}: {err}");
+        let (code, _, err) = ckptsim(&[&"run", &scenario, &format!("--report={}", report.display())]);
+        assert_eq!(code, Some(0), "{name}: {err}");
+        let (code, out, err) = ckptsim(&[&"diff", &report, &run, &"--json"]);
+        assert_eq!(code, Some(0), "{name}: {err}");
+        let json: Value = serde_json::from_str(&out).unwrap();
+        let dominant = &json["dominant_phase"];
+        assert_eq!(
+            dominant["simulated"]["phase"], dominant["flink"]["phase"],
+            "{name}: {dominant}"
+        );
+        let ratio = |phase: &str| row(&json, "(job)", phase)["ratio"].as_f64().unwrap();
+        let e2e = ratio("end to end");
+        assert!((0.5..=2.0).contains(&e2e), "{name}: end to end {e2e}");
+        for size in ["state size", "checkpointed size", "persisted size"] {
+            let r = ratio(size);
+            assert!((0.8..=1.25).contains(&r), "{name}: {size} {r}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -445,3 +445,37 @@ fn every_real_run_calibrates_its_storage_into_a_valid_scenario() {
         assert!(bandwidth.points >= 4, "{bandwidth:?}");
     }
 }
+
+/// A keyed state that grows by G B/s at R records/s to a plateau P holds, one new
+/// key per record, R × P / G keys of (its keyed bytes / keys) each: the hand-made
+/// history grows 1000 → 6000 B in 0.5 s (10000 B/s) to 10600 B; at 5000 records/s that
+/// is 5000 × 1.06 s = 5300 keys, and the details' 2650 B × 4 subtasks over them 2 B each.
+#[test]
+fn keys_and_bytes_per_key_follow_the_state_growth_in_the_history() {
+    let dir = copy_of_hand_made("growth");
+    let path = dir.join("checkpoints.json");
+    let mut doc = json(&path);
+    for c in doc["history"].as_array_mut().unwrap() {
+        let id = c["id"].as_u64().unwrap();
+        c["trigger_timestamp"] = serde_json::json!(1_700_000_000_000u64 + (id - 1) * 500);
+        if c["status"] == "COMPLETED" {
+            c["state_size"] = serde_json::json!(match id {
+                1 => 1000,
+                2 => 6000,
+                _ => 10600,
+            });
+        }
+    }
+    std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+    let text = import_dir(&dir).unwrap();
+    let doc = yaml(&text);
+    let source = &doc["job"]["operators"][0];
+    assert_eq!(source["keys"]["distribution"], Value::from("sequence"), "{text}");
+    assert_eq!(source["keys"]["count"], Value::from(5300), "{text}");
+    assert_eq!(doc["job"]["operators"][2]["state-per-key"], Value::from("2b"), "{text}");
+    assert!(text.contains("grew 10000 B/s over checkpoints 1, 2"), "{text}");
+    let scenario = parse_str(&text, "imported.yaml").unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let outcome = ckptsim::run::run(scenario).expect("valid");
+    assert!(outcome.verdict.held, "{:?}", outcome.verdict.anomalies);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -136,6 +136,8 @@ pub fn calibrate(r: &Responses, d: &mut Derived) -> Calibration {
     let mut c = Calibration::default();
     storage(r, d, &mut c);
     source_rates(r, d, &mut c);
+    // Keys are sized from the source rate, which may just have been fitted.
+    super::keys::place(&mut d.operators, &d.keyed_state, d.state_fill.as_ref());
     cpu(r, d, &mut c);
     buffers(r, d, &mut c);
     if !c.fits.is_empty() {

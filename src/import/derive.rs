@@ -2,16 +2,13 @@
 //! where it came from (a file and field) or says that it is an assumption.
 
 use super::ImportError;
+use super::keys::{self, KeyedState, StateFill};
 use super::rest::{CheckpointStats, PlanNode, Responses};
 use std::collections::BTreeMap;
 
-/// Bytes one keyed-state entry takes in the simulation's aggregate (key, count, sum):
-/// Flink's state size over this is the number of entries that weigh the same.
-const AGGREGATE_ENTRY_BYTES: u64 = 24;
 /// Completed checkpoints at the start of a run that are dropped: state still fills
 /// and the JVM is cold.
 pub const WARM_UP_CHECKPOINTS: usize = 3;
-const MAX_KEYS: u64 = 10_000_000;
 /// A scenario's durations are capped at 30 days.
 const MAX_DURATION_MS: i64 = 30 * 24 * 3600 * 1000;
 
@@ -76,6 +73,10 @@ pub struct Derived {
     pub edges: Vec<Edge>,
     /// Header lines: what the responses say that no scenario key expresses.
     pub notes: Vec<String>,
+    /// What keys and bytes per key are sized from; kept so that a calibrated source
+    /// rate can size them again.
+    pub keyed_state: Vec<KeyedState>,
+    pub state_fill: Option<StateFill>,
 }
 
 /// A file's path inside the imported folder, for comments.
@@ -428,28 +429,11 @@ pub fn derive(r: &Responses) -> Result<Derived, ImportError> {
         ends.insert(n.id.clone(), (name, out_name, kind.into()));
     }
 
-    // State size per subtask → the number of simulated keys that weighs the same.
-    let mut keys: Option<Sourced> = None;
+    // State size per subtask, then keys and bytes per key from how the state filled.
+    let mut keyed_state = Vec::new();
     for (op_index, vertex_id, par) in &keyed_ops {
-        let mut samples: Vec<u64> = Vec::new();
-        let mut ids = Vec::new();
-        let mut with_tasks: Vec<&CheckpointStats> = r.details.values().chain(r.checkpoints.history.iter()).collect();
-        with_tasks.sort_by_key(|c| c.id);
-        with_tasks.dedup_by_key(|c| c.id);
-        for cp in with_tasks.iter().filter(|c| completed(c) && !warm_up.contains(&c.id)) {
-            if let Some(t) = cp.tasks.get(vertex_id).filter(|t| t.num_subtasks > 0) {
-                samples.push(t.state_size.saturating_sub(t.persisted_data) / t.num_subtasks);
-                ids.push(cp.id);
-            }
-        }
-        let (per_subtask, source) = match median(&mut samples) {
-            Some(m) => (
-                m,
-                format!(
-                    "median over checkpoints {} of details (tasks[{vertex_id}].state_size - persisted_data) / num_subtasks",
-                    id_list(ids.into_iter())
-                ),
-            ),
+        let (per_subtask, source) = match state_per_subtask(r, vertex_id, &warm_up) {
+            Some(found) => found,
             None => {
                 let mut totals: Vec<u64> = steady.iter().map(|c| c.state_size).collect();
                 let Some(total) = median(&mut totals) else { continue };
@@ -465,27 +449,28 @@ pub fn derive(r: &Responses) -> Result<Derived, ImportError> {
         operators[*op_index]
             .notes
             .push(format!("state per subtask: {per_subtask} B ({source})"));
-        let count = (per_subtask * par / AGGREGATE_ENTRY_BYTES).clamp(1, MAX_KEYS);
-        if keys.as_ref().is_none_or(|k| k.text.parse::<u64>().unwrap_or(0) < count) {
-            keys = Some(from(
-                count.to_string(),
-                format!(
-                    "{per_subtask} B per subtask x {par} subtasks of `{}` / {AGGREGATE_ENTRY_BYTES} B per simulated entry",
-                    operators[*op_index].name
+        keyed_state.push(KeyedState {
+            operator: *op_index,
+            bytes: per_subtask * par,
+            source: format!("{per_subtask} B per subtask x {par} subtasks"),
+        });
+    }
+    // A source's state is its splits: one partition per subtask in the scenario.
+    for &op_index in &sources {
+        if let Some((per_subtask, source)) = state_per_subtask(r, &operators[op_index].vertex_id, &warm_up)
+            && per_subtask > 0
+        {
+            operators[op_index].fields.push((
+                "state-per-partition".into(),
+                from(
+                    format!("{per_subtask}b"),
+                    format!("{source}; one partition per subtask"),
                 ),
             ));
         }
     }
-    for s in &sources {
-        let count = keys
-            .clone()
-            .unwrap_or_else(|| assumed("1000", "no keyed state in the checkpoint history"));
-        operators[*s].fields.push(("keys.count".into(), count));
-        operators[*s].fields.push((
-            "keys.distribution".into(),
-            assumed("uniform", "the key distribution is not in the responses"),
-        ));
-    }
+    let state_fill = keys::state_fill(r, &ckpt_file);
+    keys::place(&mut operators, &keyed_state, state_fill.as_ref());
 
     // Cluster.
     let mut cluster = Vec::new();
@@ -586,7 +571,33 @@ pub fn derive(r: &Responses) -> Result<Derived, ImportError> {
         operators,
         edges,
         notes,
+        keyed_state,
+        state_fill,
     })
+}
+
+/// A vertex's state per subtask without the in-flight data it persisted: the median
+/// over the completed checkpoints after the warm-up whose details list the vertex,
+/// and where that came from.
+fn state_per_subtask(r: &Responses, vertex_id: &str, warm_up: &[u64]) -> Option<(u64, String)> {
+    let mut with_tasks: Vec<&CheckpointStats> = r.details.values().chain(r.checkpoints.history.iter()).collect();
+    with_tasks.sort_by_key(|c| c.id);
+    with_tasks.dedup_by_key(|c| c.id);
+    let (mut samples, mut ids) = (Vec::new(), Vec::new());
+    for cp in with_tasks.iter().filter(|c| completed(c) && !warm_up.contains(&c.id)) {
+        if let Some(t) = cp.tasks.get(vertex_id).filter(|t| t.num_subtasks > 0) {
+            samples.push(t.state_size.saturating_sub(t.persisted_data) / t.num_subtasks);
+            ids.push(cp.id);
+        }
+    }
+    let m = median(&mut samples)?;
+    Some((
+        m,
+        format!(
+            "median over checkpoints {} of details (tasks[{vertex_id}].state_size - persisted_data) / num_subtasks",
+            id_list(ids.into_iter())
+        ),
+    ))
 }
 
 /// The ids of the history's completed checkpoints, ascending, each once.

@@ -6,6 +6,7 @@
 pub mod calibrate;
 pub mod derive;
 mod json;
+pub mod keys;
 pub mod rest;
 pub mod yaml;
 

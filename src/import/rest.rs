@@ -76,6 +76,8 @@ pub struct CheckpointStats {
     pub is_savepoint: bool,
     pub state_size: u64,
     pub checkpointed_size: Option<u64>,
+    /// When the checkpoint was triggered, in milliseconds since the epoch.
+    pub trigger_ms: Option<i64>,
     /// Last acknowledgement minus trigger, in milliseconds (the metadata write is
     /// not in it).
     pub end_to_end_ms: Option<i64>,
@@ -467,6 +469,7 @@ fn checkpoint_stats(f: Field) -> Result<CheckpointStats, ImportError> {
             .unwrap_or(false),
         state_size: f.req("state_size")?.get().u64()?,
         checkpointed_size: opt_u64(f, "checkpointed_size")?,
+        trigger_ms: opt_i64(f, "trigger_timestamp")?,
         end_to_end_ms: opt_i64(f, "end_to_end_duration")?,
         persisted_data: opt_u64(f, "persisted_data")?,
         tasks,

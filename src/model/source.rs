@@ -24,6 +24,11 @@ pub enum KeySampler {
     Uniform {
         count: u64,
     },
+    /// The record's global index modulo the count: a generator counting up, keyed by
+    /// `v % count` (Flink's `DataGeneratorSource` over a number sequence).
+    Sequence {
+        count: u64,
+    },
     /// Cumulative thresholds over u64: key k is drawn when the draw is below cdf[k].
     Zipf {
         cdf: Arc<Vec<u64>>,
@@ -45,6 +50,7 @@ impl KeySampler {
     pub fn new(spec: &KeySpec) -> Self {
         match *spec {
             KeySpec::Uniform { count } => KeySampler::Uniform { count },
+            KeySpec::Sequence { count } => KeySampler::Sequence { count },
             KeySpec::Zipf { count, exponent } => {
                 let weights: Vec<f64> = (1..=count).map(|k| detmath::pow(k as f64, -exponent)).collect();
                 let total: f64 = weights.iter().sum();
@@ -82,11 +88,13 @@ impl KeySampler {
         }
     }
 
-    /// A key from draw `a`; for hot keys, the 32-bit draw `b` picks which one.
+    /// A key from draw `a`; for hot keys, the 32-bit draw `b` picks which one; a
+    /// sequence keys the record by its global index `global` instead.
     #[inline]
-    pub fn sample(&self, a: u64, b: u64) -> u64 {
+    pub fn sample(&self, a: u64, b: u64, global: u64) -> u64 {
         match self {
             KeySampler::Uniform { count } => below(a, *count),
+            KeySampler::Sequence { count } => global % count,
             KeySampler::Zipf { cdf } => cdf.partition_point(|&t| t < a) as u64,
             KeySampler::HotKey {
                 count,
@@ -219,7 +227,11 @@ impl PartitionLog {
         // Draw a picks the key (and, for hot keys, whether it is hot); b's high half
         // picks which hot key, its low half the value.
         Record {
-            key: self.keys.sample(a, b >> 32),
+            key: self.keys.sample(
+                a,
+                b >> 32,
+                offset * u64::from(self.partitions) + u64::from(self.partition),
+            ),
             value: self.value_min + below(b << 32, self.value_span) as i64,
             count: 1,
             time: t,
@@ -265,6 +277,7 @@ mod tests {
             value_min: 0,
             value_max: 9,
             poll_interval_ns: 1_000_000,
+            state_bytes_per_partition: 16,
         }
     }
 

@@ -164,6 +164,14 @@ impl Scenario {
                 format!("TaskManager {tm} does not exist: the cluster has {tms}"),
             ));
         }
+        if let Some(size) = op.state_bytes_per_key {
+            let field = format!("{at}.state-per-key");
+            if !op.logic.is_keyed() {
+                return Err(fail(field, "applies only to keyed operators (aggregate, window)"));
+            }
+            positive(&field, size)?;
+            at_most(&field, "state per key", size, super::validate::MAX_STATE_PER_KEY)?;
+        }
         match &op.logic {
             OperatorLogicSpec::Source(source) => source_rules(source, at),
             OperatorLogicSpec::Filter { modulus, remainder } => {
@@ -545,6 +553,14 @@ impl Scenario {
 fn source_rules(s: &SourceSpec, at: &str) -> Rule {
     let partitions = format!("{at}.partitions");
     positive(&partitions, u64::from(s.partitions))?;
+    let split = format!("{at}.state-per-partition");
+    positive(&split, s.state_bytes_per_partition)?;
+    at_most(
+        &split,
+        "state per partition",
+        s.state_bytes_per_partition,
+        super::validate::MAX_STATE_PER_KEY,
+    )?;
     at_most(&partitions, "partition count", u64::from(s.partitions), MAX_PARTITIONS)?;
     if s.rate_per_s == 0 || s.rate_per_s as f64 > MAX_RATE {
         return Err(fail(
@@ -556,7 +572,7 @@ fn source_rules(s: &SourceSpec, at: &str) -> Rule {
     positive(&keys, s.keys.count())?;
     at_most(&keys, "key count", s.keys.count(), super::validate::MAX_KEYS)?;
     match s.keys {
-        KeySpec::Uniform { .. } => {}
+        KeySpec::Uniform { .. } | KeySpec::Sequence { .. } => {}
         KeySpec::Zipf { exponent, .. } => {
             if !(exponent.is_finite() && exponent > 0.0 && exponent <= 10.0) {
                 return Err(fail(format!("{at}.keys.exponent"), "must be above 0 and at most 10"));

@@ -385,6 +385,7 @@ pub enum TimeCharacteristic {
 #[serde(rename_all = "kebab-case")]
 pub enum KeyDistribution {
     Uniform,
+    Sequence,
     Zipf,
     HotKey,
 }
@@ -441,6 +442,8 @@ pub struct OperatorFile {
     pub values: Option<ValuesFile>,
     /// How often an idle source polls its partitions.
     pub poll_interval: Option<Duration>,
+    /// Bytes of a source snapshot per partition read.
+    pub state_per_partition: Option<Bytes>,
 
     // map: value * multiply + add
     pub multiply: Option<i64>,
@@ -453,6 +456,10 @@ pub struct OperatorFile {
     // window
     pub size: Option<Duration>,
     pub time: Option<TimeCharacteristic>,
+
+    // aggregate, window: bytes one key's state (one key's window entry) takes as
+    // serialised in a snapshot
+    pub state_per_key: Option<Bytes>,
 }
 
 #[derive(Debug, Deserialize, serde::Serialize, Clone, Copy, PartialEq, Eq)]

@@ -135,6 +135,9 @@ pub struct OperatorSpec {
     pub placement: Vec<u32>,
     /// Size of each output record on the wire.
     pub record_size_bytes: u64,
+    /// Keyed operators: bytes one key's state takes in a snapshot, instead of the
+    /// operator's own encoding (24 B per aggregate key, 32 B per window entry).
+    pub state_bytes_per_key: Option<u64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -190,11 +193,17 @@ pub struct SourceSpec {
     pub value_max: i64,
     /// How long an idle source waits before polling its partitions again.
     pub poll_interval_ns: Nanos,
+    /// Bytes a snapshot holds per partition a subtask reads (its split: the
+    /// partition and the offset).
+    pub state_bytes_per_partition: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub enum KeySpec {
     Uniform {
+        count: u64,
+    },
+    Sequence {
         count: u64,
     },
     Zipf {
@@ -211,7 +220,10 @@ pub enum KeySpec {
 impl KeySpec {
     pub fn count(&self) -> u64 {
         match *self {
-            KeySpec::Uniform { count } | KeySpec::Zipf { count, .. } | KeySpec::HotKey { count, .. } => count,
+            KeySpec::Uniform { count }
+            | KeySpec::Sequence { count }
+            | KeySpec::Zipf { count, .. }
+            | KeySpec::HotKey { count, .. } => count,
         }
     }
 }

@@ -16,6 +16,10 @@ pub const MAX_PARALLELISM: u64 = 32_768;
 pub const MAX_CHANNELS: u64 = 4_000_000;
 /// Most distinct keys of a source; keyed state and its key index grow with them.
 pub const MAX_KEYS: u64 = 10_000_000;
+/// One key's state in a snapshot: a gigabyte per key is beyond any real job.
+pub const MAX_STATE_PER_KEY: u64 = 1 << 30;
+/// A source split as the simulation encodes it: partition and offset.
+pub const DEFAULT_STATE_PER_PARTITION: u64 = 16;
 pub const MAX_PARTITIONS: u64 = 1_000_000;
 pub const MAX_TASKMANAGERS: u64 = 100_000;
 /// Records per second a source may append: keeps per-record timing in integer nanoseconds.
@@ -399,6 +403,15 @@ impl Checker<'_> {
             if let Some(size) = op.record_size {
                 self.positive(&format!("{at}.record-size"), size.0)?;
             }
+            if let Some(size) = op.state_per_key {
+                self.positive(&format!("{at}.state-per-key"), size.0)?;
+                self.at_most(
+                    &format!("{at}.state-per-key"),
+                    "state per key",
+                    size.0,
+                    MAX_STATE_PER_KEY,
+                )?;
+            }
             let logic = self.logic(op, &at, parallelism)?;
             let base_cpu = op.cpu_per_record.map_or(MICROSECOND, |d| d.0);
             let mut cpu = vec![base_cpu; parallelism as usize];
@@ -459,6 +472,7 @@ impl Checker<'_> {
                 cpu_per_record_ns: cpu,
                 placement,
                 record_size_bytes: op.record_size.map_or(0, |b| b.0),
+                state_bytes_per_key: op.state_per_key.map(|b| b.0),
             });
         }
         Ok((operators, names))
@@ -466,17 +480,24 @@ impl Checker<'_> {
 
     /// Rejects fields that belong to another kind of operator: they would be ignored.
     fn fields_of_kind(&self, op: &OperatorFile, at: &str) -> Checked<()> {
-        let given: [(&str, bool, &[OperatorKind]); 10] = [
+        let keyed: &[OperatorKind] = &[OperatorKind::Aggregate, OperatorKind::Window];
+        let given: [(&str, bool, &[OperatorKind]); 12] = [
             ("partitions", op.partitions.is_some(), &[OperatorKind::Source]),
             ("rate", op.rate.is_some(), &[OperatorKind::Source]),
             ("keys", op.keys.is_some(), &[OperatorKind::Source]),
             ("values", op.values.is_some(), &[OperatorKind::Source]),
             ("poll-interval", op.poll_interval.is_some(), &[OperatorKind::Source]),
+            (
+                "state-per-partition",
+                op.state_per_partition.is_some(),
+                &[OperatorKind::Source],
+            ),
             ("multiply", op.multiply.is_some(), &[OperatorKind::Map]),
             ("add", op.add.is_some(), &[OperatorKind::Map]),
             ("modulus", op.modulus.is_some(), &[OperatorKind::Filter]),
             ("remainder", op.remainder.is_some(), &[OperatorKind::Filter]),
             ("size", op.size.is_some() || op.time.is_some(), &[OperatorKind::Window]),
+            ("state-per-key", op.state_per_key.is_some(), keyed),
         ];
         for (field, present, kinds) in given {
             if present && !kinds.contains(&op.kind) {
@@ -488,8 +509,9 @@ impl Checker<'_> {
                 return Err(self.error(
                     format!("{at}.{field}"),
                     format!(
-                        "`{field}` applies only to {:?} operators, not to a {:?}",
-                        kinds[0], op.kind
+                        "`{field}` applies only to {} operators, not to a {:?}",
+                        kinds.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(" and "),
+                        op.kind
                     )
                     .to_lowercase(),
                 ));
@@ -576,11 +598,15 @@ impl Checker<'_> {
                     Ok(())
                 };
                 match k.distribution {
-                    KeyDistribution::Uniform => {
+                    KeyDistribution::Uniform | KeyDistribution::Sequence => {
                         misplaced("exponent", k.exponent.is_some(), "zipf")?;
                         misplaced("hot-keys", k.hot_keys.is_some(), "hot-key")?;
                         misplaced("hot-fraction", k.hot_fraction.is_some(), "hot-key")?;
-                        KeySpec::Uniform { count: k.count }
+                        if k.distribution == KeyDistribution::Sequence {
+                            KeySpec::Sequence { count: k.count }
+                        } else {
+                            KeySpec::Uniform { count: k.count }
+                        }
                     }
                     KeyDistribution::Zipf => {
                         misplaced("hot-keys", k.hot_keys.is_some(), "hot-key")?;
@@ -630,6 +656,14 @@ impl Checker<'_> {
                 format!("values must lie within ±{bound} so that sums cannot overflow"),
             ));
         }
+        let state_bytes_per_partition = op.state_per_partition.map_or(DEFAULT_STATE_PER_PARTITION, |b| b.0);
+        self.positive(&format!("{at}.state-per-partition"), state_bytes_per_partition)?;
+        self.at_most(
+            &format!("{at}.state-per-partition"),
+            "state per partition",
+            state_bytes_per_partition,
+            MAX_STATE_PER_KEY,
+        )?;
         let poll_interval_ns = op.poll_interval.map_or(MILLISECOND, |d| d.0);
         if poll_interval_ns < MICROSECOND {
             return Err(self.error(format!("{at}.poll-interval"), "must be at least 1us"));
@@ -641,6 +675,7 @@ impl Checker<'_> {
             value_min,
             value_max,
             poll_interval_ns,
+            state_bytes_per_partition,
         })
     }
 

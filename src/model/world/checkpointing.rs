@@ -30,6 +30,7 @@ use crate::protocol::interface::{
     SubtaskAction as Action, SubtaskContext,
 };
 use crate::protocol::{Barrier, CheckpointFailureReason, CheckpointId, SnapshotKind};
+use crate::scenario::OperatorLogicSpec;
 use crate::sim::Nanos;
 use crate::stats::faults::CheckpointPhase;
 use serde::{Deserialize, Serialize};
@@ -943,10 +944,19 @@ impl World {
         // base of incremental checkpoints alone.
         let savepoint = self.barrier_of(id).is_some_and(|b| b.kind == SnapshotKind::Savepoint);
         let incremental = self.scenario.checkpointing.incremental() && !savepoint;
+        let operator = &self.scenario.operators[self.subtasks[st].op];
+        let per_key = operator.state_bytes_per_key;
+        let per_partition = match &operator.logic {
+            OperatorLogicSpec::Source(source) => source.state_bytes_per_partition,
+            _ => 0,
+        };
         let s = &mut self.subtasks[st];
-        let keyed_bytes = s.logic.state_bytes();
-        let state_size = keyed_bytes + s.source.as_ref().map_or(0, |r| 16 * r.partitions.len() as u64);
         let entries = s.logic.state_entries() as u64;
+        let keyed_bytes = per_key.map_or_else(|| s.logic.state_bytes(), |b| entries * b);
+        let state_size = keyed_bytes
+            + s.source
+                .as_ref()
+                .map_or(0, |r| per_partition * r.partitions.len() as u64);
         let changed = if incremental {
             s.logic.take_changed_entries() as u64
         } else {

@@ -1176,7 +1176,16 @@ fn finished_subtask_is_not_awaited_by_later_checkpoints() {
             bytes: 0
         }]
     );
-    assert_eq!(c.stats(1).unwrap().num_subtasks, 2);
+    // Flink's `CheckpointCoordinator.reportFinishedTasks`: a task that finished before
+    // the trigger counts among the checkpoint's subtasks, acknowledged at the trigger
+    // with an empty snapshot, so the history shows 3/3.
+    let stats = c.stats(1).unwrap();
+    assert_eq!((stats.num_subtasks, stats.num_acknowledged_subtasks), (3, 3));
+    let finished = &stats.subtasks[&1];
+    assert!(finished.finished);
+    assert_eq!(finished.ack_timestamp, MS);
+    assert_eq!(finished.ack, SubtaskAck::default());
+    assert!(!stats.subtasks[&0].finished);
 }
 
 #[test]

@@ -322,10 +322,12 @@ fn the_page_shows_what_flinks_checkpoints_tab_shows() {
             op.name
         )));
     }
+    // A subtask that had finished before the trigger is acknowledged at the trigger
+    // with an empty, aligned snapshot, as Flink's `reportFinishedTasks` has it.
     assert_eq!(
         section.matches("<td>yes</td></tr>").count(),
-        subtasks,
-        "each subtask unaligned"
+        subtasks - last.finished_subtasks.len(),
+        "each running subtask unaligned"
     );
     for column in [
         "acknowledged at",

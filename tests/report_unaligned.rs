@@ -99,6 +99,11 @@ fn flink_counts_persisted_in_flight_data_in_the_sizes_of_an_unaligned_checkpoint
         assert_eq!(details.state_size - details.persisted_data, STATE);
         assert_eq!(details.checkpointed_size, details.state_size);
         for s in tasks.iter().flat_map(|t| &t.subtasks) {
+            if s.state_size == Some(0) && s.end_to_end_duration == Some(0) {
+                // Finished before the trigger: acknowledged at once, empty and aligned.
+                assert_eq!(s.unaligned_checkpoint, Some(false));
+                continue;
+            }
             assert_eq!(s.unaligned_checkpoint, Some(true));
             assert!(s.state_size.unwrap() >= s.alignment.as_ref().unwrap().persisted);
         }
@@ -148,6 +153,11 @@ fn an_unaligned_checkpoint_is_exported_with_its_in_flight_data_in_its_sizes() {
         );
         assert_sizes_add_up(details, tasks);
         for s in tasks.iter().flat_map(|t| &t.subtasks) {
+            if s.state_size == Some(0) && s.end_to_end_duration == Some(0) {
+                // Finished before the trigger: acknowledged at once, empty and aligned.
+                assert_eq!(s.unaligned_checkpoint, Some(false));
+                continue;
+            }
             assert_eq!(s.unaligned_checkpoint, Some(true));
             let persisted = s.alignment.as_ref().unwrap().persisted;
             assert!(

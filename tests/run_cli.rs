@@ -21,7 +21,7 @@ fn run_quickstart(more: &[&str]) -> std::process::Output {
 
 /// The quickstart's trace digest and verdict, as the JSON of a run states them.
 fn assert_quickstart(json: &Value) {
-    assert_eq!(json["summary"]["trace_digest"], "f5d0a3fa81a8c50f");
+    assert_eq!(json["summary"]["trace_digest"], "a5fcab343c744fc2");
     assert_eq!(json["check"]["held"], true);
     assert_eq!(json["scenario"]["name"], "quickstart");
 }
@@ -39,7 +39,7 @@ fn out_writes_summary_json_and_prints_the_text_summary() {
     let _ = std::fs::remove_dir_all(&dir);
     let output = run_quickstart(&["--out", dir.to_str().unwrap()]);
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(stdout.contains("trace digest f5d0a3fa81a8c50f"), "{stdout}");
+    assert!(stdout.contains("trace digest a5fcab343c744fc2"), "{stdout}");
     assert!(
         stdout.contains(&format!("wrote {}", dir.join("summary.json").display())),
         "{stdout}"

@@ -32,12 +32,15 @@ pub enum Item {
 #[derive(Debug)]
 pub struct Channel {
     pub producer: usize,
+    /// The producer's output (result partition) this channel is a subpartition of.
+    pub producer_output: usize,
     pub consumer: usize,
     /// This channel's index among the consumer's inputs.
     pub consumer_input: usize,
     /// The consumer's input gate (one per input edge), which owns the floating buffers.
     pub gate: usize,
-    /// Producer and consumer on the same TaskManager: no network hop.
+    /// Producer and consumer on the same TaskManager: no network hop, and no buffers
+    /// of the consumer's (Flink's `LocalInputChannel` reads the producer's buffers).
     pub local: bool,
     /// Wire size of each record.
     pub record_size: u64,
@@ -77,8 +80,10 @@ pub struct Channel {
 }
 
 impl Channel {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         producer: usize,
+        producer_output: usize,
         consumer: usize,
         consumer_input: usize,
         gate: usize,
@@ -88,6 +93,7 @@ impl Channel {
     ) -> Self {
         Self {
             producer,
+            producer_output,
             consumer,
             consumer_input,
             gate,

@@ -71,6 +71,11 @@ struct OutputEdge {
     /// Channels by consumer subtask index (one channel for forward).
     channels: Vec<ChannelId>,
     next_rebalance: usize,
+    /// Finished data buffers drawn from this output's buffer pool: waiting in a
+    /// backlog, or (on a local channel) read by the consumer and not yet recycled.
+    pool_in_use: u32,
+    /// The pool's size: when all are drawn the producer is backpressured.
+    pool_max: u32,
 }
 
 struct SourceReader {

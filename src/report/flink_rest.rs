@@ -453,8 +453,30 @@ impl Builder {
         }
     }
 
-    fn parts_of<'v>(&self, view: &'v CheckpointView, op: usize) -> Vec<&'v SubtaskBreakdown> {
-        view.parts.iter().copied().filter(|b| b.operator == op).collect()
+    /// The parts of `op`'s subtasks, with those that had finished before the trigger
+    /// as empty acknowledgements at the trigger (Flink's `reportFinishedTasks`).
+    fn parts_of(&self, view: &CheckpointView, op: usize) -> Vec<SubtaskBreakdown> {
+        let c = view.checkpoint;
+        let finished = c
+            .finished_subtasks
+            .iter()
+            .filter(|(o, _)| *o == op)
+            .map(|&(_, index)| SubtaskBreakdown {
+                checkpoint_id: c.id,
+                operator: op,
+                index,
+                trigger_timestamp: c.trigger_timestamp,
+                ack_timestamp: c.trigger_timestamp,
+                ..SubtaskBreakdown::default()
+            });
+        let mut parts: Vec<SubtaskBreakdown> = view
+            .parts
+            .iter()
+            .filter(|b| b.operator == op)
+            .map(|b| (*b).clone())
+            .collect();
+        parts.extend(finished);
+        parts
     }
 
     fn parallelism(&self, op: usize) -> u64 {
@@ -484,7 +506,7 @@ impl Builder {
         let t = self.task_statistics(view, op);
         let parts = self.parts_of(view, op);
         let col = |f: &dyn Fn(&SubtaskBreakdown) -> i64| -> StatsSummary {
-            StatsSummary::without_percentiles(&parts.iter().map(|b| f(b)).collect::<Vec<_>>())
+            StatsSummary::without_percentiles(&parts.iter().map(f).collect::<Vec<_>>())
         };
         let summary = TaskSummary {
             checkpointed_size: col(&|b| b.checkpointed_size as i64),

@@ -66,6 +66,10 @@ pub struct CheckpointSummary {
     pub ack_transit: PhaseSpread,
     /// Flink's alignment duration (for unaligned checkpoints, until the last barrier).
     pub reported_alignment: PhaseSpread,
+    /// Subtasks (operator, index) that had finished before the trigger: counted as
+    /// acknowledged at the trigger with an empty snapshot, as Flink reports them.
+    #[serde(default)]
+    pub finished_subtasks: Vec<(usize, u32)>,
 }
 
 /// Everything about a run's checkpoints.
@@ -145,6 +149,13 @@ impl CheckpointReport {
                     async_: spread(&parts, |b| b.async_ns),
                     ack_transit: spread(&parts, |b| b.ack_transit_ns),
                     reported_alignment: spread(&parts, |b| b.reported_alignment_ns),
+                    finished_subtasks: c
+                        .subtasks
+                        .values()
+                        .filter(|r| r.finished)
+                        .filter_map(|r| world.subtasks.get(r.subtask))
+                        .map(|s| (s.op, s.index))
+                        .collect(),
                 }
             })
             .collect();

@@ -212,6 +212,7 @@ pub(super) fn build_tasks(s: &Scenario) -> (Vec<Subtask>, Vec<Channel>, Vec<Gate
                 let local = subtasks[producer].tm == subtasks[consumer].tm;
                 channels.push(Channel::new(
                     producer,
+                    subtasks[producer].outputs.len(),
                     consumer,
                     consumer_input,
                     first_gate + c as usize,
@@ -222,10 +223,17 @@ pub(super) fn build_tasks(s: &Scenario) -> (Vec<Subtask>, Vec<Channel>, Vec<Gate
                 out_channels.push(id);
             }
             let start = p as usize % out_channels.len().max(1);
+            // Flink's bound of a result partition's local buffer pool
+            // (`NettyShuffleUtils.getMinMaxNetworkBuffersPerResultPartition`).
+            let subpartitions = out_channels.len() as u32;
+            let pool_max =
+                (subpartitions * net.buffers_per_channel + net.floating_buffers_per_gate).max(subpartitions + 1);
             subtasks[producer].outputs.push(OutputEdge {
                 partitioning: edge.partitioning,
                 channels: out_channels,
                 next_rebalance: start,
+                pool_in_use: 0,
+                pool_max,
             });
         }
     }

@@ -165,13 +165,40 @@ impl World {
                 self.attach_piggyback(ch);
             }
         }
+        let is_data = matches!(item, Item::Data(_));
         let channel = &mut self.channels[ch];
         channel.backlog.push_back(item);
         if channel.backlog.len() == limit {
             let producer = channel.producer;
             self.output_became_full(producer);
         }
+        if is_data {
+            self.draw_pool_buffer(ch);
+        }
         self.try_send(ch);
+    }
+
+    /// A finished data buffer of `ch` is drawn from its producer's output pool; the
+    /// last one backpressures the producer.
+    fn draw_pool_buffer(&mut self, ch: ChannelId) {
+        let (producer, output) = (self.channels[ch].producer, self.channels[ch].producer_output);
+        let edge = &mut self.subtasks[producer].outputs[output];
+        edge.pool_in_use += 1;
+        if edge.pool_in_use == edge.pool_max {
+            self.output_became_full(producer);
+        }
+    }
+
+    /// A data buffer of `ch` goes back to its producer's output pool: sent over the
+    /// network, or read by the consumer of a local channel.
+    fn recycle_pool_buffer(&mut self, ch: ChannelId) {
+        let (producer, output) = (self.channels[ch].producer, self.channels[ch].producer_output);
+        let edge = &mut self.subtasks[producer].outputs[output];
+        let was_full = edge.pool_in_use == edge.pool_max;
+        edge.pool_in_use -= 1;
+        if was_full {
+            self.output_has_room(producer);
+        }
     }
 
     pub(super) fn output_became_full(&mut self, st: usize) {
@@ -203,8 +230,16 @@ impl World {
             let Some(front) = channel.backlog.front() else {
                 return;
             };
-            if let Item::Data(_) = front {
-                if channel.buffers_in_use >= exclusive {
+            let is_data = matches!(front, Item::Data(_));
+            if is_data {
+                if channel.local {
+                    // The consumer reads the producer's buffers one at a time; the
+                    // rest wait in the producer's subpartition.
+                    if channel.buffers_in_use >= 1 {
+                        channel.awaiting_credit = true;
+                        return;
+                    }
+                } else if channel.buffers_in_use >= exclusive {
                     let gate = &mut self.gates[channel.gate];
                     if gate.floating_free == 0 {
                         if !channel.awaiting_credit {
@@ -220,7 +255,12 @@ impl World {
             }
             let was_full = channel.backlog.len() == limit;
             let item = channel.backlog.pop_front().expect("front exists");
+            let local = channel.local;
             let bytes = channel.wire_bytes(&item);
+            if is_data && !local {
+                self.recycle_pool_buffer(ch);
+            }
+            let channel = &self.channels[ch];
             let arrival = if channel.local {
                 self.now
             } else if self.recovery.has_network_faults() {
@@ -279,8 +319,10 @@ impl World {
             _ => {}
         }
         let channel = &mut self.channels[ch];
+        // Only remote channels announce: a local channel's consumer reads the barrier
+        // straight from the producer's subpartition (Flink's `LocalInputChannel`).
         let announced = match item {
-            Item::Barrier { id, .. } => Some(id),
+            Item::Barrier { id, .. } if !channel.local => Some(id),
             _ => None,
         };
         channel.queue.push_back(item);
@@ -290,7 +332,8 @@ impl World {
             self.subtasks[consumer].available.push_back(ch);
         }
         // A barrier queued behind data is announced at once (Flink's priority
-        // CheckpointBarrierAnnouncement), so an alignment timeout can count from it.
+        // `EventAnnouncement` of `RemoteInputChannel`), so an alignment timeout can
+        // overtake the data ahead of it.
         if let Some(id) = announced
             && let Some(barrier) = self.barrier_of(id)
             && let Some(protocol) = self.subtasks[consumer].protocol.as_mut()
@@ -303,6 +346,9 @@ impl World {
 
     /// The consumer has processed a buffer from `ch`: its credit goes back upstream.
     pub(super) fn release_buffer(&mut self, ch: ChannelId) {
+        if self.channels[ch].local {
+            self.recycle_pool_buffer(ch);
+        }
         let channel = &mut self.channels[ch];
         channel.buffers_in_use -= 1;
         let gate = &mut self.gates[channel.gate];

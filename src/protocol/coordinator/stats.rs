@@ -41,6 +41,9 @@ pub struct SubtaskAckRecord {
     /// `ack_timestamp`: when the coordinator received it.
     pub ack_timestamp: Nanos,
     pub ack: SubtaskAck,
+    /// The subtask had finished before the trigger: Flink reports it acknowledged at
+    /// the trigger with nothing in it (`CheckpointCoordinator.reportFinishedTasks`).
+    pub finished: bool,
 }
 
 /// A checkpoint's state as the REST API reports it.
@@ -193,8 +196,12 @@ impl StatsTracker {
         self.counts.in_progress += 1;
     }
 
+    /// Whether `subtask` acknowledged checkpoint `id` itself (a subtask finished before
+    /// the trigger did not: Flink does not know it as an acknowledging task).
     pub(crate) fn has_ack(&self, id: CheckpointId, subtask: SubtaskId) -> bool {
-        self.get(id).is_some_and(|s| s.subtasks.contains_key(&subtask))
+        self.get(id)
+            .and_then(|s| s.subtasks.get(&subtask))
+            .is_some_and(|r| !r.finished)
     }
 
     pub(crate) fn report_ack(&mut self, id: CheckpointId, subtask: SubtaskId, now: Nanos, ack: SubtaskAck) {
@@ -205,6 +212,7 @@ impl StatsTracker {
                 subtask,
                 ack_timestamp: now,
                 ack,
+                finished: false,
             },
         );
         stats.num_acknowledged_subtasks += 1;
@@ -214,6 +222,16 @@ impl StatsTracker {
         stats.persisted_data += ack.persisted_data;
         stats.latest_ack_timestamp = Some(now);
         stats.end_to_end_duration = Some(now.saturating_sub(stats.trigger_timestamp));
+    }
+
+    /// A subtask that finished before the trigger: acknowledged at once with an empty
+    /// snapshot, as Flink's `reportFinishedTasks` reports it, so that the checkpoint
+    /// counts every subtask of the job.
+    pub(crate) fn report_finished_at_trigger(&mut self, id: CheckpointId, subtask: SubtaskId, now: Nanos) {
+        self.report_ack(id, subtask, now, SubtaskAck::default());
+        if let Some(record) = self.get_mut(id).subtasks.get_mut(&subtask) {
+            record.finished = true;
+        }
     }
 
     pub(crate) fn report_all_acknowledged(&mut self, id: CheckpointId, now: Nanos, metadata_size: u64) {

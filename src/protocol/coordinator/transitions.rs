@@ -86,7 +86,10 @@ impl CheckpointCoordinator {
         self.next_checkpoint_id += 1;
         let awaiting = self.running_subtasks.clone();
         self.stats
-            .report_pending(checkpoint_id, request.kind, now, awaiting.len());
+            .report_pending(checkpoint_id, request.kind, now, self.num_subtasks);
+        for finished in (0..self.num_subtasks).filter(|st| !awaiting.contains(st)) {
+            self.stats.report_finished_at_trigger(checkpoint_id, finished, now);
+        }
         let nobody_to_wait_for = awaiting.is_empty();
         self.pending.insert(
             checkpoint_id,

@@ -446,6 +446,44 @@ fn every_real_run_calibrates_its_storage_into_a_valid_scenario() {
     }
 }
 
+/// A history already full at its first checkpoint (Flink keeps only the latest ones)
+/// shows no growth, but the job's `start-time` bounds it: the state was full by then.
+/// Every checkpoint holds 10600 B, the first triggered 2.12 s after the start: at 5000
+/// records/s at most 5000 × 2.12 = 10600 keys, the details' 2650 B × 4 subtasks over
+/// them 1 B each.
+#[test]
+fn a_history_without_growth_is_bounded_by_the_jobs_start() {
+    let dir = copy_of_hand_made("full-from-start");
+    let path = dir.join("checkpoints.json");
+    let mut doc = json(&path);
+    let start = 1_700_000_000_000u64;
+    for c in doc["history"].as_array_mut().unwrap() {
+        let id = c["id"].as_u64().unwrap();
+        c["trigger_timestamp"] = serde_json::json!(start + 2120 + (id - 1) * 500);
+        if c["status"] == "COMPLETED" {
+            c["state_size"] = serde_json::json!(10600);
+        }
+    }
+    std::fs::write(&path, serde_json::to_string(&doc).unwrap()).unwrap();
+    let job = dir.join("jobs/0123456789abcdef0123456789abcdef.json");
+    let mut job_doc = json(&job);
+    job_doc["start-time"] = serde_json::json!(start);
+    std::fs::write(&job, serde_json::to_string(&job_doc).unwrap()).unwrap();
+    let text = import_dir(&dir).unwrap();
+    let doc = yaml(&text);
+    let source = &doc["job"]["operators"][0];
+    assert_eq!(source["keys"]["distribution"], Value::from("sequence"), "{text}");
+    assert_eq!(source["keys"]["count"], Value::from(10600), "{text}");
+    assert_eq!(doc["job"]["operators"][2]["state-per-key"], Value::from("1b"), "{text}");
+    assert!(text.contains("2.1 s after the job's start-time"), "{text}");
+    // Without a start time nothing bounds it: the assumed bytes per key stand.
+    job_doc.as_object_mut().unwrap().remove("start-time");
+    std::fs::write(&job, serde_json::to_string(&job_doc).unwrap()).unwrap();
+    let text = import_dir(&dir).unwrap();
+    assert!(text.contains("an assumed 24 B per key"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A keyed state that grows by G B/s at R records/s to a plateau P holds, one new
 /// key per record, R × P / G keys of (its keyed bytes / keys) each: the hand-made
 /// history grows 1000 → 6000 B in 0.5 s (10000 B/s) to 10600 B; at 5000 records/s that

@@ -76,7 +76,7 @@ pub fn state_fill(r: &Responses, ckpt_file: &str) -> Option<StateFill> {
         .filter(|p| (p.2 as f64) < FILLING_BELOW * plateau as f64)
         .collect();
     if filling.len() < 2 {
-        return None;
+        return full_by_first_checkpoint(r, ckpt_file, &points, plateau);
     }
     let n = filling.len() as f64;
     let (mean_t, mean_s) = (
@@ -97,6 +97,34 @@ pub fn state_fill(r: &Responses, ckpt_file: &str) -> Option<StateFill> {
              (a least-squares line against trigger_timestamp) to a median {plateau} B after the warm-up",
             slope,
             id_list(filling.iter().map(|p| p.0)),
+        ),
+    })
+}
+
+/// A history that shows no growth (Flink keeps only the latest checkpoints, by
+/// default 10, so a long run's history may start full) still bounds the fill: the
+/// state was full by the first checkpoint at its plateau, that long after the job
+/// started. Filling at the rate that takes exactly that long gives the most keys the
+/// history allows, and a state that is full by that checkpoint as Flink's was.
+fn full_by_first_checkpoint(
+    r: &Responses,
+    ckpt_file: &str,
+    points: &[(u64, f64, u64)],
+    plateau: u64,
+) -> Option<StateFill> {
+    let start = r.job.start_time_ms? as f64 / 1000.0;
+    let (id, at, _) = points.iter().find(|p| (p.2 as f64) >= FILLING_BELOW * plateau as f64)?;
+    let seconds = at - start;
+    if !(seconds > 0.0 && plateau > 0) {
+        return None;
+    }
+    Some(StateFill {
+        bytes_per_second: plateau as f64 / seconds,
+        plateau,
+        source: format!(
+            "{ckpt_file}: history[].state_size - persisted_data was already at its plateau ({plateau} B) \
+             at checkpoint {id}, {seconds:.1} s after the job's start-time ({}): at most that long",
+            super::derive::short(&r.dir, &r.job.file)
         ),
     })
 }

@@ -19,6 +19,8 @@ pub struct JobDetails {
     pub name: String,
     /// How long the job had run, in milliseconds.
     pub duration_ms: Option<u64>,
+    /// `start-time`: when the job was submitted, in epoch milliseconds.
+    pub start_time_ms: Option<u64>,
     pub vertices: Vec<JobVertex>,
     pub plan: Vec<PlanNode>,
 }
@@ -414,6 +416,9 @@ fn job_details(f: Field) -> Result<JobDetails, ImportError> {
         file: f.file.to_string(),
         name: opt_string(f, "name")?.unwrap_or_else(|| "imported".into()),
         duration_ms: opt_u64(f, "duration")?,
+        start_time_ms: opt_i64(f, "start-time")?
+            .and_then(|t| u64::try_from(t).ok())
+            .filter(|&t| t > 0),
         vertices,
         plan,
     })

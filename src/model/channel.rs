@@ -142,4 +142,20 @@ pub struct Gate {
     pub floating_free: u32,
     /// Channels of this gate waiting for a credit, in the order they started waiting.
     pub waiting: VecDeque<ChannelId>,
+    /// The subtask this gate feeds.
+    pub consumer: usize,
+    /// The gate's channels, one per upstream subtask.
+    pub channels: Vec<ChannelId>,
+    /// Buffer debloating's measurements, when it is enabled.
+    pub debloat: Option<GateDebloat>,
+}
+
+/// What one gate's buffer debloater measured at its last period.
+#[derive(Debug)]
+pub struct GateDebloat {
+    pub debloater: crate::model::debloat::BufferDebloater,
+    pub throughput: crate::model::debloat::ThroughputCalculator,
+    /// Bytes the consumer had taken from the gate, and its busy and backpressured
+    /// time, at the last period; `None` until the first period primes them.
+    pub last: Option<(u64, crate::sim::Nanos)>,
 }

@@ -3,6 +3,7 @@
 //! into protocol inputs.
 
 pub mod channel;
+pub mod debloat;
 pub mod detmath;
 pub mod keygroups;
 pub mod operator;

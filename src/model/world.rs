@@ -25,6 +25,7 @@
 
 mod build;
 mod checkpointing;
+mod debloat;
 mod events;
 mod job_stop;
 mod logging;
@@ -228,6 +229,8 @@ pub struct World {
     /// [`MAX_KEPT_RECORDS`]; lower in tests, which cannot wait for millions.
     #[doc(hidden)]
     pub kept_records_limit: u64,
+    /// Buffer sizes the input gates announced under buffer debloating.
+    pub debloat_announcements: u64,
 }
 
 /// The statistics a run may keep (one per checkpoint and subtask, per dropped
@@ -320,9 +323,13 @@ impl World {
             stop: StopState::default(),
             cut_off: None,
             kept_records_limit: MAX_KEPT_RECORDS,
+            debloat_announcements: 0,
         };
         world.open = open_buffers(&world.channels);
         world.queue.push(0, Event::Sample);
+        if let Some(d) = world.scenario.network.debloat {
+            world.queue.push(d.period_ns, Event::DebloatTick);
+        }
         let deployment = world.scenario.cluster.deployment_ns;
         if deployment > 0 {
             // The job is RUNNING from time 0; its tasks run once deployed.
@@ -393,6 +400,7 @@ impl World {
                 Event::Running(attempt) => self.restored(attempt),
                 Event::Deployed => self.deployed(),
                 Event::Stop => self.stop_requested(),
+                Event::DebloatTick => self.debloat_tick(),
                 Event::StallEnd(st) => {
                     // While the job restarts, the tasks wait for their restored state.
                     if self.recovery.status == JobStatus::Running {

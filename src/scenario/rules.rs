@@ -24,6 +24,28 @@ fn fail(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
     }
 }
 
+fn debloat_rules(d: &DebloatSpec, segment_size: u64) -> Rule {
+    let key = |k: &str| format!("config.taskmanager.network.memory.buffer-debloat.{k}");
+    positive(&key("target"), d.target_ns)?;
+    positive(&key("period"), d.period_ns)?;
+    positive(&key("samples"), u64::from(d.samples))?;
+    at_most(
+        &key("threshold-percentages"),
+        "percentage",
+        u64::from(d.threshold_percentages),
+        100,
+    )?;
+    let min = "config.taskmanager.memory.min-segment-size";
+    positive(min, d.min_buffer_bytes)?;
+    if d.min_buffer_bytes > segment_size {
+        return Err(fail(
+            min,
+            format!("must not exceed taskmanager.memory.segment-size ({segment_size} B), the largest buffer"),
+        ));
+    }
+    Ok(())
+}
+
 fn positive(path: &str, value: u64) -> Rule {
     if value == 0 {
         return Err(fail(path, "must be greater than 0"));
@@ -127,7 +149,11 @@ impl Scenario {
             "config.taskmanager.network.memory.max-buffers-per-channel",
             u64::from(n.max_buffers_per_channel),
         )?;
-        positive("cluster.network.bandwidth", n.bandwidth_bytes_per_s)
+        positive("cluster.network.bandwidth", n.bandwidth_bytes_per_s)?;
+        match &n.debloat {
+            Some(d) => debloat_rules(d, n.buffer_size_bytes),
+            None => Ok(()),
+        }
     }
 
     fn operator_rules(&self, op: &OperatorSpec, at: &str) -> Rule {

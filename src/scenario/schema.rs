@@ -139,6 +139,18 @@ pub struct FlinkConfig {
     pub floating_buffers_per_gate: Option<u32>,
     #[serde(rename = "taskmanager.network.memory.max-buffers-per-channel")]
     pub max_buffers_per_channel: Option<u32>,
+    #[serde(rename = "taskmanager.network.memory.buffer-debloat.enabled")]
+    pub debloat_enabled: Option<bool>,
+    #[serde(rename = "taskmanager.network.memory.buffer-debloat.target")]
+    pub debloat_target: Option<Duration>,
+    #[serde(rename = "taskmanager.network.memory.buffer-debloat.period")]
+    pub debloat_period: Option<Duration>,
+    #[serde(rename = "taskmanager.network.memory.buffer-debloat.samples")]
+    pub debloat_samples: Option<u32>,
+    #[serde(rename = "taskmanager.network.memory.buffer-debloat.threshold-percentages")]
+    pub debloat_threshold_percentages: Option<u32>,
+    #[serde(rename = "taskmanager.memory.min-segment-size")]
+    pub min_segment_size: Option<Bytes>,
     #[serde(rename = "pipeline.auto-watermark-interval")]
     pub auto_watermark_interval: Option<Duration>,
     #[serde(rename = "pipeline.max-parallelism")]

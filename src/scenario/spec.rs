@@ -96,6 +96,35 @@ pub struct NetworkSpec {
     pub latency_ns: Nanos,
     /// Each TaskManager's outbound link, in bytes per second.
     pub bandwidth_bytes_per_s: u64,
+    /// Buffer debloating, when `taskmanager.network.memory.buffer-debloat.enabled`.
+    pub debloat: Option<DebloatSpec>,
+}
+
+/// `taskmanager.network.memory.buffer-debloat.*` (FLIP-183): each input gate sizes its
+/// producers' buffers so that what it has in use takes `target` to consume.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+pub struct DebloatSpec {
+    /// `.target`: how long the buffers in use should take to consume.
+    pub target_ns: Nanos,
+    /// `.period`: how often each gate measures its throughput and resizes.
+    pub period_ns: Nanos,
+    /// `.samples`: the moving average's span.
+    pub samples: u32,
+    /// `.threshold-percentages`: smaller changes are not announced.
+    pub threshold_percentages: u32,
+    /// `taskmanager.memory.min-segment-size`: the smallest buffer.
+    pub min_buffer_bytes: u64,
+}
+
+impl DebloatSpec {
+    /// Flink's defaults (`TaskManagerOptions.BUFFER_DEBLOAT_*`, `MIN_MEMORY_SEGMENT_SIZE`).
+    pub const FLINK_DEFAULTS: DebloatSpec = DebloatSpec {
+        target_ns: 1_000_000_000,
+        period_ns: 200_000_000,
+        samples: 20,
+        threshold_percentages: 25,
+        min_buffer_bytes: 256,
+    };
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -345,6 +345,16 @@ impl Checker<'_> {
             max_buffers_per_channel: cfg.max_buffers_per_channel.unwrap_or(10),
             latency_ns: raw.cluster.network.latency.map_or(100 * MICROSECOND, |d| d.0),
             bandwidth_bytes_per_s: raw.cluster.network.bandwidth.map_or(1250 << 20, |b| b.0),
+            debloat: cfg.debloat_enabled.unwrap_or(false).then(|| {
+                let d = DebloatSpec::FLINK_DEFAULTS;
+                DebloatSpec {
+                    target_ns: cfg.debloat_target.map_or(d.target_ns, |t| t.0),
+                    period_ns: cfg.debloat_period.map_or(d.period_ns, |t| t.0),
+                    samples: cfg.debloat_samples.unwrap_or(d.samples),
+                    threshold_percentages: cfg.debloat_threshold_percentages.unwrap_or(d.threshold_percentages),
+                    min_buffer_bytes: cfg.min_segment_size.map_or(d.min_buffer_bytes, |b| b.0),
+                }
+            }),
         };
         if spec.buffer_size_bytes < 64 {
             return Err(self.error("config.taskmanager.memory.segment-size", "must be at least 64b"));

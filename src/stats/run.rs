@@ -100,6 +100,18 @@ pub struct RunSummary {
     /// What the checkpoint protocol itself cost; present when the scenario checkpoints.
     #[serde(default)]
     pub protocol: Option<super::protocol::ProtocolSummary>,
+    /// Buffer debloating's outcome; present when it is enabled.
+    #[serde(default)]
+    pub debloat: Option<DebloatSummary>,
+}
+
+/// What buffer debloating did: how often the gates announced a new buffer size and the
+/// sizes they announced last.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DebloatSummary {
+    pub announcements: u64,
+    /// Each input gate's last buffer size, in bytes.
+    pub buffer_sizes: Vec<u32>,
 }
 
 impl RunSummary {
@@ -185,6 +197,10 @@ impl RunSummary {
             }),
             protocol: super::protocol::ProtocolSummary::from_world(world),
             cut_off: world.cut_off,
+            debloat: s.network.debloat.map(|_| DebloatSummary {
+                announcements: world.debloat_announcements,
+                buffer_sizes: world.debloated_buffer_sizes(),
+            }),
         }
     }
 

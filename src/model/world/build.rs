@@ -2,10 +2,12 @@
 //! A failover deploys them anew.
 
 use super::{OutputEdge, SourceReader, Subtask, SubtaskMetrics, TaskState};
-use crate::model::channel::{Channel, Gate, OpenBuffer};
+use crate::model::channel::{Channel, Gate, GateDebloat, OpenBuffer};
+use crate::model::debloat::{BufferDebloater, ThroughputCalculator};
 use crate::model::operator::{DenseKeyedState, KeySlots, OperatorLogic, SinkMode};
 use crate::model::source::{KeySampler, PartitionLog};
 use crate::scenario::{OperatorLogicSpec, Partitioning, Scenario, TimeCharacteristic};
+use crate::sim::time::MILLISECOND;
 use std::collections::VecDeque;
 
 /// An empty open buffer for every channel.
@@ -190,10 +192,23 @@ pub(super) fn build_tasks(s: &Scenario) -> (Vec<Subtask>, Vec<Channel>, Vec<Gate
     for edge in &s.edges {
         let (from, to) = (&s.operators[edge.from], &s.operators[edge.to]);
         let first_gate = gates.len();
-        for _ in 0..to.parallelism {
+        for c in 0..to.parallelism {
             gates.push(Gate {
                 floating_free: net.floating_buffers_per_gate,
                 waiting: VecDeque::new(),
+                consumer: first_subtask[edge.to] + c as usize,
+                channels: Vec::new(),
+                debloat: net.debloat.map(|d| GateDebloat {
+                    debloater: BufferDebloater::new(
+                        d.target_ns / MILLISECOND,
+                        net.buffer_size_bytes as u32,
+                        d.min_buffer_bytes as u32,
+                        d.threshold_percentages,
+                        d.samples,
+                    ),
+                    throughput: ThroughputCalculator::default(),
+                    last: None,
+                }),
             });
         }
         for p in 0..from.parallelism {
@@ -220,6 +235,7 @@ pub(super) fn build_tasks(s: &Scenario) -> (Vec<Subtask>, Vec<Channel>, Vec<Gate
                     from.record_size_bytes,
                     net.buffer_size_bytes,
                 ));
+                gates[first_gate + c as usize].channels.push(id);
                 out_channels.push(id);
             }
             let start = p as usize % out_channels.len().max(1);

@@ -61,6 +61,8 @@ pub(super) enum Event {
     Deployed,
     /// The user ends the job (the scenario's `stop`).
     Stop,
+    /// Buffer debloating's period: every input gate resizes its buffers.
+    DebloatTick,
 }
 
 impl Event {
@@ -93,6 +95,7 @@ impl Event {
             Event::StallEnd(s) => (25, s as u64),
             Event::Deployed => (26, 0),
             Event::Stop => (27, 0),
+            Event::DebloatTick => (28, 0),
         }
     }
 
@@ -112,6 +115,7 @@ impl Event {
                 | Event::Restart(_)
                 | Event::Running(_)
                 | Event::Stop
+                | Event::DebloatTick
         )
     }
 }

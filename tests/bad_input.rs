@@ -230,6 +230,9 @@ const FLAGS: &[&str] = &[
     "--merge",
     "--max-shrink-runs",
     "--set",
+    "--objective",
+    "--constraint",
+    "--failure-rate",
     "-o",
     "--bogus",
 ];
@@ -251,6 +254,11 @@ const VALUES: &[&str] = &[
     "execution.checkpointing.interval=1s,2s",
     "cluster.taskmanagers=0",
     "=",
+    "min:records_replayed_per_failure",
+    "max:nope",
+    "checkpoint_overhead_pct<=5%",
+    "latency_p99_ms>=1e99",
+    "1/h",
     "/nonexistent/path",
     "QUICKSTART",
 ];

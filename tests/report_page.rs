@@ -145,6 +145,8 @@ fn mark(e: &Element) -> Option<(&'static str, String, String)> {
         "rect" | "polygon" if a("fill") != "none" => Some(("box", a("fill"), opacity)),
         "polyline" => Some(("line", a("stroke"), opacity)),
         "line" => Some(("cross", a("stroke"), opacity)),
+        "circle" if a("fill") != "none" => Some(("dot", a("fill"), opacity)),
+        "circle" => Some(("ring", a("stroke"), opacity)),
         _ => None,
     }
 }
@@ -171,6 +173,10 @@ fn all_plots() -> Vec<(String, String)> {
             "execution.checkpointing.unaligned.enabled=true,false",
             "--jobs",
             "1",
+            "--objective",
+            "min:records_replayed_per_failure",
+            "--constraint",
+            "checkpoint_overhead_pct<=1%",
             "--out",
         ])
         .arg(&out)

@@ -63,13 +63,13 @@ fn a_sweep_runs_the_grid_and_names_the_best_settings() {
         .unwrap()
         .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "svg"))
         .count();
-    assert_eq!(svgs, 6 * 2);
+    assert_eq!(svgs, 10 * 2);
     assert!(
         out.join("sweep-e2e-p99-ms-vs-execution-checkpointing-interval.svg")
             .exists()
     );
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
-    assert_eq!(html.matches("<figure").count(), 12);
+    assert_eq!(html.matches("<figure").count(), 20);
 
     // One thread gives the same runs: parallelism is only across runs.
     let serial = dir("sweep-serial");

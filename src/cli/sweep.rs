@@ -1,7 +1,9 @@
-//! `ckptsim sweep SCENARIO --set KEY=V1,V2,... [--set ...] [--seeds N] [--jobs J]`:
+//! `ckptsim sweep SCENARIO --set KEY=V1,V2,... [--set ...] [--seeds N] [--jobs J]
+//! [--objective min:METRIC --constraint 'METRIC<=LIMIT' --failure-rate 1/h]`:
 //! runs the grid (cartesian product of the values, times seeds) in parallel — each
 //! run single-threaded and deterministic, parallel only across runs — and writes a
-//! report comparing the grid points. [`Grid`] is shared with `ckptsim compare`.
+//! report comparing the grid points, with one recommended setting when given an
+//! objective. [`Grid`] is shared with `ckptsim compare`.
 
 use super::UsageError;
 use super::report::default_dir;
@@ -9,6 +11,7 @@ use super::report_folder::ReportFolder;
 use crate::report::RunRecord;
 use crate::report::analysis::RunMetrics;
 use crate::report::sweep::{Kind, ProtocolMetrics, SweepResult, SweepRun};
+use crate::report::sweep_goal::Goal;
 use crate::scenario::Scenario;
 use crate::scenario::overrides::{load_with_overrides, parse_set};
 use clap::Args;
@@ -28,6 +31,18 @@ pub struct SweepArgs {
     /// (`cluster.taskmanagers=2,4`). Repeat for a grid.
     #[arg(long = "set", value_name = "KEY=V1,V2,...", required = true)]
     set: Vec<String>,
+    /// Recommend the one setting that minimises (min:) or maximises (max:) a sweep
+    /// metric, e.g. min:records_replayed_per_failure.
+    #[arg(long, value_name = "min:METRIC|max:METRIC")]
+    objective: Option<String>,
+    /// A limit the recommended setting must meet: METRIC<=LIMIT or METRIC>=LIMIT,
+    /// the limit with a unit (200ms, 5%, 64mb) or in the metric's. Repeat for more.
+    #[arg(long = "constraint", value_name = "METRIC<=LIMIT", requires = "objective")]
+    constraints: Vec<String>,
+    /// Failures per hour, minute or second (1/h, 0.5/min, 2/s): prints the
+    /// Young/Daly interval sqrt(2·C/λ) beside the recommendation.
+    #[arg(long, value_name = "N/h", requires = "objective")]
+    failure_rate: Option<String>,
     #[command(flatten)]
     grid: GridOptions,
 }
@@ -91,6 +106,8 @@ pub(super) struct Grid {
     pub seeds: Vec<u64>,
     pub jobs: Option<u64>,
     pub out: Option<PathBuf>,
+    /// What to recommend a setting for (`sweep --objective`).
+    pub goal: Option<Goal>,
 }
 
 impl Grid {
@@ -126,6 +143,7 @@ impl Grid {
             seeds: (0..options.seeds).map(|i| base.seed.wrapping_add(i)).collect(),
             jobs: options.jobs,
             out: options.out,
+            goal: None,
         })
     }
 
@@ -141,6 +159,7 @@ impl Grid {
             seeds,
             jobs,
             out,
+            goal,
         } = self;
         let command = kind.name();
         let runs_todo: Vec<(usize, u64)> = (0..points.len())
@@ -212,8 +231,11 @@ impl Grid {
         let simulated = started.elapsed();
         let all_held = runs.iter().all(|r| r.metrics.exactly_once);
         let result = SweepResult::new(kind, name, parameters, seeds, runs);
+        let recommendation = goal
+            .as_ref()
+            .map(|g| crate::report::sweep_objective::recommend(&result, g));
         let files = pool
-            .install(|| crate::report::sweep::render(&result))
+            .install(|| crate::report::sweep::render(&result, recommendation.as_ref()))
             .map_err(UsageError)?;
         folder.replace(&files)?;
         println!(
@@ -223,6 +245,9 @@ impl Grid {
         );
         for b in &result.best {
             println!("  {}", b.sentence);
+        }
+        for s in recommendation.iter().flat_map(|r| &r.sentences) {
+            println!("{s}");
         }
         if !all_held {
             println!("exactly-once: VIOLATED in some runs (see the table)");
@@ -234,7 +259,16 @@ impl Grid {
 
 pub fn sweep(args: SweepArgs) -> Result<ExitCode, UsageError> {
     let parameters = parameters(&args.set)?;
-    Grid::load(Kind::Sweep, &args.scenario, parameters, args.grid, |_, e| e)?.run()
+    // The goal first: a typo in it is an error before the grid runs, not after.
+    let goal = args
+        .objective
+        .as_deref()
+        .map(|o| Goal::parse(o, &args.constraints, args.failure_rate.as_deref()))
+        .transpose()
+        .map_err(UsageError)?;
+    let mut grid = Grid::load(Kind::Sweep, &args.scenario, parameters, args.grid, |_, e| e)?;
+    grid.goal = goal;
+    grid.run()
 }
 
 #[cfg(test)]

@@ -155,6 +155,18 @@ pub struct RunMetrics {
     /// Mean time from a task failure to running again.
     pub recovery_ms: Option<f64>,
     pub exactly_once: bool,
+    /// Source-to-sink latency p99 of records; `None` when no record reached a sink.
+    #[serde(default)]
+    pub latency_p99_ms: Option<f64>,
+    /// C, see [`super::checkpoint_cost::CheckpointCost::per_checkpoint_ms`].
+    #[serde(default)]
+    pub checkpoint_cost_ms: Option<f64>,
+    /// See [`super::checkpoint_cost::CheckpointCost::overhead_pct`].
+    #[serde(default)]
+    pub checkpoint_overhead_pct: Option<f64>,
+    /// See [`super::failure_cost`].
+    #[serde(default)]
+    pub records_replayed_per_failure: Option<f64>,
 }
 
 impl RunMetrics {
@@ -174,6 +186,7 @@ impl RunMetrics {
             .filter_map(|r| r.recovery_time_ns().map(ms))
             .collect();
         let report = s.checkpoints.as_ref();
+        let cost = super::checkpoint_cost::of(s);
         RunMetrics {
             completed: report.map_or(0, |r| r.completed),
             failed: report.map_or(0, |r| r.failed),
@@ -184,6 +197,10 @@ impl RunMetrics {
             throughput_per_s: s.input_rate_per_s,
             recovery_ms: mean(&recoveries),
             exactly_once: record.held(),
+            latency_p99_ms: (s.latency.records > 0).then(|| ms(s.latency.p99_ns)),
+            checkpoint_cost_ms: cost.per_checkpoint_ms,
+            checkpoint_overhead_pct: cost.overhead_pct,
+            records_replayed_per_failure: Some(super::failure_cost::of(s).records_replayed),
         }
     }
 }

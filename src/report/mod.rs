@@ -7,11 +7,13 @@
 //! reading `run.json`.
 
 pub mod analysis;
+pub mod checkpoint_cost;
 pub mod checkpoint_tab;
 pub mod compare_metrics;
 pub mod compat;
 pub mod csv;
 pub mod elide;
+pub mod failure_cost;
 pub mod flink_rest;
 pub mod html;
 pub mod plots;
@@ -19,6 +21,8 @@ pub mod prometheus;
 pub mod record;
 pub mod summary_md;
 pub mod sweep;
+pub mod sweep_goal;
+pub mod sweep_objective;
 pub mod sweep_result;
 pub mod units;
 

@@ -1,7 +1,8 @@
 //! A sweep's report: every grid point's metrics (mean over seeds) in a table, each
-//! metric plotted against each parameter, and the best setting per metric named. A
+//! metric plotted against each parameter, the best setting per metric named, and,
+//! given an objective, the one recommended setting with its trade-off plots. A
 //! comparison's report is drawn the same way from its own metrics (median over
-//! seeds), with its table also as Markdown.
+//! seeds). Both write their table also as Markdown.
 
 pub use super::sweep_result::{
     Best, COMPARE_METRICS, Kind, METRICS, Metric, ProtocolMetrics, SweepResult, SweepRow, SweepRun, format_value,
@@ -9,6 +10,8 @@ pub use super::sweep_result::{
 
 use super::html::{STYLE, figure};
 use super::plots::sweep as sweep_plots;
+use super::plots::sweep_objective as objective_plots;
+use super::sweep_objective::{DEFINITIONS, Recommendation};
 use super::units::escape;
 use super::{ReportFile, csv::field};
 use rayon::prelude::*;
@@ -28,14 +31,24 @@ pub fn is_compare_file(name: &str) -> bool {
 fn is_file_of(kind: Kind, name: &str) -> bool {
     let prefix = kind.name();
     name == "index.html"
-        || (kind == Kind::Compare && name == "summary.md")
+        || name == "summary.md"
         || name == format!("{prefix}.csv")
         || name == format!("{prefix}.json")
         || (name.starts_with(&format!("{prefix}-")) && name.ends_with(".svg"))
 }
 
-/// Renders every file of a sweep's (or comparison's) report.
-pub fn render(result: &SweepResult) -> Result<Vec<ReportFile>, String> {
+/// `sweep.json`: the result, and the recommendation when an objective was given.
+#[derive(serde::Serialize)]
+struct Json<'a> {
+    #[serde(flatten)]
+    result: &'a SweepResult,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recommendation: Option<&'a Recommendation>,
+}
+
+/// Renders every file of a sweep's (or comparison's) report; `recommendation` is what
+/// `--objective` found.
+pub fn render(result: &SweepResult, recommendation: Option<&Recommendation>) -> Result<Vec<ReportFile>, String> {
     let metrics = result.kind.metrics();
     let prefix = result.kind.name();
     let jobs: Vec<(usize, usize)> = (0..metrics.len())
@@ -45,19 +58,28 @@ pub fn render(result: &SweepResult) -> Result<Vec<ReportFile>, String> {
         .par_iter()
         .map(|(m, p)| sweep_plots::plot(result, &metrics[*m], *p))
         .collect::<Result<Vec<_>, String>>()?;
+    let trade_offs = match recommendation {
+        Some(r) => objective_plots::plots(result, r)?,
+        None => Vec::new(),
+    };
     let mut files: Vec<ReportFile> = vec![
-        ("index.html".into(), html(result, &plots).into_bytes()),
+        (
+            "index.html".into(),
+            html(result, recommendation, &trade_offs, &plots).into_bytes(),
+        ),
         (format!("{prefix}.csv").into(), csv(result).into_bytes()),
         (format!("{prefix}.json").into(), {
-            let mut v = serde_json::to_vec_pretty(result).expect("a sweep serialises");
+            let json = Json { result, recommendation };
+            let mut v = serde_json::to_vec_pretty(&json).expect("a sweep serialises");
             v.push(b'\n');
             v
         }),
+        (
+            "summary.md".into(),
+            markdown(result, recommendation, &trade_offs).into_bytes(),
+        ),
     ];
-    if result.kind == Kind::Compare {
-        files.push(("summary.md".into(), markdown(result).into_bytes()));
-    }
-    for p in plots {
+    for p in trade_offs.into_iter().chain(plots) {
         files.push((p.file.into(), p.svg.into_bytes()));
     }
     Ok(files)
@@ -89,11 +111,48 @@ pub fn csv(result: &SweepResult) -> String {
     out
 }
 
-/// The table of grid points as Markdown: one row per point, every metric.
-pub fn markdown(result: &SweepResult) -> String {
+/// The recommendation in Markdown: the goal, the finding, the trade-off plots' files.
+fn recommendation_markdown(out: &mut String, r: &Recommendation, trade_offs: &[super::plots::Plot]) {
+    out.push_str("## Recommendation\n\n");
+    let _ = writeln!(
+        out,
+        "- objective: `{}:{}`",
+        match r.goal.objective.direction {
+            super::sweep_goal::Direction::Min => "min",
+            super::sweep_goal::Direction::Max => "max",
+        },
+        r.goal.objective.metric
+    );
+    for c in &r.goal.constraints {
+        let _ = writeln!(out, "- constraint: `{}`", c.text);
+    }
+    if let Some(rate) = &r.goal.failure_rate {
+        let _ = writeln!(out, "- failure rate λ: `{rate}`");
+    }
+    out.push('\n');
+    for s in &r.sentences {
+        let _ = writeln!(out, "{s}\n");
+    }
+    for p in trade_offs {
+        let _ = writeln!(out, "![{}]({})\n", p.title, p.file);
+    }
+    out.push_str("How these are measured:\n\n");
+    for (what, definition) in DEFINITIONS {
+        let _ = writeln!(out, "- `{what}`: {definition}");
+    }
+    out.push('\n');
+}
+
+/// The whole report in Markdown: the recommendation, when asked for, then one row
+/// per grid point with every metric, then the best setting per metric.
+pub fn markdown(
+    result: &SweepResult,
+    recommendation: Option<&Recommendation>,
+    trade_offs: &[super::plots::Plot],
+) -> String {
     let metrics = result.kind.metrics();
     let mut out = format!(
-        "# ckptsim {}: {}\n\n{} grid point(s) × {} seed(s) = {} run(s); each value is the {}.\n\n|",
+        "# ckptsim {}: {}\n\n{} grid point(s) × {} seed(s) = {} run(s); each value is the {}.\n\n",
         result.kind.name(),
         result.scenario,
         result.rows.len(),
@@ -101,6 +160,11 @@ pub fn markdown(result: &SweepResult) -> String {
         result.runs.len(),
         result.kind.over_seeds(),
     );
+    if let Some(r) = recommendation {
+        recommendation_markdown(&mut out, r, trade_offs);
+        out.push_str("## Grid points\n\n");
+    }
+    out.push('|');
     for (k, _) in &result.parameters {
         let _ = write!(out, " `{k}` |");
     }
@@ -130,14 +194,19 @@ pub fn markdown(result: &SweepResult) -> String {
     out
 }
 
-fn html(result: &SweepResult, plots: &[super::plots::Plot]) -> String {
+fn html(
+    result: &SweepResult,
+    recommendation: Option<&Recommendation>,
+    trade_offs: &[super::plots::Plot],
+    plots: &[super::plots::Plot],
+) -> String {
     let metrics = result.kind.metrics();
     let command = result.kind.name();
     let mut h = String::new();
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ckptsim {command}: {name}</title>\
-         <style>{STYLE}</style></head><body><h1>ckptsim {command}: {name}</h1><p class=\"sub\">{} grid point(s) × {} \
+         <style>{STYLE}tr.chosen td{{background:#fdf0cc}}</style></head><body><h1>ckptsim {command}: {name}</h1><p class=\"sub\">{} grid point(s) × {} \
          seed(s) = {} run(s). Values are {}s over seeds.</p>\n",
         result.rows.len(),
         result.seeds.len(),
@@ -145,6 +214,44 @@ fn html(result: &SweepResult, plots: &[super::plots::Plot]) -> String {
         result.kind.statistic(),
         name = escape(&result.scenario),
     );
+    if let Some(r) = recommendation {
+        h.push_str("<h2>Recommendation</h2><table class=\"kv\">");
+        let _ = write!(
+            h,
+            "<tr><th>objective</th><td><code>{}:{}</code></td></tr>",
+            match r.goal.objective.direction {
+                super::sweep_goal::Direction::Min => "min",
+                super::sweep_goal::Direction::Max => "max",
+            },
+            escape(r.goal.objective.metric)
+        );
+        for c in &r.goal.constraints {
+            let _ = write!(
+                h,
+                "<tr><th>constraint</th><td><code>{}</code></td></tr>",
+                escape(&c.text)
+            );
+        }
+        if let Some(rate) = &r.goal.failure_rate {
+            let _ = write!(
+                h,
+                "<tr><th>failure rate λ</th><td><code>{}</code></td></tr>",
+                escape(rate)
+            );
+        }
+        h.push_str("</table>");
+        for s in &r.sentences {
+            let _ = write!(h, "<p>{}</p>", escape(s));
+        }
+        for p in trade_offs {
+            figure(&mut h, p);
+        }
+        h.push_str("<details><summary>How these are measured</summary><ul>");
+        for (what, definition) in DEFINITIONS {
+            let _ = write!(h, "<li><code>{}</code>: {}</li>", escape(what), escape(definition));
+        }
+        h.push_str("</ul></details>");
+    }
     h.push_str("<h2>Best setting per metric</h2><ul>");
     for b in &result.best {
         let _ = write!(h, "<li>{}</li>", escape(&b.sentence));
@@ -157,10 +264,15 @@ fn html(result: &SweepResult, plots: &[super::plots::Plot]) -> String {
         let _ = write!(h, "<th>{} ({})</th>", escape(m.label), escape(m.unit));
     }
     h.push_str("<th>exactly-once</th></tr>");
-    for row in &result.rows {
-        h.push_str("<tr>");
+    for (i, row) in result.rows.iter().enumerate() {
+        let chosen = recommendation.is_some_and(|r| r.recommended == Some(i));
+        h.push_str(if chosen {
+            "<tr class=\"chosen\" title=\"the recommended setting\">"
+        } else {
+            "<tr>"
+        });
         for (_, v) in &row.settings {
-            let _ = write!(h, "<td>{}</td>", escape(v));
+            let _ = write!(h, "<td>{}{}</td>", escape(v), if chosen { " ★" } else { "" });
         }
         for m in metrics {
             let cell = row.value(m.key).map_or("–".to_string(), |v| format_value(m, v));
@@ -189,12 +301,13 @@ fn html(result: &SweepResult, plots: &[super::plots::Plot]) -> String {
     let _ = writeln!(
         h,
         "<h2>Files</h2><ul><li><a href=\"{command}.csv\">{command}.csv</a>: one row per run</li>\
-         <li><a href=\"{command}.json\">{command}.json</a>: runs, grid points and the best settings</li>{}</ul></body></html>",
-        if result.kind == Kind::Compare {
-            "<li><a href=\"summary.md\">summary.md</a>: the table in Markdown</li>"
+         <li><a href=\"{command}.json\">{command}.json</a>: runs, grid points, the best settings{}</li>\
+         <li><a href=\"summary.md\">summary.md</a>: this page's findings and table in Markdown</li></ul></body></html>",
+        if recommendation.is_some() {
+            " and the recommendation"
         } else {
             ""
-        }
+        },
     );
     h
 }

@@ -120,7 +120,7 @@ pub struct Metric {
     pub get: fn(&SweepRun) -> Option<f64>,
 }
 
-pub const METRICS: [Metric; 6] = [
+pub const METRICS: [Metric; 10] = [
     Metric {
         key: "e2e_p50_ms",
         label: "checkpoint end-to-end p50",
@@ -169,6 +169,38 @@ pub const METRICS: [Metric; 6] = [
         higher_is_better: false,
         get: |r| r.metrics.recovery_ms,
     },
+    Metric {
+        key: "latency_p99_ms",
+        label: "record latency p99 (source to sink)",
+        short: "latency p99",
+        unit: "ms",
+        higher_is_better: false,
+        get: |r| r.metrics.latency_p99_ms,
+    },
+    Metric {
+        key: "checkpoint_cost_ms",
+        label: "checkpoint cost C (blocking alignment + sync per checkpoint)",
+        short: "checkpoint cost",
+        unit: "ms",
+        higher_is_better: false,
+        get: |r| r.metrics.checkpoint_cost_ms,
+    },
+    Metric {
+        key: "checkpoint_overhead_pct",
+        label: "checkpoint overhead (blocking alignment + sync, share of subtask time)",
+        short: "checkpoint overhead",
+        unit: "%",
+        higher_is_better: false,
+        get: |r| r.metrics.checkpoint_overhead_pct,
+    },
+    Metric {
+        key: "records_replayed_per_failure",
+        label: "records replayed per failure",
+        short: "records replayed per failure",
+        unit: "records",
+        higher_is_better: false,
+        get: |r| r.metrics.records_replayed_per_failure,
+    },
 ];
 
 /// The best grid point for one metric.
@@ -200,6 +232,7 @@ pub fn format_value(metric: &Metric, v: f64) -> String {
         "bytes" => bytes(v),
         "records/s" => format!("{v:.0} records/s"),
         "records" | "checkpoints" => format!("{v:.0} {}", metric.unit),
+        "%" => format!("{v:.2} %"),
         _ => format!("{v:.1} {}", metric.unit),
     }
 }

@@ -10,6 +10,7 @@ mod phases;
 pub mod style;
 pub mod svg;
 pub mod sweep;
+pub mod sweep_objective;
 mod throughput;
 
 use super::record::RunRecord;

@@ -77,6 +77,8 @@ pub enum Swatch {
     Line(RGBColor),
     /// A cross: points drawn as crosses.
     Cross(RGBColor),
+    /// A circle: points drawn as dots (filled) or rings (not).
+    Dot(RGBColor, bool),
     /// Words only, no mark: how to read the plot.
     Note,
 }
@@ -210,6 +212,14 @@ impl Legend {
                             left + 15
                         );
                     }
+                }
+                Swatch::Dot(color, filled) => {
+                    let paint = if *filled {
+                        format!("fill=\"{}\" stroke=\"none\"", hex(*color))
+                    } else {
+                        format!("fill=\"none\" stroke=\"{}\" stroke-width=\"2\"", hex(*color))
+                    };
+                    let _ = writeln!(svg, "<circle cx=\"{}\" cy=\"{at}\" r=\"6\" {paint}/>", left + 10);
                 }
                 Swatch::Note => {}
             }

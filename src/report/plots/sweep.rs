@@ -16,7 +16,7 @@ const LEGEND_WIDTH: u32 = 260;
 type Point = (f64, f64, Option<(f64, f64)>);
 
 /// The last two parts of a dotted key, enough to tell parameters apart in a legend.
-fn short_key(key: &str) -> &str {
+pub(super) fn short_key(key: &str) -> &str {
     match key.rmatch_indices('.').nth(1) {
         Some((i, _)) => &key[i + 1..],
         None => key,
@@ -31,7 +31,7 @@ fn capitalized(text: &str) -> String {
 }
 
 /// A file-name-safe version of a key.
-fn slug(text: &str) -> String {
+pub(super) fn slug(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {

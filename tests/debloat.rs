@@ -232,3 +232,40 @@ job:
         assert!(message.contains("x.yaml:4:"), "{line}: {message}");
     }
 }
+
+/// The report says what debloating did, in the page and in `summary.md`, and says
+/// nothing of it when it is off.
+#[test]
+fn the_report_shows_the_debloated_buffer_sizes() {
+    use ckptsim::report::{RunRecord, render_run};
+    let render = |scenario: Scenario| -> Vec<(String, String)> {
+        let record = RunRecord::new(&ckptsim::run::run(scenario).unwrap());
+        render_run(&record)
+            .unwrap()
+            .into_iter()
+            .map(|(p, c)| {
+                (
+                    p.to_string_lossy().into_owned(),
+                    String::from_utf8_lossy(&c).into_owned(),
+                )
+            })
+            .collect()
+    };
+    let mut on = common::load("scenarios/debloat.yaml".as_ref());
+    on.duration_ns = 2_000_000_000;
+    let files = render(on.clone());
+    let file = |name: &str| &files.iter().find(|(p, _)| p == name).unwrap().1;
+    assert!(file("summary.md").contains("| buffer debloating | "), "summary.md");
+    assert!(
+        file("index.html").contains("<td>buffer debloating</td><td>"),
+        "index.html"
+    );
+    assert!(file("index.html").contains("buffer sizes announced; at the end "));
+    on.network.debloat = None;
+    let files = render(on);
+    assert!(
+        files.iter().all(|(_, text)| {
+            !text.contains("| buffer debloating |") && !text.contains("<td>buffer debloating</td>")
+        })
+    );
+}

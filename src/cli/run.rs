@@ -329,19 +329,8 @@ fn print_summary(s: &RunSummary, verdict: &Verdict, wall_s: f64, check_s: f64) {
             }
         );
     }
-    if let Some(d) = &s.debloat {
-        let mut sizes = d.buffer_sizes.clone();
-        sizes.sort_unstable();
-        if let (Some(min), Some(max)) = (sizes.first(), sizes.last()) {
-            println!(
-                "buffer debloating: {} buffer sizes announced; at the end {}–{} per buffer (median {}) over {} input gates",
-                d.announcements,
-                crate::report::units::bytes(f64::from(*min)),
-                crate::report::units::bytes(f64::from(*max)),
-                crate::report::units::bytes(f64::from(sizes[sizes.len() / 2])),
-                sizes.len()
-            );
-        }
+    if let Some(line) = s.debloat.as_ref().and_then(crate::report::analysis::debloat_line) {
+        println!("buffer debloating: {line}");
     }
     super::outcome::print_verdict(verdict, s, check_s);
     super::outcome::print_faults(s);

@@ -727,3 +727,19 @@ fn advise(d: &Diagnosis, s: &RunSummary) -> Vec<String> {
     }
     advice
 }
+
+/// Buffer debloating in one line: how often sizes were announced and the sizes the
+/// gates held at the end; `None` when no gate had one.
+pub fn debloat_line(d: &crate::stats::run::DebloatSummary) -> Option<String> {
+    let mut sizes = d.buffer_sizes.clone();
+    sizes.sort_unstable();
+    let (min, max) = (sizes.first()?, sizes.last()?);
+    Some(format!(
+        "{} buffer sizes announced; at the end {}–{} per buffer (median {}) over {} input gates",
+        d.announcements,
+        super::units::bytes(f64::from(*min)),
+        super::units::bytes(f64::from(*max)),
+        super::units::bytes(f64::from(sizes[sizes.len() / 2])),
+        sizes.len()
+    ))
+}

@@ -81,7 +81,7 @@ pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot], export: &FlinkE
         "<table class=\"kv\"><tr><td>seed</td><td>{}</td></tr><tr><td>input</td><td>{} at {} offered</td></tr>\
          <tr><td>throughput</td><td>{} read; {} records reached the sinks</td></tr>\
          <tr><td>record latency</td><td>p50 {}, p99 {}, max {} (event time to sink)</td></tr>\
-         <tr><td>checkpointing</td><td>{}</td></tr><tr><td>exactly-once</td>{}</tr>\
+         <tr><td>checkpointing</td><td>{}</td></tr>{}<tr><td>exactly-once</td>{}</tr>\
          <tr><td>trace digest</td><td><code>{}</code></td></tr></table>",
         s.seed,
         duration(s.input_duration_ns),
@@ -95,6 +95,13 @@ pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot], export: &FlinkE
             Some(i) => format!("every {}, {}, {}", duration(i), f.mode(), f.backend),
             None => "off".into(),
         }),
+        s.debloat
+            .as_ref()
+            .and_then(super::analysis::debloat_line)
+            .map_or(String::new(), |line| format!(
+                "<tr><td>buffer debloating</td><td>{}</td></tr>",
+                escape(&line)
+            )),
         if record.held() {
             "<td class=\"good\">held</td>"
         } else {

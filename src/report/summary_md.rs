@@ -183,6 +183,9 @@ pub fn render(record: &RunRecord, d: &Diagnosis) -> String {
         "record latency p50 / p99",
         format!("{} / {}", duration(s.latency.p50_ns), duration(s.latency.p99_ns)),
     );
+    if let Some(line) = s.debloat.as_ref().and_then(super::analysis::debloat_line) {
+        row(&mut md, "buffer debloating", line);
+    }
     if !s.recoveries.is_empty() {
         row(
             &mut md,

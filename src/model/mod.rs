@@ -5,6 +5,7 @@
 pub mod channel;
 pub mod detmath;
 pub mod keygroups;
+pub mod local_state;
 pub mod operator;
 pub mod record;
 pub mod source;

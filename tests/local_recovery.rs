@@ -162,6 +162,33 @@ fn a_lost_taskmanager_falls_back_to_storage_for_its_own_subtasks_only() {
     assert_eq!(on.world.taskmanagers[1].disk.used, 0);
 }
 
+// Flink's snapshot strategies write the local (secondary) stream only for
+// checkpoints, never savepoints (`isLocalRecoveryEnabled() && !isSavepoint()` in
+// the heap and RocksDB full snapshot strategies): a savepoint leaves no copy and
+// takes no disk. An incremental RocksDB checkpoint's copy is its live SST files,
+// which here hold the 1,000 keys × 64 KiB the full snapshot holds too.
+#[test]
+fn a_savepoint_leaves_no_copy_and_an_incremental_copy_is_its_files() {
+    let savepoint = scenario_text(1, &on(), "").replace("kind: checkpoint}", "kind: savepoint}");
+    let outcome = common::run_held(common::parse(&savepoint));
+    assert_eq!(
+        outcome.summary.checkpoints.as_ref().unwrap().completed,
+        1,
+        "the savepoint completed"
+    );
+    let local = outcome.world.ckpt.as_ref().unwrap().local.as_ref().unwrap();
+    assert!(local.iter().all(|store| store.checkpoints().is_empty()));
+    assert_eq!(outcome.world.taskmanagers[0].disk.used, 0);
+
+    let incremental = format!(
+        "{}\n  state.backend.type: rocksdb\n  execution.checkpointing.incremental: true",
+        on()
+    );
+    let outcome = common::run_held(build(1, &incremental, CONNECTION_LOSS));
+    let from = only_recovery(&outcome).restored_from.unwrap();
+    assert_eq!((from.local_bytes, from.local_subtasks), (1000 * 65_536, 1));
+}
+
 // (c) Off is Flink's default and changes nothing: the key absent, `false`, or the
 // deprecated `state.backend.local-recovery: false` give the same run; the
 // deprecated key `true` is the new key `true`; without a restore, keeping copies
@@ -189,7 +216,7 @@ fn off_leaves_the_shipped_faults_scenario_as_it_was() {
     let outcome = common::run_held(common::load("scenarios/faults.yaml".as_ref()));
     assert_eq!(outcome.summary.recoveries.len(), 2);
     assert!(outcome.summary.recoveries.iter().all(|r| r.restored_from.is_none()));
-    assert_eq!(outcome.summary.trace_digest, "2801006dd0c3cc4d");
+    assert_eq!(outcome.summary.trace_digest, "bacec570c5760932");
 }
 
 #[test]
@@ -216,7 +243,7 @@ fn a_value_that_is_not_a_boolean_is_refused_by_name() {
 }
 
 // The shipped scenario shows both cases: at 30 s a lost connection restores all four
-// aggregate subtasks locally (2.178 s against 9.140 s with the option off); at 70 s
+// aggregate subtasks locally (2.167 s against 9.012 s with the option off); at 70 s
 // TaskManager 1's crash sends its two to storage while TaskManager 0's two read
 // locally.
 #[test]
@@ -233,7 +260,7 @@ fn the_shipped_scenario_restores_locally_then_half_remotely() {
         .collect();
     assert_eq!(from, vec![(4, 0), (2, 2)]);
     let time = |o: &ckptsim::run::Outcome| o.summary.recoveries[0].recovery_time_ns().unwrap();
-    assert_eq!((time(&on), time(&off)), (2_178_291_017, 9_140_474_854));
+    assert_eq!((time(&on), time(&off)), (2_166_816_407, 9_012_500_000));
 }
 
 /// Quickstart's job under random faults, with local recovery, full or incremental.

@@ -385,6 +385,7 @@ fn faults_and_recoveries_are_marked_on_every_time_axis() {
         restored_checkpoint: Some(1),
         reprocessed_records: 1234,
         attempt: 1,
+        restored_from: None,
     });
     let files = files(&record);
     for plot in ["checkpoints-over-time.svg", "throughput-backpressure.svg"] {

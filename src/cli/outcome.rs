@@ -3,6 +3,7 @@
 
 use super::elide::for_each_elided;
 use crate::check::Verdict;
+use crate::report::units::bytes;
 use crate::sim::time::format_duration;
 use crate::stats::run::RunSummary;
 
@@ -46,6 +47,15 @@ pub fn print_faults(s: &RunSummary) {
                 format_duration(r.failed_at_ns),
                 r.cause
             ),
+        }
+        if let Some(from) = r.restored_from {
+            println!(
+                "  local recovery: {} read from local disks ({} subtask(s)), {} from checkpoint storage ({} keyed subtask(s) without a local copy)",
+                bytes(from.local_bytes as f64),
+                from.local_subtasks,
+                bytes(from.remote_bytes as f64),
+                from.remote_subtasks
+            );
         }
     };
     for_each_elided(&s.recoveries, recovery, |n| println!("  … {n} more recoveries …"));

@@ -6,6 +6,7 @@ pub mod channel;
 pub mod debloat;
 pub mod detmath;
 pub mod keygroups;
+pub mod local_state;
 pub mod operator;
 pub mod record;
 pub mod source;

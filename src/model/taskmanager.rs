@@ -61,13 +61,16 @@ impl Link {
     }
 }
 
-/// A local disk: one write at a time at its bandwidth, with a capacity.
+/// A local disk: one write at a time at its bandwidth, with a capacity; reads (a
+/// restore from a local state copy) one at a time at theirs, beside the writes.
 #[derive(Debug)]
 pub struct Disk {
     pub write_bandwidth: u64,
+    pub read_bandwidth: u64,
     pub capacity: u64,
     pub used: u64,
     pub free_at: Nanos,
+    pub read_free_at: Nanos,
     /// Disk-full faults: every write fails during these windows.
     pub full: Vec<Window>,
     /// Slow-disk faults: the bandwidth is divided by `value` during each window.
@@ -97,6 +100,15 @@ impl Disk {
     pub fn delete(&mut self, bytes: u64) {
         self.used = self.used.saturating_sub(bytes);
     }
+
+    /// Reads `bytes` starting no earlier than `now`; returns the completion time. A
+    /// slow-disk fault slows reads as it slows writes.
+    pub fn read(&mut self, now: Nanos, bytes: u64) -> Nanos {
+        let start = self.read_free_at.max(now);
+        let bandwidth = self.read_bandwidth / active(&self.slow, start).unwrap_or(1).max(1);
+        self.read_free_at = start + transfer_time(bytes, bandwidth);
+        self.read_free_at
+    }
 }
 
 #[derive(Debug)]
@@ -123,9 +135,11 @@ mod tests {
     fn disk_queues_writes_and_fills_up() {
         let mut disk = Disk {
             write_bandwidth: 1_000,
+            read_bandwidth: 2_000,
             capacity: 1_500,
             used: 0,
             free_at: 0,
+            read_free_at: 0,
             full: Vec::new(),
             slow: Vec::new(),
         };
@@ -133,15 +147,20 @@ mod tests {
         assert_eq!(disk.write(0, 1000), DiskWrite::Full);
         disk.delete(1000);
         assert_eq!(disk.write(0, 500), DiskWrite::Done(1_500_000_000));
+        // Reads queue among themselves at the read bandwidth, beside the writes.
+        assert_eq!(disk.read(0, 1000), 500_000_000);
+        assert_eq!(disk.read(0, 1000), 1_000_000_000);
     }
 
     #[test]
     fn disk_faults_fail_or_slow_writes_inside_their_window() {
         let mut disk = Disk {
             write_bandwidth: 1_000,
+            read_bandwidth: 1_000,
             capacity: 1 << 20,
             used: 0,
             free_at: 0,
+            read_free_at: 0,
             full: vec![Window {
                 start: 10,
                 end: 20,
@@ -155,6 +174,7 @@ mod tests {
         };
         assert_eq!(disk.write(15, 10), DiskWrite::Full);
         assert_eq!(disk.write(150, 1000), DiskWrite::Done(150 + 4_000_000_000));
+        assert_eq!(disk.read(150, 1000), 150 + 4_000_000_000);
         let mut link = Link {
             slow: vec![Window {
                 start: 0,

@@ -18,6 +18,7 @@
 //! network.rs        routing into buffers, credits, links, delivery
 //! checkpointing.rs  driving the checkpoint protocol, snapshot phases, uploads
 //! recovery.rs       faults, failover, restart and restore
+//! local_recovery.rs task-local state copies on the TaskManagers' disks
 //! job_stop.rs       the user ends the job: cancel, stop-with-savepoint
 //! metrics.rs        the time series and per-subtask counters
 //! outputs.rs        what the oracle reads: sink outputs, source offsets
@@ -28,6 +29,7 @@ mod checkpointing;
 mod debloat;
 mod events;
 mod job_stop;
+mod local_recovery;
 mod logging;
 mod metrics;
 mod network;
@@ -271,9 +273,11 @@ impl World {
                 link: Link::default(),
                 disk: Disk {
                     write_bandwidth: s.cluster.disk.write_bandwidth_bytes_per_s,
+                    read_bandwidth: s.cluster.disk.read_bandwidth(),
                     capacity: s.cluster.disk.capacity_bytes,
                     used: 0,
                     free_at: 0,
+                    read_free_at: 0,
                     full: Vec::new(),
                     slow: Vec::new(),
                 },

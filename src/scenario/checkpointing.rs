@@ -97,6 +97,12 @@ pub struct CheckpointSpec {
     /// `ckptsim.checkpointing.timer-jitter`: the subtasks' own timers fire after the
     /// interval ± this (uncoordinated and communication-induced protocols).
     pub timer_jitter_ns: Nanos,
+    /// `execution.state-recovery.from-local` (before Flink 2.0
+    /// `state.backend.local-recovery`): every subtask keeps a copy of its keyed state
+    /// on its TaskManager's local disk and restores from it when it can. Left out of
+    /// the serialised scenario when off, so that scenario digests stay as they were.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub local_recovery: bool,
 }
 
 impl Default for CheckpointSpec {
@@ -119,6 +125,7 @@ impl Default for CheckpointSpec {
             triggers: Vec::new(),
             protocol: ProtocolKind::Coordinated,
             timer_jitter_ns: 0,
+            local_recovery: false,
         }
     }
 }

@@ -118,6 +118,7 @@ impl Scenario {
         )?;
         positive("cluster.cpu-cores", u64::from(c.cpu_cores_per_taskmanager))?;
         positive("cluster.disk.write-bandwidth", c.disk.write_bandwidth_bytes_per_s)?;
+        positive("cluster.disk.read-bandwidth", c.disk.read_bandwidth())?;
         positive(
             "cluster.checkpoint-storage.bandwidth",
             c.checkpoint_storage.bandwidth_bytes_per_s,

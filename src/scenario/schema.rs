@@ -189,6 +189,12 @@ pub struct FlinkConfig {
     pub state_backend: Option<StateBackendKey>,
     #[serde(rename = "execution.checkpointing.incremental", alias = "state.backend.incremental")]
     pub incremental: Option<bool>,
+    /// Task-local recovery (Flink 2.x's key; `state.backend.local-recovery` before).
+    #[serde(
+        rename = "execution.state-recovery.from-local",
+        alias = "state.backend.local-recovery"
+    )]
+    pub local_recovery: Option<bool>,
     #[serde(rename = "ckptsim.checkpointing.protocol")]
     pub protocol: Option<ProtocolKey>,
     #[serde(rename = "ckptsim.checkpointing.timer-jitter")]
@@ -352,6 +358,8 @@ pub struct NetworkFile {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct DiskFile {
     pub write_bandwidth: Option<BytesPerSecond>,
+    /// What a restore from a local copy reads at (default: the write bandwidth).
+    pub read_bandwidth: Option<BytesPerSecond>,
     pub capacity: Option<Bytes>,
 }
 

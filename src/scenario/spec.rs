@@ -143,7 +143,19 @@ pub struct ClusterSpec {
 #[derive(Clone, Debug, Serialize)]
 pub struct DiskSpec {
     pub write_bandwidth_bytes_per_s: u64,
+    /// Reading a local state copy back on a restore (task-local recovery); `None`:
+    /// at the write bandwidth.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_bandwidth_bytes_per_s: Option<u64>,
     pub capacity_bytes: u64,
+}
+
+impl DiskSpec {
+    /// The bandwidth a restore reads a local state copy at.
+    pub fn read_bandwidth(&self) -> u64 {
+        self.read_bandwidth_bytes_per_s
+            .unwrap_or(self.write_bandwidth_bytes_per_s)
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

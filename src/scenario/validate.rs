@@ -259,13 +259,15 @@ impl Checker<'_> {
         self.positive("cluster.cpu-cores", u64::from(cores))?;
 
         let network = self.network(&raw)?;
+        let write_bandwidth = raw.cluster.disk.write_bandwidth.map_or(500 << 20, |b| b.0);
         let cluster = ClusterSpec {
             taskmanagers: taskmanagers as u32,
             slots_per_taskmanager: slots as u32,
             cpu_cores_per_taskmanager: cores,
             deployment_ns: raw.cluster.deployment_time.map_or(DEFAULT_DEPLOYMENT_TIME_NS, |d| d.0),
             disk: DiskSpec {
-                write_bandwidth_bytes_per_s: raw.cluster.disk.write_bandwidth.map_or(500 << 20, |b| b.0),
+                write_bandwidth_bytes_per_s: write_bandwidth,
+                read_bandwidth_bytes_per_s: raw.cluster.disk.read_bandwidth.map(|b| b.0),
                 capacity_bytes: raw.cluster.disk.capacity.map_or(100 << 30, |b| b.0),
             },
             checkpoint_storage: StorageSpec {
@@ -275,6 +277,7 @@ impl Checker<'_> {
             },
         };
         self.positive("cluster.disk.write-bandwidth", cluster.disk.write_bandwidth_bytes_per_s)?;
+        self.positive("cluster.disk.read-bandwidth", cluster.disk.read_bandwidth())?;
         self.positive(
             "cluster.checkpoint-storage.bandwidth",
             cluster.checkpoint_storage.bandwidth_bytes_per_s,
@@ -916,6 +919,7 @@ impl Checker<'_> {
             triggers,
             protocol,
             timer_jitter_ns,
+            local_recovery: cfg.local_recovery.unwrap_or(defaults.local_recovery),
         })
     }
 

@@ -76,6 +76,26 @@ pub struct RecoveryRecord {
     pub reprocessed_records: u64,
     /// The restart attempt, counting from 1.
     pub attempt: u32,
+    /// With local recovery (`execution.state-recovery.from-local`): where the
+    /// restore read the state from; `None` with it off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restored_from: Option<RestoredFrom>,
+}
+
+/// Where a restore with local recovery read its state from: the TaskManagers' local
+/// disks or checkpoint storage.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RestoredFrom {
+    /// Keyed state read from local copies of the restored checkpoint.
+    pub local_bytes: u64,
+    /// Everything read from checkpoint storage: the state of subtasks without a
+    /// local copy, operator state (source offsets, sink transactions) and channel state.
+    pub remote_bytes: u64,
+    /// Keyed subtasks that restored from a local copy, and those that read their
+    /// keyed state from checkpoint storage (their TaskManager was lost, or the copy
+    /// is of another checkpoint).
+    pub local_subtasks: u32,
+    pub remote_subtasks: u32,
 }
 
 impl RecoveryRecord {

@@ -21,6 +21,7 @@ use super::state_storage::StateStorage;
 use super::{Event, Item, World};
 use crate::fault::Flaw;
 use crate::model::channel::ChannelId;
+use crate::model::local_state::TaskLocalStateStore;
 use crate::model::operator::StateSnapshot;
 use crate::model::record::Record;
 use crate::model::taskmanager::DiskWrite;
@@ -113,7 +114,11 @@ pub(super) struct Progress {
     /// state outside them, uploaded in full.
     sst_uploads: Vec<(u64, u64)>,
     private_bytes: u64,
-    incremental: bool,
+    pub(super) incremental: bool,
+    /// The keyed part of `state_size` (what a local state copy holds) and whether the
+    /// snapshot is a savepoint (which leaves no local copy).
+    pub(super) keyed_bytes: u64,
+    pub(super) savepoint: bool,
 }
 
 /// What one subtask's snapshot holds: its operator state and, for a source, the
@@ -172,6 +177,8 @@ pub struct CheckpointRuntime {
     pub breakdowns: Vec<SubtaskBreakdown>,
     /// The files checkpoints keep in checkpoint storage.
     pub files: StateStorage,
+    /// Each subtask's local state copies, with local recovery on.
+    pub local: Option<Vec<TaskLocalStateStore>>,
     /// Uploads under way: (checkpoint, subtask, channel state?) → bytes.
     pub(super) uploads: BTreeMap<(CheckpointId, usize, bool), u64>,
     /// Checkpoints that failed: subtasks skip their barriers (forwarding a
@@ -239,6 +246,11 @@ impl World {
             progress: BTreeMap::new(),
             breakdowns: Vec::new(),
             files: StateStorage::new(self.subtasks.len()),
+            local: self
+                .scenario
+                .checkpointing
+                .local_recovery
+                .then(|| vec![TaskLocalStateStore::default(); self.subtasks.len()]),
             uploads: BTreeMap::new(),
             aborted: BTreeSet::new(),
             finalizing: BTreeSet::new(),
@@ -395,7 +407,7 @@ impl World {
         self.ckpt.as_mut().expect("checkpointing is on")
     }
 
-    fn progress(&mut self, id: CheckpointId, st: usize) -> &mut Progress {
+    pub(super) fn progress(&mut self, id: CheckpointId, st: usize) -> &mut Progress {
         let n = self.subtasks.len();
         &mut self
             .runtime()
@@ -506,6 +518,7 @@ impl World {
                     rt.aborted.insert(checkpoint_id);
                     rt.snapshots.remove(&checkpoint_id);
                     rt.files.release(checkpoint_id);
+                    self.abort_local_state(checkpoint_id);
                 }
                 CoordinatorAction::DiscardCheckpoint { checkpoint_id, .. } => {
                     self.state_storage().release(checkpoint_id);
@@ -984,6 +997,9 @@ impl World {
         p.incremental = incremental;
         p.sync_started = Some(now);
         p.state_size = state_size;
+        // Keyed state only: a sink's transaction handles are operator state.
+        p.keyed_bytes = if entries > 0 { keyed_bytes } else { 0 };
+        p.savepoint = savepoint;
         p.checkpointed_size = checkpointed;
         // Without barriers, the snapshot records how far each channel had got; what
         // the subtask produced before it is sent first, so the counts include it.
@@ -1092,6 +1108,7 @@ impl World {
             p.ack_sent = Some(now);
             let at = now + self.rpc_latency();
             self.queue.push(at, Event::Ack(st, id));
+            self.store_local_state(st, id);
         }
     }
 
@@ -1220,6 +1237,7 @@ impl World {
     pub(super) fn notify_complete(&mut self, st: usize, id: CheckpointId) {
         self.subtasks[st].logic.commit(Some(id));
         self.state_storage().local[st].confirm(id);
+        self.confirm_local_state(st, id);
     }
 
     /// A subtask finished. Once every source has, no new checkpoint is triggered

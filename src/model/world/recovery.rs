@@ -9,6 +9,7 @@
 //! storage outages) are windows installed in the components up front; the
 //! components consult them as they work.
 
+use super::local_recovery::{ReadFrom, RestoreRead};
 use super::{Event, World, build_tasks, open_buffers};
 use crate::fault::{FaultKind, Flaw, RestartDecision, RestartTracker};
 use crate::model::channel::ChannelId;
@@ -19,7 +20,7 @@ use crate::protocol::coordinator::JobTermination;
 use crate::protocol::interface::RecoveryLine;
 use crate::protocol::{CheckpointFailureReason, CheckpointId};
 use crate::sim::Nanos;
-use crate::stats::faults::{CheckpointPhase, FaultRecord, RecoveryRecord};
+use crate::stats::faults::{CheckpointPhase, FaultRecord, RecoveryRecord, RestoredFrom};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -200,6 +201,7 @@ impl World {
                 restart_after_ns,
             } => {
                 self.recovery.taskmanager_down[taskmanager as usize] = true;
+                self.lose_local_state(taskmanager as usize);
                 self.queue
                     .push(now + restart_after_ns, Event::TaskManagerBack(taskmanager));
                 if self.subtasks.iter().any(|s| s.tm == taskmanager as usize) {
@@ -276,6 +278,7 @@ impl World {
             restored_checkpoint: None,
             reprocessed_records: 0,
             attempt,
+            restored_from: None,
         });
         for s in &self.subtasks {
             if let Some(reader) = &s.source {
@@ -336,11 +339,14 @@ impl World {
         self.full_buffers.clear();
         self.unfinished = self.subtasks.len();
         let cores = self.scenario.cluster.cpu_cores_per_taskmanager;
-        for tm in &mut self.taskmanagers {
+        for i in 0..self.taskmanagers.len() {
+            // Snapshot files being written went with the processes; local state
+            // copies (local recovery) stay on the disk.
+            let kept = self.local_state_bytes_on(i);
+            let tm = &mut self.taskmanagers[i];
             tm.cpu.free_cores = cores;
             tm.cpu.run_queue.clear();
-            // Local snapshot files went with the processes.
-            tm.disk.used = 0;
+            tm.disk.used = kept;
         }
         self.install_subtask_protocols();
         if let Some(rt) = self.ckpt.as_mut() {
@@ -388,16 +394,26 @@ impl World {
             self.drain_coordinator();
         }
         // The tasks are deployed anew, then every subtask reads its state back from
-        // checkpoint storage.
+        // checkpoint storage, or from its local copy with local recovery.
         let deployed_at = now + self.scenario.cluster.deployment_ns;
         let mut running_at = deployed_at;
+        let local_recovery = self.ckpt.as_ref().is_some_and(|rt| rt.local.is_some());
+        let mut restored_from = local_recovery.then(RestoredFrom::default);
         if let Some(line) = &line {
-            for bytes in self.restore_sizes(line) {
-                running_at = running_at.max(self.storage.get(deployed_at, bytes));
+            let (reads, from) = self.restore_reads(line);
+            for read in reads {
+                let done = match read.from {
+                    ReadFrom::Storage => self.storage.get(deployed_at, read.bytes),
+                    ReadFrom::LocalDisk(tm) => self.taskmanagers[tm].disk.read(deployed_at, read.bytes),
+                };
+                running_at = running_at.max(done);
             }
+            restored_from = restored_from.map(|_| from);
+            self.prune_local_state_for(&line.checkpoints);
         }
         if let Some(r) = self.recovery.recoveries.last_mut() {
             r.restored_checkpoint = line.as_ref().and_then(RecoveryLine::common_checkpoint);
+            r.restored_from = restored_from;
         }
         self.recovery.restoring = line;
         self.queue.push(running_at, Event::Running(self.recovery.attempt));
@@ -486,25 +502,60 @@ impl World {
         }
     }
 
-    /// Bytes each subtask reads back from checkpoint storage to restore `line`: its
-    /// state, and the channel state replayed into it.
-    fn restore_sizes(&self, line: &RecoveryLine) -> Vec<u64> {
+    /// What each subtask reads back to restore `line`, and from where: its state
+    /// (from its local copy of the restored checkpoint when it has one, the rest from
+    /// checkpoint storage), and the channel state replayed into it (from storage).
+    fn restore_reads(&self, line: &RecoveryLine) -> (Vec<RestoreRead>, RestoredFrom) {
+        let mut reads = Vec::new();
+        let mut from = RestoredFrom::default();
         let Some(rt) = self.ckpt.as_ref() else {
-            return Vec::new();
+            return (reads, from);
         };
-        let mut sizes = Vec::new();
+        let remote = |bytes| RestoreRead {
+            bytes,
+            from: ReadFrom::Storage,
+        };
         for (st, restored) in line.checkpoints.iter().enumerate() {
             if let Some(id) = restored
                 && let Some(saved) = rt.snapshots.get(id).and_then(|snapshot| snapshot.subtasks[st].as_ref())
             {
                 // Exactly the files the checkpoint refers to.
-                sizes.push(rt.files.restore_bytes(*id, st).unwrap_or(saved.state_bytes));
+                let bytes = rt.files.restore_bytes(*id, st).unwrap_or(saved.state_bytes);
+                match self.local_copy(st, *id) {
+                    Some((copy, tm)) => {
+                        from.local_bytes += copy;
+                        from.local_subtasks += 1;
+                        reads.push(RestoreRead {
+                            bytes: copy,
+                            from: ReadFrom::LocalDisk(tm),
+                        });
+                        // Operator state is not in the copy.
+                        let rest = bytes.saturating_sub(copy);
+                        if rest > 0 {
+                            reads.push(remote(rest));
+                        }
+                    }
+                    None => {
+                        let keyed = self.scenario.operators[self.subtasks[st].op].logic.is_keyed();
+                        if keyed && rt.local.is_some() {
+                            from.remote_subtasks += 1;
+                        }
+                        reads.push(remote(bytes));
+                    }
+                }
             }
         }
         for (ch, [input, output]) in self.channel_state_of(line) {
-            sizes.push((input.len() + output.len()) as u64 * self.channels[ch].record_size);
+            reads.push(remote(
+                (input.len() + output.len()) as u64 * self.channels[ch].record_size,
+            ));
         }
-        sizes
+        from.remote_bytes = reads
+            .iter()
+            .filter(|r| r.from == ReadFrom::Storage)
+            .map(|r| r.bytes)
+            .sum();
+        (reads, from)
     }
 
     /// The channel state `line` restores, by channel, as persisted at the consumer's

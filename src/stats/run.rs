@@ -100,6 +100,19 @@ pub struct RunSummary {
     /// What the checkpoint protocol itself cost; present when the scenario checkpoints.
     #[serde(default)]
     pub protocol: Option<super::protocol::ProtocolSummary>,
+    /// When sources processed backlog, as they reported it to the coordinator (only
+    /// with `execution.checkpointing.interval-during-backlog`).
+    #[serde(default)]
+    pub backlog: Vec<BacklogSummary>,
+}
+
+/// A stretch of time during which a source operator processed backlog.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BacklogSummary {
+    pub source: String,
+    pub from_ns: Nanos,
+    /// `None`: still processing backlog when the run ended.
+    pub until_ns: Option<Nanos>,
 }
 
 impl RunSummary {
@@ -185,6 +198,15 @@ impl RunSummary {
             }),
             protocol: super::protocol::ProtocolSummary::from_world(world),
             cut_off: world.cut_off,
+            backlog: world
+                .backlog_periods
+                .iter()
+                .map(|p| BacklogSummary {
+                    source: s.operators[p.operator].name.clone(),
+                    from_ns: p.from_ns,
+                    until_ns: p.until_ns,
+                })
+                .collect(),
         }
     }
 

@@ -24,17 +24,28 @@ fn every_shipped_scenario_matches_the_reference() {
         for channel in &outcome.world.channels {
             assert_eq!(channel.records_sent, channel.records_consumed, "{}", path.display());
         }
-        // Every record appended before the end of input was read.
+        // Every record appended before the end of input was read: the backlog, and per
+        // rate step the records whose exact time falls in it.
+        let duration = outcome.world.scenario.duration_ns;
         let appended: u64 = outcome
             .world
             .scenario
             .operators
             .iter()
             .filter_map(|o| match &o.logic {
-                ckptsim::scenario::OperatorLogicSpec::Source(s) => Some(
-                    (u128::from(outcome.world.scenario.duration_ns) * u128::from(s.rate_per_s)).div_ceil(1_000_000_000)
-                        as u64,
-                ),
+                ckptsim::scenario::OperatorLogicSpec::Source(s) => {
+                    let steps = s.rate_steps();
+                    let rated: u64 = steps
+                        .iter()
+                        .enumerate()
+                        .map(|(i, step)| {
+                            let end = steps.get(i + 1).map_or(duration, |next| next.at_ns).min(duration);
+                            let length = end.saturating_sub(step.at_ns);
+                            (u128::from(length) * u128::from(step.rate_per_s)).div_ceil(1_000_000_000) as u64
+                        })
+                        .sum();
+                    Some(s.backlog + rated)
+                }
                 _ => None,
             })
             .sum();

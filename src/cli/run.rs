@@ -338,10 +338,35 @@ fn print_summary(s: &RunSummary, verdict: &Verdict, wall_s: f64, check_s: f64) {
     if let Some(report) = &s.checkpoints {
         print_checkpoints(report);
     }
+    print_backlog(s);
     if let Some(p) = s.protocol.as_ref().filter(|p| p.name != "coordinated") {
         print_protocol(p);
     }
     println!("trace digest {}", s.trace_digest);
+}
+
+/// When sources processed backlog, and how far apart the checkpoints triggered then were.
+fn print_backlog(s: &RunSummary) {
+    if s.backlog.is_empty() {
+        return;
+    }
+    let periods: Vec<String> = s
+        .backlog
+        .iter()
+        .map(|p| {
+            let until = p.until_ns.map_or("the end".to_string(), format_duration);
+            format!("`{}` {} to {until}", p.source, format_duration(p.from_ns))
+        })
+        .collect();
+    println!("sources processing backlog: {}", periods.join(", "));
+    if let Some(report) = &s.checkpoints {
+        let triggers: Vec<String> = report
+            .checkpoints
+            .iter()
+            .map(|c| format_duration(c.trigger_timestamp))
+            .collect();
+        println!("checkpoints triggered at: {}", triggers.join(" "));
+    }
 }
 
 /// What a protocol without barriers cost: its own checkpoints, logs and lines.

@@ -249,6 +249,9 @@ impl CoordinatorProtocol for FlawedCoordinator {
     fn stop_periodic_triggers(&mut self) {
         self.inner.stop_periodic_triggers();
     }
+    fn set_is_processing_backlog(&mut self, now: Nanos, source: crate::protocol::coordinator::SourceId, backlog: bool) {
+        self.inner.set_is_processing_backlog(now, source, backlog);
+    }
     fn trigger(&mut self, now: Nanos, kind: SnapshotKind) {
         self.inner.trigger(now, kind);
     }

@@ -2,6 +2,7 @@
 //! checkpoint storage. It turns protocol actions into timed events and timed events
 //! into protocol inputs.
 
+pub mod append_schedule;
 pub mod channel;
 pub mod debloat;
 pub mod detmath;

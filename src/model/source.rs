@@ -1,11 +1,13 @@
 //! Source partitions: replayable logs with offsets, as Kafka partitions are.
 //!
 //! Partition `p` of `P` holds the records whose global index `g ≡ p (mod P)`; record
-//! `g` is appended at `g / rate` seconds, so the partitions together append exactly
-//! `rate` records per second. A record's key and value are read from the partition's
-//! own ChaCha stream at a fixed word position per offset, so any offset can be read
-//! again after a rewind and always yields the same record.
+//! `g` is appended when the source's [`AppendSchedule`] says (at a constant rate, `g /
+//! rate` seconds), so the partitions together append what the source's rate appends.
+//! A record's key and value are read from the partition's own ChaCha stream at a fixed
+//! word position per offset, so any offset can be read again after a rewind and always
+//! yields the same record.
 
+use super::append_schedule::{AppendSchedule, mul_div_rem};
 use super::detmath;
 use super::record::Record;
 use crate::scenario::{KeySpec, SourceSpec};
@@ -111,26 +113,13 @@ impl KeySampler {
     }
 }
 
-/// `a * b / d` and `a * b % d`, in 64 bits when the product fits (it does for days
-/// at millions of records per second): a 128-bit division is a library call, and
-/// sources ask often.
-#[inline]
-fn mul_div_rem(a: u64, b: u64, d: u64) -> (u64, u64) {
-    match a.checked_mul(b) {
-        Some(product) => (product / d, product % d),
-        None => {
-            let (product, d) = (u128::from(a) * u128::from(b), u128::from(d));
-            ((product / d) as u64, (product % d) as u64)
-        }
-    }
-}
-
 /// One partition's log and a reader's position in it.
 #[derive(Clone, Debug)]
 pub struct PartitionLog {
     pub partition: u32,
     partitions: u32,
-    rate_per_s: u64,
+    /// When each of the source's records is appended.
+    schedule: AppendSchedule,
     /// Records with global index below this were appended before the source stopped.
     global_end: u64,
     /// The next offset to read.
@@ -153,12 +142,12 @@ impl PartitionLog {
         partition_id: u64,
         duration: Nanos,
     ) -> Self {
-        let global_end = (u128::from(duration) * u128::from(spec.rate_per_s)).div_ceil(1_000_000_000) as u64;
+        let schedule = AppendSchedule::new(spec, duration);
         Self {
             partition,
             partitions: spec.partitions,
-            rate_per_s: spec.rate_per_s,
-            global_end,
+            global_end: schedule.total(),
+            schedule,
             next_offset: 0,
             rng: rng::stream(seed, rng::component_id(Domain::SourcePartition, partition_id)),
             rng_offset: 0,
@@ -171,30 +160,36 @@ impl PartitionLog {
     /// When the record at `offset` is appended.
     #[inline]
     pub fn append_time(&self, offset: u64) -> Nanos {
-        let global = offset * u64::from(self.partitions) + u64::from(self.partition);
-        mul_div_rem(global, 1_000_000_000, self.rate_per_s).0
+        self.schedule.time_of(self.global(offset))
+    }
+
+    /// The source-wide index of the record at `offset`.
+    #[inline]
+    fn global(&self, offset: u64) -> u64 {
+        offset * u64::from(self.partitions) + u64::from(self.partition)
+    }
+
+    /// The partition's offsets whose global index is below `global`.
+    #[inline]
+    fn offsets_below(&self, global: u64) -> u64 {
+        let (p, n) = (u64::from(self.partition), u64::from(self.partitions));
+        if global > p { (global - p).div_ceil(n) } else { 0 }
     }
 
     /// How many records the partition holds once the source stops.
     pub fn end_offset(&self) -> u64 {
-        let (p, n) = (u64::from(self.partition), u64::from(self.partitions));
-        if self.global_end > p {
-            (self.global_end - p).div_ceil(n)
-        } else {
-            0
-        }
+        self.offsets_below(self.global_end)
     }
 
     /// The number of records appended at or before `now`.
     pub fn available_at(&self, now: Nanos) -> u64 {
-        let appended_global = mul_div_rem(now, self.rate_per_s, 1_000_000_000).0 + 1;
-        let (p, n) = (u64::from(self.partition), u64::from(self.partitions));
-        let appended = if appended_global > p {
-            (appended_global - p).div_ceil(n)
-        } else {
-            0
-        };
-        appended.min(self.end_offset())
+        self.offsets_below(self.schedule.appended_by(now))
+            .min(self.end_offset())
+    }
+
+    /// Records appended by `now` and not read yet (Flink's `pendingRecords` metric).
+    pub fn pending_at(&self, now: Nanos) -> u64 {
+        self.available_at(now).saturating_sub(self.next_offset)
     }
 
     pub fn is_exhausted(&self) -> bool {
@@ -241,27 +236,58 @@ impl PartitionLog {
     /// Reads up to `max` records appended by `now`, appending them to `out`.
     pub fn read(&mut self, now: Nanos, max: u64, out: &mut Vec<Record>) -> u64 {
         let until = self.available_at(now).min(self.next_offset + max);
-        // Append times step by partitions × 1e9 / rate: keep quotient and remainder
-        // instead of dividing for every record.
-        let first = self.next_offset * u64::from(self.partitions) + u64::from(self.partition);
-        let (mut time, mut rest) = mul_div_rem(first, 1_000_000_000, self.rate_per_s);
-        let (step_time, step_rest) = mul_div_rem(u64::from(self.partitions), 1_000_000_000, self.rate_per_s);
         out.reserve((until.saturating_sub(self.next_offset)) as usize);
-        for offset in self.next_offset..until {
-            debug_assert_eq!(time, self.append_time(offset));
-            let record = self.record_appended_at(offset, time);
-            out.push(record);
-            time += step_time;
-            rest += step_rest;
-            if rest >= self.rate_per_s {
-                time += 1;
-                rest -= self.rate_per_s;
+        let mut offset = self.next_offset;
+        // One stretch of the schedule at a time: within one, append times step evenly.
+        while offset < until {
+            let global = self.global(offset);
+            let Some(&stretch) = self.schedule.stretch_of(global) else {
+                break;
+            };
+            let stretch_until = until.min(self.offsets_below(stretch.first + stretch.count).max(offset + 1));
+            if stretch.rate_per_s == 0 {
+                for o in offset..stretch_until {
+                    let record = self.record_appended_at(o, stretch.start);
+                    out.push(record);
+                }
+            } else {
+                self.read_stretch(&stretch, offset, stretch_until, out);
             }
+            offset = stretch_until;
         }
         debug_assert!(out.last().is_none_or(|r| r.time <= now));
         let n = until.saturating_sub(self.next_offset);
         self.next_offset = self.next_offset.max(until);
         n
+    }
+
+    /// Reads offsets `from..until`, all in `stretch`, which appends at a rate.
+    #[inline(always)]
+    fn read_stretch(
+        &mut self,
+        stretch: &super::append_schedule::Stretch,
+        from: u64,
+        until: u64,
+        out: &mut Vec<Record>,
+    ) {
+        let rate = stretch.rate_per_s;
+        // Append times step by partitions × 1e9 / rate: keep quotient and remainder
+        // instead of dividing for every record.
+        let local = self.global(from) - stretch.first;
+        let (since_start, mut rest) = mul_div_rem(local, 1_000_000_000, rate);
+        let mut time = stretch.start + since_start;
+        let (step_time, step_rest) = mul_div_rem(u64::from(self.partitions), 1_000_000_000, rate);
+        for offset in from..until {
+            debug_assert_eq!(time, self.append_time(offset));
+            let record = self.record_appended_at(offset, time);
+            out.push(record);
+            time += step_time;
+            rest += step_rest;
+            if rest >= rate {
+                time += 1;
+                rest -= rate;
+            }
+        }
     }
 }
 
@@ -278,6 +304,9 @@ mod tests {
             value_max: 9,
             poll_interval_ns: 1_000_000,
             state_bytes_per_partition: 16,
+            rate_profile: Vec::new(),
+            backlog: 0,
+            backlog_threshold: crate::scenario::DEFAULT_BACKLOG_THRESHOLD,
         }
     }
 

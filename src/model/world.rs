@@ -14,6 +14,7 @@
 //! build.rs          deploying the job: subtasks, channels, gates, key layouts
 //! tasks.rs          a subtask's next piece of work, CPU time, applying the operator
 //! sources.rs        reading partitions' logs, polling, source watermarks
+//! backlog.rs        sources processing backlog, reported to the coordinator
 //! watermarks.rs     watermarks through the job
 //! network.rs        routing into buffers, credits, links, delivery
 //! checkpointing.rs  driving the checkpoint protocol, snapshot phases, uploads
@@ -24,6 +25,7 @@
 //! outputs.rs        what the oracle reads: sink outputs, source offsets
 //! ```
 
+mod backlog;
 mod build;
 mod checkpointing;
 mod debloat;
@@ -40,6 +42,7 @@ mod state_storage;
 mod tasks;
 mod watermarks;
 
+pub use backlog::BacklogPeriod;
 pub use checkpointing::{CheckpointRuntime, CheckpointSnapshot, LineRecord, SubtaskBreakdown, SubtaskSnapshot};
 pub use job_stop::StopState;
 pub use logging::{ChannelLog, LineViolation, MessageLogs};
@@ -94,6 +97,10 @@ struct SourceReader {
     /// batch: it stays in cache, where a buffer from the shared pool is one that
     /// some consumer last used (3 % of bench-64's wall time).
     batch_buffer: Vec<Record>,
+    /// Unread records above which this subtask processes backlog (`backlog-threshold`).
+    backlog_threshold: u64,
+    /// Whether it did at its last read.
+    backlogged: bool,
 }
 
 /// Counters of one subtask, in the words of Flink's task metrics.
@@ -228,6 +235,9 @@ pub struct World {
     pub stop: StopState,
     /// Why the run stopped before the job drained, if it did.
     pub cut_off: Option<RunCutOff>,
+    /// When each source operator processed backlog, as reported to the coordinator
+    /// (only with `execution.checkpointing.interval-during-backlog`).
+    pub backlog_periods: Vec<BacklogPeriod>,
     /// [`MAX_KEPT_RECORDS`]; lower in tests, which cannot wait for millions.
     #[doc(hidden)]
     pub kept_records_limit: u64,
@@ -326,6 +336,7 @@ impl World {
             ended_at: None,
             stop: StopState::default(),
             cut_off: None,
+            backlog_periods: Vec::new(),
             kept_records_limit: MAX_KEPT_RECORDS,
             debloat_announcements: 0,
         };
@@ -342,6 +353,7 @@ impl World {
             world.wake_sources();
         }
         world.start_checkpointing();
+        world.initial_backlog();
         world.schedule_faults();
         world.schedule_stop();
         world

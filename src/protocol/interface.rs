@@ -43,7 +43,7 @@ use std::sync::Arc;
 use crate::protocol::barrier::{AlignmentTimeoutStart, BarrierHandler, BarrierHandlerConfig};
 use crate::protocol::coordinator::{
     CheckpointCoordinator, CheckpointCounts, CheckpointStats, ConfigError, CoordinatorAction, CoordinatorConfig,
-    JobTermination, RestoredCheckpointStats, SubtaskAck, SubtaskId,
+    JobTermination, RestoredCheckpointStats, SourceId, SubtaskAck, SubtaskId,
 };
 use crate::protocol::types::{Barrier, CheckpointFailureReason, CheckpointId, Nanos, SnapshotKind};
 
@@ -231,6 +231,12 @@ pub trait CoordinatorProtocol: Debug + Send {
     }
     /// Every source finished: there is no input left to cut.
     fn stop_periodic_triggers(&mut self);
+    /// A source operator reports whether it is processing backlog (Flink's
+    /// `isProcessingBacklog`); `source` is the driver's own id for it. Protocols without
+    /// a periodic trigger ignore it.
+    fn set_is_processing_backlog(&mut self, now: Nanos, source: SourceId, backlog: bool) {
+        let _ = (now, source, backlog);
+    }
     /// A checkpoint (or savepoint) requested by the user at `now`.
     fn trigger(&mut self, now: Nanos, kind: SnapshotKind);
     /// A subtask started its part of `checkpoint_id` (its snapshot was decided).
@@ -402,6 +408,9 @@ impl CoordinatorProtocol for CheckpointCoordinator {
     }
     fn stop_periodic_triggers(&mut self) {
         CheckpointCoordinator::stop_periodic_triggers(self);
+    }
+    fn set_is_processing_backlog(&mut self, now: Nanos, source: SourceId, backlog: bool) {
+        CheckpointCoordinator::set_is_processing_backlog(self, now, source, backlog);
     }
     fn trigger(&mut self, now: Nanos, kind: SnapshotKind) {
         match kind {

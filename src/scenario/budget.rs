@@ -9,7 +9,7 @@
 //! upper-bound estimates from the scenario alone; a run usually does less.
 
 use super::spec::{OperatorLogicSpec, Partitioning, Scenario};
-use crate::sim::time::{MILLISECOND, SECOND};
+use crate::sim::time::MILLISECOND;
 
 /// Work units a run may take: about 14 hours on one core at the 20 M record steps per
 /// second bench-64 measures (README, Performance).
@@ -42,7 +42,6 @@ pub struct Estimate {
 
 impl Estimate {
     pub fn of(s: &Scenario) -> Estimate {
-        let seconds = s.duration_ns as f64 / SECOND as f64;
         // Steps a record entering each operator takes there and downstream. The graph
         // is acyclic (checked before); walk from the sinks up.
         let n = s.operators.len();
@@ -70,7 +69,7 @@ impl Estimate {
         for (op, spec) in s.operators.iter().enumerate() {
             let parallelism = f64::from(spec.parallelism);
             if let OperatorLogicSpec::Source(src) = &spec.logic {
-                let records = src.rate_per_s as f64 * seconds;
+                let records = crate::model::append_schedule::AppendSchedule::new(src, s.duration_ns).total() as f64;
                 source_records += records;
                 record_steps += records * steps[op];
                 keys = keys.max(src.keys.count() as f64);
@@ -172,6 +171,7 @@ fn human_bytes(bytes: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::time::SECOND;
 
     fn quickstart() -> Scenario {
         crate::scenario::parse_str(include_str!("../../scenarios/quickstart.yaml"), "quickstart.yaml").unwrap()

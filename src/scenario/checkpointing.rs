@@ -61,6 +61,10 @@ pub struct ManualTrigger {
 pub struct CheckpointSpec {
     /// `execution.checkpointing.interval`; `None`: no periodic checkpoints.
     pub interval_ns: Option<Nanos>,
+    /// `execution.checkpointing.interval-during-backlog`; `None`: not set (the interval
+    /// stays the same during backlog, and sources do not report backlog); `Some(0)`: no
+    /// periodic checkpoints while a source processes backlog.
+    pub interval_during_backlog_ns: Option<Nanos>,
     /// `execution.checkpointing.mode`.
     pub mode: Mode,
     /// `execution.checkpointing.unaligned.enabled`.
@@ -109,6 +113,7 @@ impl Default for CheckpointSpec {
     fn default() -> Self {
         Self {
             interval_ns: None,
+            interval_during_backlog_ns: None,
             mode: Mode::ExactlyOnce,
             unaligned: false,
             aligned_checkpoint_timeout_ns: 0,
@@ -136,6 +141,29 @@ impl CheckpointSpec {
         self.interval_ns.is_some() || !self.triggers.is_empty()
     }
 
+    /// Whether sources report `isProcessingBacklog` to the coordinator: only when
+    /// `interval-during-backlog` is set, the one thing their reports change.
+    pub fn reports_backlog(&self) -> bool {
+        self.interval_during_backlog_ns.is_some()
+    }
+
+    /// What is wrong with `execution.checkpointing.interval-during-backlog`, if anything:
+    /// Flink's `CheckpointConfig.getCheckpointIntervalDuringBacklog` accepts 0 (no
+    /// checkpoints during backlog) or an interval at least the normal one.
+    pub fn backlog_interval_problem(&self) -> Option<&'static str> {
+        let during = self.interval_during_backlog_ns?;
+        match self.interval_ns {
+            _ if self.protocol != ProtocolKind::Coordinated => Some(
+                "applies to the coordinator's periodic trigger of `coordinated`; the subtasks' own timers of other protocols ignore backlog",
+            ),
+            None => Some("needs `execution.checkpointing.interval`: it replaces that interval during backlog"),
+            Some(interval) if during != 0 && during < interval => Some(
+                "must be 0 (no checkpoints during backlog) or at least `execution.checkpointing.interval`, as in Flink",
+            ),
+            Some(_) => None,
+        }
+    }
+
     /// The protocol's mode: unaligned only counts under exactly-once, as in Flink.
     pub fn protocol_mode(&self) -> CheckpointingMode {
         match (self.mode, self.unaligned) {
@@ -158,6 +186,7 @@ impl CheckpointSpec {
     pub fn coordinator_config(&self) -> CoordinatorConfig {
         CoordinatorConfig {
             interval: self.interval_ns,
+            interval_during_backlog: self.interval_during_backlog_ns,
             initial_delay: Some(self.min_pause_ns),
             min_pause: self.min_pause_ns,
             max_concurrent_checkpoints: self.max_concurrent as usize,

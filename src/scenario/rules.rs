@@ -389,6 +389,9 @@ impl Scenario {
             return Err(fail(key("state.checkpoints.num-retained"), "must be at least 1"));
         }
         positive(&key("execution.checkpointing.timeout"), ck.timeout_ns)?;
+        if let Some(problem) = ck.backlog_interval_problem() {
+            return Err(fail(key("execution.checkpointing.interval-during-backlog"), problem));
+        }
         if ck.protocol != ProtocolKind::Coordinated {
             let name = ck.protocol.name();
             let protocol_key = key("ckptsim.checkpointing.protocol");
@@ -589,12 +592,40 @@ fn source_rules(s: &SourceSpec, at: &str) -> Rule {
         super::validate::MAX_STATE_PER_KEY,
     )?;
     at_most(&partitions, "partition count", u64::from(s.partitions), MAX_PARTITIONS)?;
-    if s.rate_per_s == 0 || s.rate_per_s as f64 > MAX_RATE {
+    if s.rate_profile.is_empty() && (s.rate_per_s == 0 || s.rate_per_s as f64 > MAX_RATE) {
         return Err(fail(
             format!("{at}.rate"),
             format!("must be a whole number of records per second, from 1 to {MAX_RATE}"),
         ));
     }
+    for (i, step) in s.rate_profile.iter().enumerate() {
+        let path = format!("{at}.rate-profile[{i}]");
+        if step.rate_per_s as f64 > MAX_RATE {
+            return Err(fail(format!("{path}.rate"), format!("must be at most {MAX_RATE}")));
+        }
+        let in_order = match i.checked_sub(1) {
+            None => step.at_ns == 0,
+            Some(before) => step.at_ns > s.rate_profile[before].at_ns,
+        };
+        if !in_order {
+            return Err(fail(
+                format!("{path}.at"),
+                "steps start at 0s and each is later than the one before",
+            ));
+        }
+    }
+    if !s.rate_profile.is_empty() && s.rate_profile.iter().all(|step| step.rate_per_s == 0) && s.backlog == 0 {
+        return Err(fail(
+            format!("{at}.rate-profile"),
+            "appends no record: give some step a rate above 0, or a `backlog`",
+        ));
+    }
+    at_most(
+        &format!("{at}.backlog"),
+        "backlog",
+        s.backlog,
+        super::validate::MAX_BACKLOG,
+    )?;
     let keys = format!("{at}.keys.count");
     positive(&keys, s.keys.count())?;
     at_most(&keys, "key count", s.keys.count(), super::validate::MAX_KEYS)?;

@@ -170,6 +170,8 @@ pub struct FlinkConfig {
     /// ckptsim's own: from when that timeout counts (Flink: the checkpoint's start).
     #[serde(rename = "ckptsim.checkpointing.aligned-checkpoint-timeout.counts-from")]
     pub aligned_checkpoint_timeout_counts_from: Option<TimeoutCountsFromKey>,
+    #[serde(rename = "execution.checkpointing.interval-during-backlog")]
+    pub checkpoint_interval_during_backlog: Option<Duration>,
     #[serde(rename = "execution.checkpointing.min-pause")]
     pub min_pause: Option<Duration>,
     #[serde(rename = "execution.checkpointing.max-concurrent-checkpoints")]
@@ -431,6 +433,14 @@ pub struct ValuesFile {
     pub max: i64,
 }
 
+/// One step of a source's `rate-profile`: `rate` records per second from `at` on.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RateStepFile {
+    pub at: Duration,
+    pub rate: f64,
+}
+
 /// A per-subtask override of the CPU cost per record.
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -464,6 +474,12 @@ pub struct OperatorFile {
     pub poll_interval: Option<Duration>,
     /// Bytes of a source snapshot per partition read.
     pub state_per_partition: Option<Bytes>,
+    /// The rate over time, piecewise constant, instead of `rate`.
+    pub rate_profile: Option<Vec<RateStepFile>>,
+    /// Records already in the log at time 0.
+    pub backlog: Option<u64>,
+    /// Unread records above which a source subtask processes backlog.
+    pub backlog_threshold: Option<u64>,
 
     // map: value * multiply + add
     pub multiply: Option<i64>,

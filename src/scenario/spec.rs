@@ -237,6 +237,40 @@ pub struct SourceSpec {
     /// Bytes a snapshot holds per partition a subtask reads (its split: the
     /// partition and the offset).
     pub state_bytes_per_partition: u64,
+    /// `rate-profile`: the rate from each step's time on, piecewise constant; the first
+    /// step is at 0. Empty: `rate_per_s` from 0 to the end.
+    pub rate_profile: Vec<RateStep>,
+    /// `backlog`: records already in the log at time 0, ahead of those the rate
+    /// appends (a consumer that starts behind its log).
+    pub backlog: u64,
+    /// `backlog-threshold`: a source subtask reports `isProcessingBacklog` while more
+    /// than this many records appended to its partitions are unread.
+    pub backlog_threshold: u64,
+}
+
+/// One step of a source's rate profile: `rate_per_s` records per second from `at_ns`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RateStep {
+    pub at_ns: Nanos,
+    pub rate_per_s: u64,
+}
+
+/// The default `backlog-threshold`: what a source subtask reads from its partitions at
+/// one go, so that a subtask above it cannot catch up in one read.
+pub const DEFAULT_BACKLOG_THRESHOLD: u64 = 1024;
+
+impl SourceSpec {
+    /// The rate steps the source appends at: the profile, or `rate_per_s` from 0.
+    pub fn rate_steps(&self) -> Vec<RateStep> {
+        if self.rate_profile.is_empty() {
+            vec![RateStep {
+                at_ns: 0,
+                rate_per_s: self.rate_per_s,
+            }]
+        } else {
+            self.rate_profile.clone()
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

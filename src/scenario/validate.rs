@@ -6,6 +6,7 @@ use super::position::PositionIndex;
 use super::schema::*;
 use super::spec::*;
 use crate::protocol::barrier::AlignmentTimeoutStart;
+use crate::sim::Nanos;
 use crate::sim::time::{MICROSECOND, MILLISECOND};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,6 +25,8 @@ pub const MAX_PARTITIONS: u64 = 1_000_000;
 pub const MAX_TASKMANAGERS: u64 = 100_000;
 /// Records per second a source may append: keeps per-record timing in integer nanoseconds.
 pub const MAX_RATE: f64 = 1e9;
+/// The most records a source's log may hold at time 0 (`backlog`).
+pub const MAX_BACKLOG: u64 = 1_000_000_000_000;
 /// Most concurrent requests to checkpoint storage: the model keeps one slot per request
 /// and scans them for every upload.
 pub const MAX_STORAGE_REQUESTS: u64 = 10_000;
@@ -425,7 +428,7 @@ impl Checker<'_> {
                     MAX_STATE_PER_KEY,
                 )?;
             }
-            let logic = self.logic(op, &at, parallelism)?;
+            let logic = self.logic(op, &at, parallelism, raw.duration.0)?;
             let base_cpu = op.cpu_per_record.map_or(MICROSECOND, |d| d.0);
             let mut cpu = vec![base_cpu; parallelism as usize];
             for (k, skew) in op.cpu_skew.iter().enumerate() {
@@ -494,9 +497,16 @@ impl Checker<'_> {
     /// Rejects fields that belong to another kind of operator: they would be ignored.
     fn fields_of_kind(&self, op: &OperatorFile, at: &str) -> Checked<()> {
         let keyed: &[OperatorKind] = &[OperatorKind::Aggregate, OperatorKind::Window];
-        let given: [(&str, bool, &[OperatorKind]); 12] = [
+        let given: [(&str, bool, &[OperatorKind]); 15] = [
             ("partitions", op.partitions.is_some(), &[OperatorKind::Source]),
             ("rate", op.rate.is_some(), &[OperatorKind::Source]),
+            ("rate-profile", op.rate_profile.is_some(), &[OperatorKind::Source]),
+            ("backlog", op.backlog.is_some(), &[OperatorKind::Source]),
+            (
+                "backlog-threshold",
+                op.backlog_threshold.is_some(),
+                &[OperatorKind::Source],
+            ),
             ("keys", op.keys.is_some(), &[OperatorKind::Source]),
             ("values", op.values.is_some(), &[OperatorKind::Source]),
             ("poll-interval", op.poll_interval.is_some(), &[OperatorKind::Source]),
@@ -533,9 +543,9 @@ impl Checker<'_> {
         Ok(())
     }
 
-    fn logic(&self, op: &OperatorFile, at: &str, parallelism: u64) -> Checked<OperatorLogicSpec> {
+    fn logic(&self, op: &OperatorFile, at: &str, parallelism: u64, duration: Nanos) -> Checked<OperatorLogicSpec> {
         Ok(match op.kind {
-            OperatorKind::Source => OperatorLogicSpec::Source(self.source(op, at, parallelism)?),
+            OperatorKind::Source => OperatorLogicSpec::Source(self.source(op, at, parallelism, duration)?),
             OperatorKind::Map => OperatorLogicSpec::Map {
                 multiply: op.multiply.unwrap_or(1),
                 add: op.add.unwrap_or(0),
@@ -571,7 +581,7 @@ impl Checker<'_> {
         })
     }
 
-    fn source(&self, op: &OperatorFile, at: &str, parallelism: u64) -> Checked<SourceSpec> {
+    fn source(&self, op: &OperatorFile, at: &str, parallelism: u64, duration: Nanos) -> Checked<SourceSpec> {
         let partitions = op.partitions.unwrap_or(parallelism);
         self.positive(&format!("{at}.partitions"), partitions)?;
         self.at_most(
@@ -580,21 +590,16 @@ impl Checker<'_> {
             partitions,
             MAX_PARTITIONS,
         )?;
-        let Some(rate) = op.rate else {
-            return Err(self.error(format!("{at}.rate"), "a source needs a `rate` in records per second"));
-        };
-        if !(rate.is_finite() && rate >= 1.0 && rate.fract() == 0.0) {
+        let (rate, rate_profile) = self.source_rate(op, at, duration)?;
+        let backlog = op.backlog.unwrap_or(0);
+        self.at_most(&format!("{at}.backlog"), "backlog", backlog, MAX_BACKLOG)?;
+        if rate_profile.iter().all(|step| step.rate_per_s == 0) && !rate_profile.is_empty() && backlog == 0 {
             return Err(self.error(
-                format!("{at}.rate"),
-                format!("must be a whole number of records per second, at least 1; got {rate}"),
+                format!("{at}.rate-profile"),
+                "appends no record: give some step a rate above 0, or a `backlog`",
             ));
         }
-        if rate > MAX_RATE {
-            return Err(self.error(
-                format!("{at}.rate"),
-                format!("rate {rate} is too large: at most {MAX_RATE} records per second"),
-            ));
-        }
+        let backlog_threshold = op.backlog_threshold.unwrap_or(DEFAULT_BACKLOG_THRESHOLD);
         let keys = match &op.keys {
             None => KeySpec::Uniform { count: 1000 },
             Some(k) => {
@@ -683,13 +688,68 @@ impl Checker<'_> {
         }
         Ok(SourceSpec {
             partitions: partitions as u32,
-            rate_per_s: rate as u64,
+            rate_per_s: rate,
             keys,
             value_min,
             value_max,
             poll_interval_ns,
             state_bytes_per_partition,
+            rate_profile,
+            backlog,
+            backlog_threshold,
         })
+    }
+
+    /// A source's `rate`, or its `rate-profile` (then the rate is its first step's).
+    fn source_rate(&self, op: &OperatorFile, at: &str, duration: Nanos) -> Checked<(u64, Vec<RateStep>)> {
+        let whole_rate = |path: String, rate: f64, least: f64| -> Checked<u64> {
+            if !(rate.is_finite() && rate >= least && rate.fract() == 0.0) {
+                return Err(self.error(
+                    path,
+                    format!("must be a whole number of records per second, at least {least}; got {rate}"),
+                ));
+            }
+            if rate > MAX_RATE {
+                return Err(self.error(
+                    path,
+                    format!("rate {rate} is too large: at most {MAX_RATE} records per second"),
+                ));
+            }
+            Ok(rate as u64)
+        };
+        match (op.rate, &op.rate_profile) {
+            (Some(_), Some(_)) => Err(self.error(
+                format!("{at}.rate-profile"),
+                "give either `rate` or `rate-profile`, not both",
+            )),
+            (None, None) => Err(self.error(format!("{at}.rate"), "a source needs a `rate` in records per second")),
+            (Some(rate), None) => Ok((whole_rate(format!("{at}.rate"), rate, 1.0)?, Vec::new())),
+            (None, Some(steps)) => {
+                if steps.is_empty() {
+                    return Err(self.error(format!("{at}.rate-profile"), "needs at least one step"));
+                }
+                let mut profile: Vec<RateStep> = Vec::with_capacity(steps.len());
+                for (i, step) in steps.iter().enumerate() {
+                    let path = format!("{at}.rate-profile[{i}]");
+                    let at_ns = step.at.0;
+                    match profile.last() {
+                        None if at_ns != 0 => {
+                            return Err(self.error(format!("{path}.at"), "the first step must be at 0s"));
+                        }
+                        Some(previous) if at_ns <= previous.at_ns => {
+                            return Err(self.error(format!("{path}.at"), "must be later than the step before"));
+                        }
+                        Some(_) if at_ns >= duration => {
+                            return Err(self.error(format!("{path}.at"), "must lie within the scenario's duration"));
+                        }
+                        _ => {}
+                    }
+                    let rate_per_s = whole_rate(format!("{path}.rate"), step.rate, 0.0)?;
+                    profile.push(RateStep { at_ns, rate_per_s });
+                }
+                Ok((profile[0].rate_per_s, profile))
+            }
+        }
     }
 
     fn edges(
@@ -891,8 +951,9 @@ impl Checker<'_> {
                 savepoint: t.kind == TriggerKind::Savepoint,
             });
         }
-        Ok(CheckpointSpec {
+        let spec = CheckpointSpec {
             interval_ns: cfg.checkpoint_interval.map(|d| d.0),
+            interval_during_backlog_ns: cfg.checkpoint_interval_during_backlog.map(|d| d.0),
             mode: match cfg.checkpointing_mode {
                 Some(CheckpointingModeKey::AtLeastOnce) => Mode::AtLeastOnce,
                 _ => Mode::ExactlyOnce,
@@ -920,7 +981,11 @@ impl Checker<'_> {
             protocol,
             timer_jitter_ns,
             local_recovery: cfg.local_recovery.unwrap_or(defaults.local_recovery),
-        })
+        };
+        if let Some(problem) = spec.backlog_interval_problem() {
+            return Err(self.error(key("execution.checkpointing.interval-during-backlog"), problem));
+        }
+        Ok(spec)
     }
 
     /// Record sizes: as set, or the first input's, and 100 bytes at a source.

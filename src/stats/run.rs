@@ -103,6 +103,10 @@ pub struct RunSummary {
     /// Buffer debloating's outcome; present when it is enabled.
     #[serde(default)]
     pub debloat: Option<DebloatSummary>,
+    /// When sources processed backlog, as they reported it to the coordinator (only
+    /// with `execution.checkpointing.interval-during-backlog`).
+    #[serde(default)]
+    pub backlog: Vec<BacklogSummary>,
 }
 
 /// What buffer debloating did: how often the gates announced a new buffer size and the
@@ -112,6 +116,15 @@ pub struct DebloatSummary {
     pub announcements: u64,
     /// Each input gate's last buffer size, in bytes.
     pub buffer_sizes: Vec<u32>,
+}
+
+/// A stretch of time during which a source operator processed backlog.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BacklogSummary {
+    pub source: String,
+    pub from_ns: Nanos,
+    /// `None`: still processing backlog when the run ended.
+    pub until_ns: Option<Nanos>,
 }
 
 impl RunSummary {
@@ -201,6 +214,15 @@ impl RunSummary {
                 announcements: world.debloat_announcements,
                 buffer_sizes: world.debloated_buffer_sizes(),
             }),
+            backlog: world
+                .backlog_periods
+                .iter()
+                .map(|p| BacklogSummary {
+                    source: s.operators[p.operator].name.clone(),
+                    from_ns: p.from_ns,
+                    until_ns: p.until_ns,
+                })
+                .collect(),
         }
     }
 

@@ -137,6 +137,8 @@ pub(super) fn build_tasks(s: &Scenario) -> (Vec<Subtask>, Vec<Channel>, Vec<Gate
                         next_watermark_at: 0,
                         last_watermark: 0,
                         batch_buffer: Vec::new(),
+                        backlog_threshold: src.backlog_threshold,
+                        backlogged: false,
                     })
                 }
                 _ => None,

@@ -23,6 +23,7 @@ impl World {
         }
         reader.next_partition = (reader.next_partition + 1) % n.max(1);
         let exhausted = reader.partitions.iter().all(|p| p.is_exhausted());
+        self.update_backlog(st);
         if read > 0 {
             self.start_batch(st, batch, None);
             return;
@@ -33,6 +34,7 @@ impl World {
         let reader = self.subtasks[st].source.as_mut().expect("source");
         if exhausted {
             self.end_of_input(st);
+            self.update_backlog(st);
             return;
         }
         let next_record = reader

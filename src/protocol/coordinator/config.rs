@@ -75,6 +75,11 @@ pub struct CoordinatorConfig {
     /// disables periodic checkpoints (manual checkpoints and savepoints still work).
     /// Raised to `min_pause` if smaller, as Flink does.
     pub interval: Option<Nanos>,
+    /// `execution.checkpointing.interval-during-backlog`: the interval while any source
+    /// reports `isProcessingBacklog`; `None` (not set) keeps `interval`, `Some(0)` takes
+    /// no periodic checkpoint during backlog. Otherwise at least `interval`, as Flink's
+    /// `CheckpointConfig.getCheckpointIntervalDuringBacklog` requires.
+    pub interval_during_backlog: Option<Nanos>,
     /// Delay of the first periodic trigger after `start_scheduler`. Flink draws it at
     /// random from `[min-pause, interval]`; to stay deterministic the caller draws it
     /// from its own seeded stream and passes it here. `None` means one interval.
@@ -111,6 +116,7 @@ impl Default for CoordinatorConfig {
     fn default() -> Self {
         Self {
             interval: None,
+            interval_during_backlog: None,
             initial_delay: None,
             min_pause: 0,
             max_concurrent_checkpoints: 1,
@@ -131,6 +137,15 @@ impl CoordinatorConfig {
         if self.interval == Some(0) {
             return Err(ConfigError::ZeroInterval);
         }
+        if let Some(during_backlog) = self.interval_during_backlog {
+            match self.interval {
+                None => return Err(ConfigError::BacklogIntervalWithoutInterval),
+                Some(interval) if during_backlog != 0 && during_backlog < interval => {
+                    return Err(ConfigError::BacklogIntervalBelowInterval);
+                }
+                Some(_) => {}
+            }
+        }
         if self.timeout == 0 {
             return Err(ConfigError::ZeroTimeout);
         }
@@ -150,12 +165,25 @@ impl CoordinatorConfig {
     pub fn effective_interval(&self) -> Option<Nanos> {
         self.interval.map(|interval| interval.max(self.min_pause))
     }
+
+    /// The interval while a source processes backlog; `None` when no periodic checkpoint
+    /// is taken then. As Flink's `getCurrentCheckpointInterval`, it is not raised to
+    /// min-pause (the request decider still enforces the pause).
+    pub fn backlog_interval(&self) -> Option<Nanos> {
+        match self.interval_during_backlog {
+            None => self.effective_interval(),
+            Some(0) => None,
+            Some(interval) => Some(interval),
+        }
+    }
 }
 
 /// A configuration the coordinator cannot run with, naming the Flink key at fault.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConfigError {
     ZeroInterval,
+    BacklogIntervalWithoutInterval,
+    BacklogIntervalBelowInterval,
     ZeroTimeout,
     ZeroMaxConcurrent,
     ZeroNumRetained,
@@ -168,6 +196,14 @@ impl fmt::Display for ConfigError {
             Self::ZeroInterval => (
                 "execution.checkpointing.interval",
                 "must be positive (omit it to disable periodic checkpoints)",
+            ),
+            Self::BacklogIntervalWithoutInterval => (
+                "execution.checkpointing.interval-during-backlog",
+                "needs execution.checkpointing.interval (periodic checkpoints to slow down)",
+            ),
+            Self::BacklogIntervalBelowInterval => (
+                "execution.checkpointing.interval-during-backlog",
+                "must be 0 (no checkpoints during backlog) or at least execution.checkpointing.interval",
             ),
             Self::ZeroTimeout => ("execution.checkpointing.timeout", "must be positive"),
             Self::ZeroMaxConcurrent => (

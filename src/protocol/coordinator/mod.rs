@@ -33,7 +33,8 @@
 //! - the job's life: `start_scheduler` when it runs, `set_tasks_running` as its tasks
 //!   are deployed and lost, `subtask_finished` as inputs end,
 //!   `abort_pending_checkpoints(JOB_FAILOVER)` on a partial restart, `shutdown` at
-//!   the end.
+//!   the end; `set_is_processing_backlog` as sources start and stop processing
+//!   backlog (the periodic interval is then `interval-during-backlog`).
 //!
 //! Where this differs from Flink, it is because Flink finalizes synchronously on its
 //! coordinator thread while here the metadata write takes simulated time: a
@@ -79,8 +80,18 @@ pub type RequestId = u64;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum PeriodicScheduler {
     Stopped,
-    Scheduled { next_trigger: Nanos },
+    Scheduled {
+        next_trigger: Nanos,
+    },
+    /// Periodic checkpoints are on, but a source processes backlog and
+    /// `interval-during-backlog` is 0: no trigger is scheduled until the backlog ends
+    /// (Flink's `ScheduledTrigger` then schedules no successor).
+    Paused,
 }
+
+/// Names a source operator when it reports `isProcessingBacklog` (Flink's `OperatorID`);
+/// the caller chooses the numbering.
+pub type SourceId = usize;
 
 /// Whether the coordinator still accepts input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +140,9 @@ pub struct CheckpointCoordinator {
     stats: StatsTracker,
     /// For min-pause: when the last checkpoint or savepoint completed.
     last_completion: Option<Nanos>,
+    /// Sources whose last report was `isProcessingBacklog = true` (Flink's
+    /// `backlogOperators`).
+    backlog_sources: BTreeSet<SourceId>,
     actions: VecDeque<CoordinatorAction>,
 }
 
@@ -155,6 +169,7 @@ impl CheckpointCoordinator {
             store: CompletedCheckpointStore::new(config.num_retained),
             stats: StatsTracker::default(),
             last_completion: None,
+            backlog_sources: BTreeSet::new(),
             actions: VecDeque::new(),
             config,
         })
@@ -186,7 +201,7 @@ impl CheckpointCoordinator {
         if self.lifecycle == Lifecycle::ShutDown {
             return;
         }
-        if matches!(self.scheduler, PeriodicScheduler::Scheduled { .. }) {
+        if self.scheduler != PeriodicScheduler::Stopped {
             self.stop_scheduler(now);
         }
         let delay = self.config.initial_delay.unwrap_or(interval);
@@ -354,6 +369,53 @@ impl CheckpointCoordinator {
         self.running_subtasks.remove(&subtask);
     }
 
+    /// A source reports whether it is processing backlog (Flink's
+    /// `CheckpointCoordinator.setIsProcessingBacklog`). While any source is, periodic
+    /// checkpoints follow `interval-during-backlog`. Each trigger schedules its successor
+    /// with the interval current when it fires, so a longer interval takes effect after
+    /// the next trigger; a report that makes the interval shorter reschedules the next
+    /// trigger to `now` + that interval if that is sooner, and ends a pause.
+    ///
+    /// Flink reschedules even when periodic scheduling is stopped (the trigger then fails
+    /// with `PERIODIC_SCHEDULER_SHUTDOWN`); here a stopped scheduler stays stopped.
+    pub fn set_is_processing_backlog(&mut self, now: Nanos, source: SourceId, backlog: bool) {
+        if backlog {
+            self.backlog_sources.insert(source);
+        } else {
+            self.backlog_sources.remove(&source);
+        }
+        if self.lifecycle == Lifecycle::ShutDown {
+            return;
+        }
+        let Some(interval) = self.current_interval() else {
+            return;
+        };
+        let sooner = now.saturating_add(interval);
+        match self.scheduler {
+            PeriodicScheduler::Stopped => {}
+            PeriodicScheduler::Scheduled { next_trigger } if sooner >= next_trigger => {}
+            PeriodicScheduler::Scheduled { .. } | PeriodicScheduler::Paused => {
+                self.scheduler = PeriodicScheduler::Scheduled { next_trigger: sooner };
+            }
+        }
+    }
+
+    /// Whether some source's last report was that it processes backlog.
+    pub fn is_processing_backlog(&self) -> bool {
+        !self.backlog_sources.is_empty()
+    }
+
+    /// The periodic interval now (Flink's `getCurrentCheckpointInterval`): the backlog
+    /// interval while any source processes backlog; `None` when no periodic checkpoint
+    /// is due.
+    pub fn current_interval(&self) -> Option<Nanos> {
+        if self.backlog_sources.is_empty() {
+            self.config.effective_interval()
+        } else {
+            self.config.backlog_interval()
+        }
+    }
+
     /// Whether every task of the job is deployed and running. Flink starts the periodic
     /// scheduler when the job is RUNNING, before its tasks are deployed; a trigger that
     /// finds a task not running fails with `NOT_ALL_REQUIRED_TASKS_RUNNING` before a
@@ -421,13 +483,13 @@ impl CheckpointCoordinator {
             if next_trigger > now {
                 break;
             }
-            // Fixed rate: the next tick counts from this one, not from `now`.
-            let interval = self
-                .config
-                .effective_interval()
-                .expect("scheduler runs only with an interval");
-            self.scheduler = PeriodicScheduler::Scheduled {
-                next_trigger: next_trigger.saturating_add(interval),
+            // Fixed rate: the next tick counts from this one, not from `now`, at the
+            // interval current now (Flink's `ScheduledTrigger.run`).
+            self.scheduler = match self.current_interval() {
+                Some(interval) => PeriodicScheduler::Scheduled {
+                    next_trigger: next_trigger.saturating_add(interval),
+                },
+                None => PeriodicScheduler::Paused,
             };
             self.submit_request(now, SnapshotKind::Checkpoint, true);
         }
@@ -447,7 +509,7 @@ impl CheckpointCoordinator {
     pub fn poll_timeout(&self) -> Option<Nanos> {
         let next_trigger = match self.scheduler {
             PeriodicScheduler::Scheduled { next_trigger } => Some(next_trigger),
-            PeriodicScheduler::Stopped => None,
+            PeriodicScheduler::Stopped | PeriodicScheduler::Paused => None,
         };
         let next_expiry = self.pending.values().map(|pending| pending.deadline).min();
         match (next_trigger, next_expiry) {

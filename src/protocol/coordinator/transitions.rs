@@ -65,7 +65,9 @@ impl CheckpointCoordinator {
                 Choice::Wait => return,
                 Choice::DropForMinPause { request, retry_at } => {
                     self.drop_request(request, CheckpointFailureReason::MinimumTimeBetweenCheckpoints);
-                    if let PeriodicScheduler::Scheduled { .. } = self.scheduler {
+                    // Flink's `rescheduleTrigger`: also out of a backlog pause, whose
+                    // retried trigger then schedules no successor.
+                    if self.scheduler != PeriodicScheduler::Stopped {
                         self.scheduler = PeriodicScheduler::Scheduled { next_trigger: retry_at };
                     }
                     return;

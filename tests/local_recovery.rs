@@ -303,3 +303,23 @@ fn exactly_once_holds_with_local_recovery_under_random_faults() {
         );
     }
 }
+
+/// The report sums up what the restores read from local disks and from storage, in
+/// the page and in `summary.md`, from the same recoveries the run printed.
+#[test]
+fn the_report_says_where_the_restores_read_from() {
+    use ckptsim::report::{RunRecord, render_run};
+    let outcome = common::run_held(common::load("scenarios/local-recovery.yaml".as_ref()));
+    let line = ckptsim::report::analysis::local_recovery_line(&outcome.summary.recoveries).unwrap();
+    assert!(
+        line.starts_with("2 restore(s): 1.1 GiB read from local disks, 387.2 MiB from checkpoint storage"),
+        "{line}"
+    );
+    let files = render_run(&RunRecord::new(&outcome)).unwrap();
+    let text = |name: &str| {
+        let (_, bytes) = files.iter().find(|(p, _)| p.as_os_str() == name).unwrap();
+        String::from_utf8_lossy(bytes).into_owned()
+    };
+    assert!(text("summary.md").contains(&format!("| task-local recovery | {line} |")));
+    assert!(text("index.html").contains(&format!("<td>task-local recovery</td><td>{line}</td>")));
+}

@@ -743,3 +743,21 @@ pub fn debloat_line(d: &crate::stats::run::DebloatSummary) -> Option<String> {
         sizes.len()
     ))
 }
+
+/// Task-local recovery over the run in one line: what the restores read from the
+/// TaskManagers' local disks and from checkpoint storage; `None` when it was off or
+/// nothing was restored.
+pub fn local_recovery_line(recoveries: &[crate::stats::faults::RecoveryRecord]) -> Option<String> {
+    let restores: Vec<_> = recoveries.iter().filter_map(|r| r.restored_from).collect();
+    if restores.is_empty() {
+        return None;
+    }
+    let local: u64 = restores.iter().map(|r| r.local_bytes).sum();
+    let remote: u64 = restores.iter().map(|r| r.remote_bytes).sum();
+    Some(format!(
+        "{} restore(s): {} read from local disks, {} from checkpoint storage",
+        restores.len(),
+        super::units::bytes(local as f64),
+        super::units::bytes(remote as f64)
+    ))
+}

@@ -95,13 +95,19 @@ pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot], export: &FlinkE
             Some(i) => format!("every {}, {}, {}", duration(i), f.mode(), f.backend),
             None => "off".into(),
         }),
-        s.debloat
-            .as_ref()
-            .and_then(super::analysis::debloat_line)
-            .map_or(String::new(), |line| format!(
-                "<tr><td>buffer debloating</td><td>{}</td></tr>",
-                escape(&line)
-            )),
+        [
+            (
+                "buffer debloating",
+                s.debloat.as_ref().and_then(super::analysis::debloat_line)
+            ),
+            (
+                "task-local recovery",
+                super::analysis::local_recovery_line(&s.recoveries)
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(what, line)| line.map(|l| format!("<tr><td>{what}</td><td>{}</td></tr>", escape(&l))))
+        .collect::<String>(),
         if record.held() {
             "<td class=\"good\">held</td>"
         } else {

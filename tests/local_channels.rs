@@ -8,8 +8,6 @@
 
 mod common;
 
-use ckptsim::model::world::SubtaskBreakdown;
-
 const BUFFER: u64 = 32 * 1024;
 
 /// A source at 20,000 records/s into a keyed aggregate that takes 5,000/s over all
@@ -43,25 +41,9 @@ job:
 
 /// The largest in-flight bytes one operator's subtasks persisted in a completed checkpoint.
 fn max_persisted(text: &str, operator: usize) -> u64 {
-    let outcome = common::run_held(common::parse(text));
-    let report = outcome.summary.checkpoints.expect("checkpoints");
-    let completed: Vec<u64> = report
-        .checkpoints
+    common::completed_parts(text, operator, 5)
         .iter()
-        .filter(|c| c.status == "COMPLETED")
-        .map(|c| c.id)
-        .collect();
-    assert!(completed.len() >= 5, "{completed:?}");
-    completed
-        .iter()
-        .map(|&id| {
-            report
-                .subtasks
-                .iter()
-                .filter(|b: &&SubtaskBreakdown| b.checkpoint_id == id && b.operator == operator)
-                .map(|b| b.persisted_data)
-                .sum::<u64>()
-        })
+        .map(|parts| parts.iter().map(|b| b.persisted_data).sum::<u64>())
         .max()
         .unwrap()
 }

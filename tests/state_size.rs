@@ -5,7 +5,6 @@
 
 mod common;
 
-use ckptsim::model::world::SubtaskBreakdown;
 use ckptsim::sim::time::MILLISECOND;
 
 /// 2,000 records/s from 2 sources over 4 partitions into a keyed aggregate of
@@ -34,25 +33,9 @@ job:
 
 /// Per completed checkpoint: its trigger time and the summed state of `operator`'s subtasks.
 fn state_of(text: &str, operator: usize) -> Vec<(u64, u64)> {
-    let outcome = common::run_held(common::parse(text));
-    let report = outcome.summary.checkpoints.expect("checkpoints");
-    let completed: Vec<u64> = report
-        .checkpoints
+    common::completed_parts(text, operator, 6)
         .iter()
-        .filter(|c| c.status == "COMPLETED")
-        .map(|c| c.id)
-        .collect();
-    assert!(completed.len() >= 6, "{completed:?}");
-    completed
-        .iter()
-        .map(|&id| {
-            let parts: Vec<&SubtaskBreakdown> = report
-                .subtasks
-                .iter()
-                .filter(|b| b.checkpoint_id == id && b.operator == operator)
-                .collect();
-            (parts[0].trigger_timestamp, parts.iter().map(|b| b.state_size).sum())
-        })
+        .map(|parts| (parts[0].trigger_timestamp, parts.iter().map(|b| b.state_size).sum()))
         .collect()
 }
 

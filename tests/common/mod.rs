@@ -30,6 +30,31 @@ pub fn run_held(scenario: Scenario) -> ckptsim::run::Outcome {
     outcome
 }
 
+/// Runs a scenario text (exactly-once must hold) and gives, per completed checkpoint
+/// in id order, the acknowledged parts of `operator`'s subtasks; at least `min`
+/// checkpoints must have completed.
+pub fn completed_parts(text: &str, operator: usize, min: usize) -> Vec<Vec<ckptsim::model::world::SubtaskBreakdown>> {
+    let report = run_held(parse(text)).summary.checkpoints.expect("checkpoints");
+    let completed: Vec<u64> = report
+        .checkpoints
+        .iter()
+        .filter(|c| c.status == "COMPLETED")
+        .map(|c| c.id)
+        .collect();
+    assert!(completed.len() >= min, "{completed:?}");
+    completed
+        .iter()
+        .map(|&id| {
+            report
+                .subtasks
+                .iter()
+                .filter(|b| b.checkpoint_id == id && b.operator == operator)
+                .cloned()
+                .collect()
+        })
+        .collect()
+}
+
 /// Runs `ckptsim COMMAND SCENARIO ARGS --out OUT` (`sweep`, `compare`) into a fresh
 /// folder.
 pub fn grid_command(

@@ -301,6 +301,12 @@ proptest! {
 
 /// A source with a backlog, and nothing else in the job to wait for: two subtasks,
 /// 10 µs per record, 10,000 records/s more arriving, the tasks deployed at 200 ms.
+/// When a run's checkpoints were triggered, in id order.
+fn triggered_at(outcome: &ckptsim::run::Outcome) -> Vec<Nanos> {
+    let report = outcome.summary.checkpoints.as_ref().expect("checkpoints");
+    report.checkpoints.iter().map(|c| c.trigger_timestamp).collect()
+}
+
 fn catching_up(during_backlog: &str) -> Scenario {
     common::parse(&format!(
         r#"
@@ -349,8 +355,7 @@ fn a_source_starting_with_a_backlog_is_backlogged_until_it_catches_up() {
         until <= expected + 0.001 && until >= expected - 0.0115,
         "caught up at {until} s, expected {expected} s"
     );
-    let report = outcome.summary.checkpoints.as_ref().unwrap();
-    let triggers: Vec<Nanos> = report.checkpoints.iter().map(|c| c.trigger_timestamp).collect();
+    let triggers = triggered_at(&outcome);
     let caught_up = periods[0].until_ns.unwrap();
     assert_eq!(&triggers[..2], &[2 * S, caught_up + 500 * MS], "{triggers:?}");
     for pair in triggers[1..].windows(2) {
@@ -359,15 +364,7 @@ fn a_source_starting_with_a_backlog_is_backlogged_until_it_catches_up() {
     // The same job without the key: reports are not even made.
     let plain = common::run_held(catching_up(""));
     assert!(plain.summary.backlog.is_empty());
-    let plain_triggers: Vec<Nanos> = plain
-        .summary
-        .checkpoints
-        .as_ref()
-        .unwrap()
-        .checkpoints
-        .iter()
-        .map(|c| c.trigger_timestamp)
-        .collect();
+    let plain_triggers = triggered_at(&plain);
     assert_eq!(plain_triggers[..3], [500 * MS, S, 1500 * MS]);
 }
 
@@ -406,15 +403,7 @@ fn the_shipped_backlog_scenario_spaces_checkpoints_out_while_behind() {
     let outcome = common::run_held(common::load("scenarios/backlog.yaml".as_ref()));
     let periods = &outcome.summary.backlog;
     assert_eq!(periods.len(), 2, "{periods:?}");
-    let triggers: Vec<Nanos> = outcome
-        .summary
-        .checkpoints
-        .as_ref()
-        .unwrap()
-        .checkpoints
-        .iter()
-        .map(|c| c.trigger_timestamp)
-        .collect();
+    let triggers = triggered_at(&outcome);
     let mut spaced_out = 0;
     for pair in triggers.windows(2) {
         let (a, b) = (pair[0], pair[1]);

@@ -484,8 +484,11 @@ impl Builder {
     }
 
     fn task_statistics(&self, view: &CheckpointView, op: usize) -> TaskStatistics {
+        self.task_statistics_of(view, op, &self.parts_of(view, op))
+    }
+
+    fn task_statistics_of(&self, view: &CheckpointView, op: usize, parts: &[SubtaskBreakdown]) -> TaskStatistics {
         let c = view.checkpoint;
-        let parts = self.parts_of(view, op);
         let latest = parts.iter().map(|b| b.ack_timestamp).max();
         TaskStatistics {
             id: c.id,
@@ -503,8 +506,8 @@ impl Builder {
     }
 
     fn task_details(&self, view: &CheckpointView, op: usize) -> TaskDetails {
-        let t = self.task_statistics(view, op);
         let parts = self.parts_of(view, op);
+        let t = self.task_statistics_of(view, op, &parts);
         let col = |f: &dyn Fn(&SubtaskBreakdown) -> i64| -> StatsSummary {
             StatsSummary::without_percentiles(&parts.iter().map(f).collect::<Vec<_>>())
         };

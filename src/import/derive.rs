@@ -211,9 +211,17 @@ pub fn derive(r: &Responses) -> Result<Derived, ImportError> {
 
     // State backend and incremental checkpoints.
     let backend = c.state_backend.as_deref().unwrap_or("");
-    let rocksdb = backend.to_ascii_lowercase().contains("rocksdb") || backend.to_ascii_lowercase().contains("forst");
-    if backend.to_ascii_lowercase().contains("hashmap") || rocksdb {
-        let key = if rocksdb { "rocksdb" } else { "hashmap" };
+    let lower = backend.to_ascii_lowercase();
+    let rocksdb = lower.contains("rocksdb");
+    let forst = lower.contains("forst");
+    if lower.contains("hashmap") || rocksdb || forst {
+        let key = if forst {
+            "forst"
+        } else if rocksdb {
+            "rocksdb"
+        } else {
+            "hashmap"
+        };
         config.push((
             "state.backend.type".into(),
             from(key, format!("{cfg_file}: state_backend = {backend}")),

@@ -37,6 +37,7 @@ mod metrics;
 mod network;
 mod outputs;
 mod recovery;
+mod remote_state;
 mod sources;
 mod state_storage;
 mod tasks;
@@ -120,6 +121,11 @@ pub struct Subtask {
     pub tm: usize,
     pub logic: OperatorLogic,
     cpu_per_record: Nanos,
+    /// What each record of the current buffer waits for its state beyond its CPU
+    /// time (`forst` only; 0 otherwise).
+    state_access_ns: Nanos,
+    /// This subtask's share of its TaskManager's ForSt file cache, once computed.
+    cache_share: Option<u64>,
     inputs: Vec<ChannelId>,
     input_watermarks: Vec<Nanos>,
     watermark: Nanos,
@@ -162,6 +168,13 @@ pub struct Subtask {
     batch_recovered_from: Option<ChannelId>,
     /// A subtask-stall fault: no CPU before this time.
     stalled_until: Nanos,
+}
+
+impl Subtask {
+    /// A record's processing time: its CPU time and what its state access waits.
+    fn record_ns(&self) -> Nanos {
+        self.cpu_per_record + self.state_access_ns
+    }
 }
 
 /// One point of the metrics time series.

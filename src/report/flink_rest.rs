@@ -739,6 +739,8 @@ pub fn config(facts: &ScenarioFacts) -> CheckpointConfigInfo {
         },
         state_backend: if facts.backend.starts_with("rocksdb") {
             "EmbeddedRocksDBStateBackend"
+        } else if facts.backend == "forst" {
+            "ForStStateBackend"
         } else {
             "HashMapStateBackend"
         }

@@ -121,6 +121,7 @@ impl ScenarioFacts {
         let backend_name = match (&backend, incremental) {
             (serde_json::Value::Object(m), true) if m.contains_key("rocks_db") => "rocksdb (incremental)",
             (serde_json::Value::Object(m), false) if m.contains_key("rocks_db") => "rocksdb (full)",
+            (serde_json::Value::Object(m), _) if m.contains_key("forst") => "forst",
             _ => "hashmap",
         };
         let operators = v

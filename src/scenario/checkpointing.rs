@@ -16,6 +16,34 @@ pub enum StateBackend {
     /// `rocksdb`: with `incremental`, a checkpoint uploads only what changed since the
     /// last completed one and refers to earlier files for the rest.
     RocksDb { incremental: bool },
+    /// `forst`: Flink 2.0's disaggregated state. The working state files live in
+    /// checkpoint storage, so a checkpoint uploads what the sync phase flushed and
+    /// refers to the rest, a restore reads none of them, and a state access reads
+    /// remotely when the local file cache misses (`model::forst`).
+    #[serde(rename = "forst")]
+    ForSt(ForStSpec),
+}
+
+/// The knobs of the `forst` backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ForStSpec {
+    /// `state.backend.forst.cache.size-based-limit` per TaskManager (0: no file cache,
+    /// Flink's default: the cache is only configured with a limit set).
+    pub cache_bytes: u64,
+    /// `state.backend.forst.executor.read-io-parallelism` (Flink's default 3).
+    pub read_io_parallelism: u32,
+    /// `ckptsim.forst.remote-read-latency`: one read of a state file in checkpoint storage.
+    pub remote_read_latency_ns: Nanos,
+}
+
+impl Default for ForStSpec {
+    fn default() -> Self {
+        ForStSpec {
+            cache_bytes: 0,
+            read_io_parallelism: 3,
+            remote_read_latency_ns: 1_000_000,
+        }
+    }
 }
 
 /// Which checkpoint protocol the job runs (`ckptsim.checkpointing.protocol`).
@@ -230,6 +258,20 @@ impl CheckpointSpec {
 
     pub fn incremental(&self) -> bool {
         matches!(self.backend, StateBackend::RocksDb { incremental: true })
+    }
+
+    /// The `forst` backend's knobs, when the job runs it.
+    pub fn forst(&self) -> Option<ForStSpec> {
+        match self.backend {
+            StateBackend::ForSt(spec) => Some(spec),
+            _ => None,
+        }
+    }
+
+    /// Whether operators track the entries changed since the last snapshot: the
+    /// backends whose snapshots flush only those.
+    pub fn tracks_changes(&self) -> bool {
+        self.incremental() || self.forst().is_some()
     }
 
     pub fn kind_of(trigger: &ManualTrigger) -> SnapshotKind {

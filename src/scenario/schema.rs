@@ -191,6 +191,15 @@ pub struct FlinkConfig {
     pub state_backend: Option<StateBackendKey>,
     #[serde(rename = "execution.checkpointing.incremental", alias = "state.backend.incremental")]
     pub incremental: Option<bool>,
+    /// ForSt's local file cache (`ForStOptions.CACHE_SIZE_BASE_LIMIT`).
+    #[serde(rename = "state.backend.forst.cache.size-based-limit")]
+    pub forst_cache_size_limit: Option<Bytes>,
+    /// ForSt's read threads (`ForStOptions.EXECUTOR_READ_IO_PARALLELISM`).
+    #[serde(rename = "state.backend.forst.executor.read-io-parallelism")]
+    pub forst_read_io_parallelism: Option<u32>,
+    /// The latency of one read of a state file in checkpoint storage (no Flink key).
+    #[serde(rename = "ckptsim.forst.remote-read-latency")]
+    pub forst_remote_read_latency: Option<Duration>,
     /// Task-local recovery (Flink 2.x's key; `state.backend.local-recovery` before).
     #[serde(
         rename = "execution.state-recovery.from-local",
@@ -271,6 +280,8 @@ pub enum RetentionKey {
 pub enum StateBackendKey {
     Hashmap,
     Rocksdb,
+    /// Flink 2.0's disaggregated state backend.
+    Forst,
 }
 
 /// `execution.buffer-timeout`: a duration, `0` to flush after every record, `-1` for

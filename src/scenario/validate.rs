@@ -842,7 +842,7 @@ impl Checker<'_> {
 
     /// Flink's checkpointing keys and the `checkpointing:` section.
     fn checkpointing(&self, raw: &ScenarioFile) -> Checked<super::checkpointing::CheckpointSpec> {
-        use super::checkpointing::{CheckpointSpec, ManualTrigger, Mode, ProtocolKind, StateBackend};
+        use super::checkpointing::{CheckpointSpec, ForStSpec, ManualTrigger, Mode, ProtocolKind, StateBackend};
         use crate::protocol::coordinator::ExternalizedCheckpointRetention as Retention;
         let cfg = &raw.config;
         let defaults = CheckpointSpec::default();
@@ -876,10 +876,36 @@ impl Checker<'_> {
         if cfg.checkpoint_timeout.is_some_and(|t| t.0 == 0) {
             return Err(self.error(key("execution.checkpointing.timeout"), "must be greater than 0"));
         }
+        // The `state.backend.forst.*` keys are read by the forst backend only; the
+        // others ignore them, as Flink does, so one file can compare backends.
+        if cfg.forst_read_io_parallelism == Some(0) {
+            return Err(self.error(
+                key("state.backend.forst.executor.read-io-parallelism"),
+                "must be at least 1",
+            ));
+        }
         let backend = match (cfg.state_backend, cfg.incremental) {
             (Some(StateBackendKey::Rocksdb), incremental) => StateBackend::RocksDb {
                 incremental: incremental.unwrap_or(false),
             },
+            // ForSt always snapshots incrementally; Flink ignores the key for it.
+            (Some(StateBackendKey::Forst), _) => {
+                if cfg.local_recovery == Some(true) {
+                    return Err(self.error(
+                        key("execution.state-recovery.from-local"),
+                        "task-local recovery is not modelled with `state.backend.type: forst` \
+                         (its state files are restored in place from checkpoint storage)",
+                    ));
+                }
+                let defaults = ForStSpec::default();
+                StateBackend::ForSt(ForStSpec {
+                    cache_bytes: cfg.forst_cache_size_limit.map_or(defaults.cache_bytes, |b| b.0),
+                    read_io_parallelism: cfg.forst_read_io_parallelism.unwrap_or(defaults.read_io_parallelism),
+                    remote_read_latency_ns: cfg
+                        .forst_remote_read_latency
+                        .map_or(defaults.remote_read_latency_ns, |d| d.0),
+                })
+            }
             (_, Some(true)) => {
                 return Err(self.error(
                     key("execution.checkpointing.incremental"),

@@ -153,6 +153,8 @@ pub(super) fn build_tasks(s: &Scenario) -> (Vec<Subtask>, Vec<Channel>, Vec<Gate
                     key_slots.as_ref().map(|k| DenseKeyedState::new(k, index)),
                 ),
                 cpu_per_record: op.cpu_per_record_ns[index as usize],
+                state_access_ns: 0,
+                cache_share: None,
                 inputs: Vec::new(),
                 input_watermarks: Vec::new(),
                 watermark: 0,

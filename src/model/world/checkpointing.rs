@@ -115,6 +115,8 @@ pub(super) struct Progress {
     sst_uploads: Vec<(u64, u64)>,
     private_bytes: u64,
     pub(super) incremental: bool,
+    /// A ForSt snapshot: its flushed file goes straight to checkpoint storage.
+    in_storage: bool,
     /// The keyed part of `state_size` (what a local state copy holds) and whether the
     /// snapshot is a savepoint (which leaves no local copy).
     pub(super) keyed_bytes: u64,
@@ -315,9 +317,9 @@ impl World {
         self.new_subtask_roles();
         let spec = &self.scenario.checkpointing;
         let exactly_once = spec.mode == crate::scenario::checkpointing::Mode::ExactlyOnce;
-        let incremental = spec.incremental();
+        let tracks_changes = spec.tracks_changes();
         for s in &mut self.subtasks {
-            s.logic.configure_checkpointing(incremental, exactly_once);
+            s.logic.configure_checkpointing(tracks_changes, exactly_once);
         }
     }
 
@@ -956,16 +958,16 @@ impl World {
         // A savepoint is self-contained: it uploads the full state and leaves the
         // base of incremental checkpoints alone.
         let savepoint = self.barrier_of(id).is_some_and(|b| b.kind == SnapshotKind::Savepoint);
-        let incremental = self.scenario.checkpointing.incremental() && !savepoint;
-        let operator = &self.scenario.operators[self.subtasks[st].op];
-        let per_key = operator.state_bytes_per_key;
-        let per_partition = match &operator.logic {
+        // ForSt's snapshot flushes like an incremental one, but refers to its files
+        // in storage instead of uploading them.
+        let forst = self.scenario.checkpointing.forst().is_some() && !savepoint;
+        let incremental = (self.scenario.checkpointing.incremental() || forst) && !savepoint;
+        let per_partition = match &self.scenario.operators[self.subtasks[st].op].logic {
             OperatorLogicSpec::Source(source) => source.state_bytes_per_partition,
             _ => 0,
         };
+        let (entries, keyed_bytes) = self.keyed_state(st);
         let s = &mut self.subtasks[st];
-        let entries = s.logic.state_entries() as u64;
-        let keyed_bytes = per_key.map_or_else(|| s.logic.state_bytes(), |b| entries * b);
         let state_size = keyed_bytes
             + s.source
                 .as_ref()
@@ -981,7 +983,13 @@ impl World {
         let cost = base + touched * per_entry;
         // An incremental snapshot uploads the live RocksDB files storage does not hold
         // yet, and the state outside RocksDB (source offsets) in full.
-        let (checkpointed, sst_uploads, private_bytes) = if incremental {
+        let (checkpointed, sst_uploads, private_bytes) = if forst {
+            let flushed = changed * entry_bytes;
+            self.state_storage()
+                .forst_snapshot(id, st, flushed, entries * entry_bytes);
+            let private = state_size - entries * entry_bytes;
+            (flushed + private, Vec::new(), private)
+        } else if incremental {
             let keyed = entries * entry_bytes;
             let snapshot = self
                 .state_storage()
@@ -995,6 +1003,7 @@ impl World {
         p.sst_uploads = sst_uploads;
         p.private_bytes = private_bytes;
         p.incremental = incremental;
+        p.in_storage = forst;
         p.sync_started = Some(now);
         p.state_size = state_size;
         // Keyed state only: a sink's transaction handles are operator state.
@@ -1036,6 +1045,12 @@ impl World {
         let now = self.now;
         self.progress(id, st).sync_done = Some(now);
         let bytes = self.progress(id, st).checkpointed_size;
+        if self.progress(id, st).in_storage {
+            // The flush wrote to checkpoint storage, not to the local disk.
+            self.upload(st, id, bytes, false);
+            self.advance_async(st, id);
+            return;
+        }
         let tm = self.subtasks[st].tm;
         match self.taskmanagers[tm].disk.write(now, bytes) {
             DiskWrite::Done(at) => self.queue.push(at, Event::DiskDone(st, id)),
@@ -1254,6 +1269,7 @@ impl World {
         if self.unfinished == 0 {
             self.runtime().coordinator.shutdown(now, JobTermination::Finished);
             self.drain_coordinator();
+            self.state_storage().close_databases();
         }
     }
 

@@ -481,7 +481,8 @@ impl World {
         let n = self.subtasks.len();
         let restored_line = line.map_or_else(|| vec![None; n], |l| l.checkpoints);
         if self.ckpt.is_some() {
-            self.state_storage().restored(&restored_line);
+            let forst = self.scenario.checkpointing.forst().is_some();
+            self.state_storage().restored(&restored_line, forst);
         }
         self.replay_logs(&restored_line);
         // Fresh protocol roles, their clocks starting now that the tasks run again.
@@ -519,6 +520,12 @@ impl World {
             if let Some(id) = restored
                 && let Some(saved) = rt.snapshots.get(id).and_then(|snapshot| snapshot.subtasks[st].as_ref())
             {
+                if rt.files.in_place(*id) {
+                    // ForSt opens the files where they are: one request for their
+                    // metadata, the state is read lazily as records need it.
+                    reads.push(remote(0));
+                    continue;
+                }
                 // Exactly the files the checkpoint refers to.
                 let bytes = rt.files.restore_bytes(*id, st).unwrap_or(saved.state_bytes);
                 match self.local_copy(st, *id) {

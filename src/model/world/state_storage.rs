@@ -1,9 +1,10 @@
 //! What checkpoints keep in checkpoint storage: every file a checkpoint refers to,
 //! held in the shared-state registry until no checkpoint refers to it any more
 //! (`model::state_files`), and each subtask's local RocksDB files for incremental
-//! snapshots.
+//! snapshots, or their ForSt databases' files in storage (`model::forst`).
 
 use super::World;
+use crate::model::forst::RemoteFiles;
 use crate::model::state_files::{FileId, IncrementalSnapshot, LocalFiles, SharedStateRegistry};
 use crate::protocol::CheckpointId;
 use std::collections::BTreeMap;
@@ -15,6 +16,8 @@ pub struct CheckpointFiles {
     pub state: BTreeMap<usize, Vec<FileId>>,
     /// Channel state and the `_metadata` file.
     pub other: Vec<FileId>,
+    /// The state files are a ForSt database's, which a restore opens in place.
+    pub in_place: bool,
 }
 
 impl CheckpointFiles {
@@ -31,6 +34,8 @@ pub struct StateStorage {
     pub checkpoints: BTreeMap<CheckpointId, CheckpointFiles>,
     /// By subtask: its local RocksDB files (incremental snapshots only).
     pub local: Vec<LocalFiles>,
+    /// By subtask: its ForSt database's live files in storage (`forst` only).
+    pub remote: Vec<RemoteFiles>,
     /// The most bytes and files storage held at once.
     pub peak_bytes: u64,
     pub peak_files: usize,
@@ -40,6 +45,7 @@ impl StateStorage {
     pub fn new(subtasks: usize) -> Self {
         StateStorage {
             local: vec![LocalFiles::default(); subtasks],
+            remote: vec![RemoteFiles::default(); subtasks],
             ..StateStorage::default()
         }
     }
@@ -63,6 +69,23 @@ impl StateStorage {
         let files = self.checkpoints.entry(id).or_default().state.entry(st).or_default();
         files.extend(&snapshot.reused);
         snapshot
+    }
+
+    /// A ForSt snapshot of `st` for checkpoint `id`: the memtable's `flushed` bytes
+    /// become a file in storage, and the checkpoint refers to every live file of the
+    /// database (of `keyed` bytes in all) in place.
+    pub fn forst_snapshot(&mut self, id: CheckpointId, st: usize, flushed: u64, keyed: u64) {
+        let live = self.remote[st].flush(&mut self.registry, flushed, keyed);
+        self.registry.acquire(&live);
+        let checkpoint = self.checkpoints.entry(id).or_default();
+        checkpoint.in_place = true;
+        checkpoint.state.entry(st).or_default().extend(&live);
+        self.added();
+    }
+
+    /// Whether restoring checkpoint `id` opens its state files in place (ForSt).
+    pub fn in_place(&self, id: CheckpointId) -> bool {
+        self.checkpoints.get(&id).is_some_and(|c| c.in_place)
     }
 
     /// `st` uploaded a state file of `bytes` for checkpoint `id` (`local`: the local
@@ -97,6 +120,14 @@ impl StateStorage {
         }
     }
 
+    /// The job ended: its ForSt databases close and their working files go, but for
+    /// those a retained checkpoint refers to.
+    pub fn close_databases(&mut self) {
+        for db in &mut self.remote {
+            db.reopen(&mut self.registry, &[]);
+        }
+    }
+
     /// Bytes restoring `st` from checkpoint `id` reads: exactly its files.
     pub fn restore_bytes(&self, id: CheckpointId, st: usize) -> Option<u64> {
         let files = self.checkpoints.get(&id)?.state.get(&st)?;
@@ -105,8 +136,17 @@ impl StateStorage {
 
     /// After a restore, every subtask's local files are those of the checkpoint it
     /// restored (none without one), which later snapshots reuse.
-    pub fn restored(&mut self, line: &[Option<CheckpointId>]) {
+    pub fn restored(&mut self, line: &[Option<CheckpointId>], forst: bool) {
         for (st, restored) in line.iter().enumerate() {
+            if forst {
+                // The new database opens the restored files where they are.
+                let files = restored
+                    .and_then(|id| self.checkpoints.get(&id))
+                    .and_then(|c| c.state.get(&st).cloned())
+                    .unwrap_or_default();
+                self.remote[st].reopen(&mut self.registry, &files);
+                continue;
+            }
             let files: Vec<(FileId, u64)> = restored
                 .and_then(|id| self.checkpoints.get(&id))
                 .and_then(|c| c.state.get(&st))

@@ -26,7 +26,9 @@ impl World {
                 s.batch = rest;
                 s.batch_from = from;
                 s.batch_recovered_from = origin;
-                let cost = s.batch.len() as Nanos * s.cpu_per_record;
+                let len = s.batch.len() as Nanos;
+                self.refresh_state_access(st);
+                let cost = len * self.subtasks[st].record_ns();
                 self.start_work(st, cost);
                 return;
             }
@@ -113,8 +115,9 @@ impl World {
     }
 
     pub(super) fn start_batch(&mut self, st: usize, records: Vec<Record>, from: Option<ChannelId>) {
+        self.refresh_state_access(st);
         let s = &mut self.subtasks[st];
-        let cost = records.len() as Nanos * s.cpu_per_record;
+        let cost = records.len() as Nanos * s.record_ns();
         if s.protocol.as_ref().is_some_and(|p| p.pending_checkpoint().is_some())
             && let Some(ch) = from
         {
@@ -153,7 +156,7 @@ impl World {
             let n = &mut self.subtasks[next];
             let cost = match n.sync_work {
                 Some((_, cost)) => cost,
-                None => n.batch.len() as Nanos * n.cpu_per_record,
+                None => n.batch.len() as Nanos * n.record_ns(),
             };
             n.state = TaskState::Busy;
             n.metrics.busy_ns += cost;
@@ -203,7 +206,7 @@ impl World {
         if s.state != TaskState::Busy {
             return;
         }
-        let cpu = s.cpu_per_record;
+        let cpu = s.record_ns();
         // Records whose CPU time has passed (all of them when records cost nothing).
         let len = s.batch.len() as u64;
         let done = (now - s.work_started).checked_div(cpu).map_or(len, |d| d.min(len)) as usize;

@@ -981,8 +981,9 @@ impl World {
         // A full snapshot copies every entry; an incremental one flushes what changed.
         let touched = if incremental { changed } else { entries };
         let cost = base + touched * per_entry;
-        // An incremental snapshot uploads the live RocksDB files storage does not hold
-        // yet, and the state outside RocksDB (source offsets) in full.
+        // A ForSt snapshot uploads its flushed file and refers to the files already in
+        // storage. An incremental snapshot uploads the live RocksDB files storage does
+        // not hold yet. Both upload the state outside them (source offsets) in full.
         let (checkpointed, sst_uploads, private_bytes) = if forst {
             let flushed = changed * entry_bytes;
             self.state_storage()

@@ -266,3 +266,27 @@ fn the_shipped_scenario_holds_exactly_once() {
     let outcome = ckptsim::run::run(scenario).unwrap();
     assert!(outcome.verdict.held, "{}", outcome.verdict.headline());
 }
+
+proptest::proptest! {
+    /// A record's state access costs at most one remote read over the read threads,
+    /// no less with a smaller cache, and nothing with a cache of the whole state.
+    #[test]
+    fn state_access_cost_falls_as_the_cache_grows(
+        cache in 0u64..1 << 40,
+        more in 0u64..1 << 40,
+        state in 1u64..1 << 40,
+        latency_ns in 0u64..10_000_000_000,
+        threads in 1u32..64,
+    ) {
+        use ckptsim::model::forst::state_access_ns;
+        let spec = ckptsim::scenario::checkpointing::ForStSpec {
+            cache_bytes: 0,
+            read_io_parallelism: threads,
+            remote_read_latency_ns: latency_ns,
+        };
+        let cost = state_access_ns(&spec, cache, state);
+        proptest::prop_assert!(cost <= latency_ns / u64::from(threads));
+        proptest::prop_assert!(state_access_ns(&spec, cache + more, state) <= cost);
+        proptest::prop_assert_eq!(state_access_ns(&spec, state + more, state), 0);
+    }
+}

@@ -27,6 +27,7 @@
 
 mod backlog;
 mod build;
+mod changelog;
 mod checkpointing;
 mod debloat;
 mod events;
@@ -43,6 +44,7 @@ mod tasks;
 mod watermarks;
 
 pub use backlog::BacklogPeriod;
+pub use changelog::ChangelogSummary;
 pub use checkpointing::{CheckpointRuntime, CheckpointSnapshot, LineRecord, SubtaskBreakdown, SubtaskSnapshot};
 pub use job_stop::StopState;
 pub use logging::{ChannelLog, LineViolation, MessageLogs};
@@ -417,6 +419,9 @@ impl World {
                 Event::Deployed => self.deployed(),
                 Event::Stop => self.stop_requested(),
                 Event::DebloatTick => self.debloat_tick(),
+                Event::Materialize(st) => self.materialize(st),
+                Event::Materialized(st, m) => self.materialized(st, m),
+                Event::MaterializationFailed(st, m) => self.materialization_failed(st, m),
                 Event::StallEnd(st) => {
                     // While the job restarts, the tasks wait for their restored state.
                     if self.recovery.status == JobStatus::Running {
@@ -462,6 +467,7 @@ impl World {
     fn deployed(&mut self) {
         self.wake_sources();
         self.checkpointing_tasks_running(true);
+        self.schedule_materializations();
     }
 
     fn run_woken(&mut self) {

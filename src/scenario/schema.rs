@@ -98,6 +98,8 @@ pub struct CheckpointingFile {
     pub sync_cpu_per_entry: Option<Duration>,
     /// CPU time of every synchronous phase.
     pub sync_cpu_base: Option<Duration>,
+    /// CPU time a restore spends applying one changelog change again.
+    pub changelog_apply_per_change: Option<Duration>,
     #[serde(default)]
     pub triggers: Vec<TriggerFile>,
 }
@@ -191,6 +193,25 @@ pub struct FlinkConfig {
     pub state_backend: Option<StateBackendKey>,
     #[serde(rename = "execution.checkpointing.incremental", alias = "state.backend.incremental")]
     pub incremental: Option<bool>,
+    #[serde(rename = "state.changelog.enabled", alias = "state.backend.changelog.enabled")]
+    pub changelog_enabled: Option<bool>,
+    #[serde(
+        rename = "state.changelog.periodic-materialize.enabled",
+        alias = "state.backend.changelog.periodic-materialize.enabled"
+    )]
+    pub changelog_materialize_enabled: Option<bool>,
+    #[serde(
+        rename = "state.changelog.periodic-materialize.interval",
+        alias = "state.backend.changelog.periodic-materialize.interval"
+    )]
+    pub changelog_materialize_interval: Option<Duration>,
+    #[serde(
+        rename = "state.changelog.max-failures-allowed",
+        alias = "state.backend.changelog.max-failures-allowed"
+    )]
+    pub changelog_max_failures: Option<u32>,
+    #[serde(rename = "state.changelog.storage", alias = "state.backend.changelog.storage")]
+    pub changelog_storage: Option<ChangelogStorageKey>,
     /// Task-local recovery (Flink 2.x's key; `state.backend.local-recovery` before).
     #[serde(
         rename = "execution.state-recovery.from-local",
@@ -224,6 +245,14 @@ pub struct FlinkConfig {
     pub exponential_reset_threshold: Option<Duration>,
     #[serde(rename = "restart-strategy.exponential-delay.attempts-before-reset-backoff")]
     pub exponential_attempts: Option<u32>,
+}
+
+/// `state.changelog.storage`, by the shortcut names Flink recognises.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangelogStorageKey {
+    Memory,
+    Filesystem,
 }
 
 /// `execution.checkpointing.mode`, spelled as Flink spells it.

@@ -119,6 +119,8 @@ pub(super) struct Progress {
     /// snapshot is a savepoint (which leaves no local copy).
     pub(super) keyed_bytes: u64,
     pub(super) savepoint: bool,
+    /// The changes a changelog snapshot uploads (`state.changelog.enabled`).
+    changelog: Option<super::changelog::ChangelogPart>,
 }
 
 /// What one subtask's snapshot holds: its operator state and, for a source, the
@@ -177,6 +179,8 @@ pub struct CheckpointRuntime {
     pub breakdowns: Vec<SubtaskBreakdown>,
     /// The files checkpoints keep in checkpoint storage.
     pub files: StateStorage,
+    /// Each keyed subtask's changelog, with `state.changelog.enabled`.
+    pub changelog: Option<super::changelog::ChangelogStore>,
     /// Each subtask's local state copies, with local recovery on.
     pub local: Option<Vec<TaskLocalStateStore>>,
     /// Uploads under way: (checkpoint, subtask, channel state?) → bytes.
@@ -246,6 +250,9 @@ impl World {
             progress: BTreeMap::new(),
             breakdowns: Vec::new(),
             files: StateStorage::new(self.subtasks.len()),
+            changelog: spec
+                .changelog
+                .map(|c| super::changelog::ChangelogStore::new(c, self.subtasks.len())),
             local: self
                 .scenario
                 .checkpointing
@@ -518,10 +525,12 @@ impl World {
                     rt.aborted.insert(checkpoint_id);
                     rt.snapshots.remove(&checkpoint_id);
                     rt.files.release(checkpoint_id);
+                    self.changelog_checkpoint_released(checkpoint_id);
                     self.abort_local_state(checkpoint_id);
                 }
                 CoordinatorAction::DiscardCheckpoint { checkpoint_id, .. } => {
                     self.state_storage().release(checkpoint_id);
+                    self.changelog_checkpoint_released(checkpoint_id);
                 }
                 CoordinatorAction::NotifySubtaskCheckpointComplete { subtask, checkpoint_id } => {
                     let at = now + self.rpc_latency();
@@ -878,6 +887,13 @@ impl World {
         }
         let p = self.progress(id, st);
         let (sst_files, private) = (std::mem::take(&mut p.sst_uploads), p.private_bytes);
+        if let Some(part) = p.changelog {
+            self.changelog_uploaded(id, st, part);
+            if private > 0 {
+                self.state_storage().other_file(id, private);
+            }
+            return true;
+        }
         if !p.incremental {
             // A full snapshot: one file of the whole state.
             self.state_storage().state_file(id, st, bytes, None);
@@ -958,30 +974,43 @@ impl World {
         let savepoint = self.barrier_of(id).is_some_and(|b| b.kind == SnapshotKind::Savepoint);
         let incremental = self.scenario.checkpointing.incremental() && !savepoint;
         let operator = &self.scenario.operators[self.subtasks[st].op];
-        let per_key = operator.state_bytes_per_key;
         let per_partition = match &operator.logic {
             OperatorLogicSpec::Source(source) => source.state_bytes_per_partition,
             _ => 0,
         };
+        let (entries, keyed_bytes) = self.keyed_state_size(st);
+        // A savepoint is the underlying backend's own, also under a changelog.
+        let changelog = !savepoint && self.uses_changelog(st);
         let s = &mut self.subtasks[st];
-        let entries = s.logic.state_entries() as u64;
-        let keyed_bytes = per_key.map_or_else(|| s.logic.state_bytes(), |b| entries * b);
-        let state_size = keyed_bytes
-            + s.source
-                .as_ref()
-                .map_or(0, |r| per_partition * r.partitions.len() as u64);
-        let changed = if incremental {
+        let operator_state = s
+            .source
+            .as_ref()
+            .map_or(0, |r| per_partition * r.partitions.len() as u64);
+        let mut state_size = keyed_bytes + operator_state;
+        let changed = if incremental && !changelog {
             s.logic.take_changed_entries() as u64
         } else {
             entries
         };
         let entry_bytes = keyed_bytes.checked_div(entries).unwrap_or(0);
-        // A full snapshot copies every entry; an incremental one flushes what changed.
-        let touched = if incremental { changed } else { entries };
+        // A full snapshot copies every entry; an incremental one flushes what changed;
+        // a changelog snapshot only notes how far its changelog goes.
+        let touched = match (changelog, incremental) {
+            (true, _) => 0,
+            (false, true) => changed,
+            (false, false) => entries,
+        };
         let cost = base + touched * per_entry;
+        let mut changelog_part = None;
         // An incremental snapshot uploads the live RocksDB files storage does not hold
-        // yet, and the state outside RocksDB (source offsets) in full.
-        let (checkpointed, sst_uploads, private_bytes) = if incremental {
+        // yet, and the state outside RocksDB (source offsets) in full; a changelog
+        // snapshot uploads the changes not stored yet.
+        let (checkpointed, sst_uploads, private_bytes) = if changelog {
+            let (part, keyed_state) = self.changelog_snapshot(id, st, entry_bytes);
+            changelog_part = Some(part);
+            state_size = keyed_state + operator_state;
+            (part.bytes + operator_state, Vec::new(), operator_state)
+        } else if incremental {
             let keyed = entries * entry_bytes;
             let snapshot = self
                 .state_storage()
@@ -994,7 +1023,8 @@ impl World {
         let p = self.progress(id, st);
         p.sst_uploads = sst_uploads;
         p.private_bytes = private_bytes;
-        p.incremental = incremental;
+        p.incremental = incremental && !changelog;
+        p.changelog = changelog_part;
         p.sync_started = Some(now);
         p.state_size = state_size;
         // Keyed state only: a sink's transaction handles are operator state.
@@ -1030,12 +1060,29 @@ impl World {
         self.start_work(st, cost);
     }
 
+    /// `st`'s keyed state: its entries and their bytes (`state-per-key` bytes each
+    /// when the scenario sets it).
+    pub(super) fn keyed_state_size(&self, st: usize) -> (u64, u64) {
+        let s = &self.subtasks[st];
+        let entries = s.logic.state_entries() as u64;
+        let per_key = self.scenario.operators[s.op].state_bytes_per_key;
+        (entries, per_key.map_or_else(|| s.logic.state_bytes(), |b| entries * b))
+    }
+
     /// The synchronous phase ended: the asynchronous phase writes the snapshot to the
     /// local disk, then uploads it.
     pub(super) fn sync_done(&mut self, st: usize, id: CheckpointId) {
         let now = self.now;
         self.progress(id, st).sync_done = Some(now);
-        let bytes = self.progress(id, st).checkpointed_size;
+        let p = self.progress(id, st);
+        let (bytes, changelog) = (p.checkpointed_size, p.changelog);
+        if let Some(part) = changelog {
+            // The changelog goes straight to its storage, not through the local disk.
+            let upload = self.changelog_upload_bytes(&part) + self.progress(id, st).private_bytes;
+            self.upload(st, id, upload, false);
+            self.advance_async(st, id);
+            return;
+        }
         let tm = self.subtasks[st].tm;
         match self.taskmanagers[tm].disk.write(now, bytes) {
             DiskWrite::Done(at) => self.queue.push(at, Event::DiskDone(st, id)),
@@ -1254,6 +1301,7 @@ impl World {
         if self.unfinished == 0 {
             self.runtime().coordinator.shutdown(now, JobTermination::Finished);
             self.drain_coordinator();
+            self.changelog_job_ended();
         }
     }
 

@@ -63,6 +63,12 @@ pub(super) enum Event {
     Stop,
     /// Buffer debloating's period: every input gate resizes its buffers.
     DebloatTick,
+    /// A subtask's changelog backend is due to materialize its state.
+    Materialize(usize),
+    /// A subtask's materialization (by its number) is in checkpoint storage.
+    Materialized(usize, u64),
+    /// A subtask's materialization could not be uploaded.
+    MaterializationFailed(usize, u64),
 }
 
 impl Event {
@@ -96,6 +102,9 @@ impl Event {
             Event::Deployed => (26, 0),
             Event::Stop => (27, 0),
             Event::DebloatTick => (28, 0),
+            Event::Materialize(s) => (29, s as u64),
+            Event::Materialized(s, m) => (30, (s as u64) << 32 | m),
+            Event::MaterializationFailed(s, m) => (31, (s as u64) << 32 | m),
         }
     }
 

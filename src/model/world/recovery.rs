@@ -406,7 +406,8 @@ impl World {
                     ReadFrom::Storage => self.storage.get(deployed_at, read.bytes),
                     ReadFrom::LocalDisk(tm) => self.taskmanagers[tm].disk.read(deployed_at, read.bytes),
                 };
-                running_at = running_at.max(done);
+                // Then the changelog since the materialization is applied again.
+                running_at = running_at.max(done + read.replay_ns);
             }
             restored_from = restored_from.map(|_| from);
             self.prune_local_state_for(&line.checkpoints);
@@ -482,6 +483,7 @@ impl World {
         let restored_line = line.map_or_else(|| vec![None; n], |l| l.checkpoints);
         if self.ckpt.is_some() {
             self.state_storage().restored(&restored_line);
+            self.changelog_restored(&restored_line);
         }
         self.replay_logs(&restored_line);
         // Fresh protocol roles, their clocks starting now that the tasks run again.
@@ -514,6 +516,7 @@ impl World {
         let remote = |bytes| RestoreRead {
             bytes,
             from: ReadFrom::Storage,
+            replay_ns: 0,
         };
         for (st, restored) in line.checkpoints.iter().enumerate() {
             if let Some(id) = restored
@@ -528,6 +531,7 @@ impl World {
                         reads.push(RestoreRead {
                             bytes: copy,
                             from: ReadFrom::LocalDisk(tm),
+                            replay_ns: 0,
                         });
                         // Operator state is not in the copy.
                         let rest = bytes.saturating_sub(copy);
@@ -540,7 +544,10 @@ impl World {
                         if keyed && rt.local.is_some() {
                             from.remote_subtasks += 1;
                         }
-                        reads.push(remote(bytes));
+                        reads.push(RestoreRead {
+                            replay_ns: self.changelog_replay_ns(*id, st),
+                            ..remote(bytes)
+                        });
                     }
                 }
             }

@@ -89,6 +89,31 @@ impl StateStorage {
         self.added();
     }
 
+    /// Checkpoint `id`'s snapshot of `st` refers to `files` already stored (from now on).
+    pub fn refer(&mut self, id: CheckpointId, st: usize, files: &[FileId]) {
+        self.registry.acquire(files);
+        let state = self.checkpoints.entry(id).or_default().state.entry(st).or_default();
+        state.extend(files);
+    }
+
+    /// A file a state backend writes and holds on its own (a changelog or a
+    /// materialization), until it releases it.
+    pub fn backend_file(&mut self, bytes: u64) -> FileId {
+        let file = self.registry.add(bytes);
+        self.added();
+        file
+    }
+
+    /// A state backend holds `files` (restored from a checkpoint that refers to them).
+    pub fn hold(&mut self, files: &[FileId]) {
+        self.registry.acquire(files);
+    }
+
+    /// A state backend no longer holds `files`: those no checkpoint refers to go.
+    pub fn release_files(&mut self, files: &[FileId]) {
+        self.registry.release(files);
+    }
+
     /// Checkpoint `id` is gone (aborted, subsumed, or discarded at the job's end):
     /// the files no other checkpoint refers to are deleted.
     pub fn release(&mut self, id: CheckpointId) {

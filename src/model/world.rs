@@ -467,7 +467,8 @@ impl World {
     fn deployed(&mut self) {
         self.wake_sources();
         self.checkpointing_tasks_running(true);
-        self.schedule_materializations();
+        let all: Vec<usize> = (0..self.subtasks.len()).collect();
+        self.schedule_materializations(&all);
     }
 
     fn run_woken(&mut self) {

@@ -189,11 +189,12 @@ impl World {
     /// The tasks run again, restored along `line`: each keyed subtask's backend is the
     /// image of the checkpoint it restored (empty without one), and materializes on
     /// its schedule again.
-    pub(super) fn changelog_restored(&mut self, line: &[Option<CheckpointId>]) {
+    pub(super) fn changelog_restored(&mut self, line: &[Option<CheckpointId>], subtasks: &[usize]) {
         let Some(mut store) = self.ckpt.as_mut().and_then(|rt| rt.changelog.take()) else {
             return;
         };
-        for (st, restored) in line.iter().enumerate() {
+        for &st in subtasks {
+            let restored = line[st];
             let old = store.backends[st].image.files();
             let image = restored
                 .and_then(|id| store.images.get(&(id, st)))
@@ -206,11 +207,11 @@ impl World {
             store.seen_records[st] = self.subtasks[st].metrics.records_in;
         }
         self.runtime().changelog = Some(store);
-        self.schedule_materializations();
+        self.schedule_materializations(subtasks);
     }
 
-    /// Every keyed subtask's first materialization, once its task runs.
-    pub(super) fn schedule_materializations(&mut self) {
+    /// The first materialization of each keyed subtask of `subtasks`, once its task runs.
+    pub(super) fn schedule_materializations(&mut self, subtasks: &[usize]) {
         let Some(interval) = self
             .scenario
             .checkpointing
@@ -219,7 +220,7 @@ impl World {
         else {
             return;
         };
-        for st in 0..self.subtasks.len() {
+        for &st in subtasks {
             if self.uses_changelog(st) {
                 let at = self.now + interval + initial_delay(st, interval);
                 self.queue.push(at, Event::Materialize(st));

@@ -330,6 +330,12 @@ impl World {
 
     /// A fresh protocol role for every subtask, starting now.
     pub(super) fn new_subtask_roles(&mut self) {
+        let all: Vec<usize> = (0..self.subtasks.len()).collect();
+        self.new_roles_for(&all);
+    }
+
+    /// A fresh protocol role for each of `subtasks`, starting now.
+    pub(super) fn new_roles_for(&mut self, subtasks: &[usize]) {
         let Some(rt) = self.ckpt.as_ref() else {
             return;
         };
@@ -338,7 +344,7 @@ impl World {
         // Past every id used so far, on a multiple of the subtask count.
         let used = rt.barriers.keys().last().copied().unwrap_or(0);
         let first_checkpoint_id = used.div_ceil(num_subtasks as u64) * num_subtasks as u64 + 1;
-        for st in 0..num_subtasks {
+        for &st in subtasks {
             let context = SubtaskContext {
                 subtask: st,
                 num_subtasks,
@@ -367,7 +373,7 @@ impl World {
         }
     }
 
-    fn arm_protocol_timer(&mut self, st: usize) {
+    pub(super) fn arm_protocol_timer(&mut self, st: usize) {
         let now = self.now;
         if self.subtasks[st].finished && !self.forwarded_barrier_waiting(st) {
             return;

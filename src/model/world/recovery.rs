@@ -439,40 +439,9 @@ impl World {
             return;
         }
         let line = self.recovery.restoring.clone();
-        let rewind = !self.flaw(Flaw::SourcesNotRewound);
-        let commit_open = self.flaw(Flaw::SinkCommitsOpenTransaction);
         let mut reprocessed = 0;
         for st in 0..self.subtasks.len() {
-            let restored = line.as_ref().and_then(|l| l.checkpoints[st]);
-            let snapshot = restored.and_then(|id| self.ckpt.as_ref().and_then(|rt| rt.snapshots.get(&id)));
-            let saved = snapshot.and_then(|c| c.subtasks[st].clone());
-            // A source without a snapshot in a checkpoint had finished before it
-            // (FLIP-147): it stays finished, its partitions read to the end.
-            let finished_before = snapshot.is_some() && saved.is_none();
-            let s = &mut self.subtasks[st];
-            let offsets = saved.as_ref().map(|x| x.offsets.clone()).unwrap_or_default();
-            if let Some(saved) = saved {
-                s.logic.restore_state(saved.state);
-            }
-            s.logic.recover_transactions(restored, commit_open);
-            for end in s.logic.window_ends() {
-                self.queue.push(end.max(now), Event::Timer(st));
-            }
-            let op = s.op;
-            if let Some(reader) = s.source.as_mut() {
-                for p in &mut reader.partitions {
-                    let high = self.recovery.read_high.get(&(op, p.partition)).copied().unwrap_or(0);
-                    let unread = if finished_before { p.end_offset() } else { 0 };
-                    let from = offsets
-                        .iter()
-                        .find(|(q, _)| *q == p.partition)
-                        .map_or(unread, |(_, o)| *o);
-                    let from = if rewind { from } else { high };
-                    reprocessed += high.saturating_sub(from);
-                    p.seek(from);
-                }
-                self.wake.push(st);
-            }
+            reprocessed += self.restore_subtask(st, line.as_ref());
         }
         if let Some(line) = &line
             && !self.flaw(Flaw::ChannelStateNotRestored)
@@ -483,7 +452,8 @@ impl World {
         let restored_line = line.map_or_else(|| vec![None; n], |l| l.checkpoints);
         if self.ckpt.is_some() {
             self.state_storage().restored(&restored_line);
-            self.changelog_restored(&restored_line);
+            let all: Vec<usize> = (0..n).collect();
+            self.changelog_restored(&restored_line, &all);
         }
         self.replay_logs(&restored_line);
         // Fresh protocol roles, their clocks starting now that the tasks run again.
@@ -502,6 +472,48 @@ impl World {
             rt.coordinator.start_scheduler(now);
             self.drain_coordinator();
         }
+    }
+
+    /// Puts `st`'s part of `line` back: its keyed state and windows, its sink's
+    /// transactions (pre-committed ones up to the restored checkpoint committed, the
+    /// rest aborted), its sources' offsets (rewound). Returns the source records it
+    /// will read again.
+    fn restore_subtask(&mut self, st: usize, line: Option<&RecoveryLine>) -> u64 {
+        let now = self.now;
+        let rewind = !self.flaw(Flaw::SourcesNotRewound);
+        let commit_open = self.flaw(Flaw::SinkCommitsOpenTransaction);
+        let mut reprocessed = 0;
+        let restored = line.and_then(|l| l.checkpoints[st]);
+        let snapshot = restored.and_then(|id| self.ckpt.as_ref().and_then(|rt| rt.snapshots.get(&id)));
+        let saved = snapshot.and_then(|c| c.subtasks[st].clone());
+        // A source without a snapshot in a checkpoint had finished before it
+        // (FLIP-147): it stays finished, its partitions read to the end.
+        let finished_before = snapshot.is_some() && saved.is_none();
+        let s = &mut self.subtasks[st];
+        let offsets = saved.as_ref().map(|x| x.offsets.clone()).unwrap_or_default();
+        if let Some(saved) = saved {
+            s.logic.restore_state(saved.state);
+        }
+        s.logic.recover_transactions(restored, commit_open);
+        for end in s.logic.window_ends() {
+            self.queue.push(end.max(now), Event::Timer(st));
+        }
+        let op = s.op;
+        if let Some(reader) = s.source.as_mut() {
+            for p in &mut reader.partitions {
+                let high = self.recovery.read_high.get(&(op, p.partition)).copied().unwrap_or(0);
+                let unread = if finished_before { p.end_offset() } else { 0 };
+                let from = offsets
+                    .iter()
+                    .find(|(q, _)| *q == p.partition)
+                    .map_or(unread, |(_, o)| *o);
+                let from = if rewind { from } else { high };
+                reprocessed += high.saturating_sub(from);
+                p.seek(from);
+            }
+            self.wake.push(st);
+        }
+        reprocessed
     }
 
     /// What each subtask reads back to restore `line`, and from where: its state

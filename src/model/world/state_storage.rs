@@ -132,13 +132,18 @@ impl StateStorage {
     /// restored (none without one), which later snapshots reuse.
     pub fn restored(&mut self, line: &[Option<CheckpointId>]) {
         for (st, restored) in line.iter().enumerate() {
-            let files: Vec<(FileId, u64)> = restored
-                .and_then(|id| self.checkpoints.get(&id))
-                .and_then(|c| c.state.get(&st))
-                .map(|files| files.iter().map(|&f| (f, self.registry.bytes_of(&[f]))).collect())
-                .unwrap_or_default();
-            self.local[st] = LocalFiles::restored(&files, true);
+            self.restored_subtask(st, *restored);
         }
+    }
+
+    /// After `st` alone restored `restored` (a region failover), as [`Self::restored`].
+    pub fn restored_subtask(&mut self, st: usize, restored: Option<CheckpointId>) {
+        let files: Vec<(FileId, u64)> = restored
+            .and_then(|id| self.checkpoints.get(&id))
+            .and_then(|c| c.state.get(&st))
+            .map(|files| files.iter().map(|&f| (f, self.registry.bytes_of(&[f]))).collect())
+            .unwrap_or_default();
+        self.local[st] = LocalFiles::restored(&files, true);
     }
 }
 

@@ -223,6 +223,8 @@ pub struct FlinkConfig {
     #[serde(rename = "ckptsim.checkpointing.timer-jitter")]
     pub timer_jitter: Option<Duration>,
 
+    #[serde(rename = "jobmanager.execution.failover-strategy")]
+    pub failover_strategy: Option<FailoverStrategyKey>,
     #[serde(rename = "restart-strategy.type", alias = "restart-strategy")]
     pub restart_strategy: Option<String>,
     #[serde(rename = "restart-strategy.fixed-delay.attempts")]
@@ -245,6 +247,14 @@ pub struct FlinkConfig {
     pub exponential_reset_threshold: Option<Duration>,
     #[serde(rename = "restart-strategy.exponential-delay.attempts-before-reset-backoff")]
     pub exponential_attempts: Option<u32>,
+}
+
+/// `jobmanager.execution.failover-strategy`, as Flink spells it.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FailoverStrategyKey {
+    Region,
+    Full,
 }
 
 /// `state.changelog.storage`, by the shortcut names Flink recognises.

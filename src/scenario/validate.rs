@@ -315,6 +315,10 @@ impl Checker<'_> {
             faults: Vec::new(),
             random_faults: self.random_faults(&raw)?,
             restart_strategy: self.restart_strategy(&raw)?,
+            failover: match raw.config.failover_strategy {
+                Some(FailoverStrategyKey::Full) => FailoverStrategy::Full,
+                Some(FailoverStrategyKey::Region) | None => FailoverStrategy::Region,
+            },
             stop: None,
             flaw: None,
             custom_protocol: None,

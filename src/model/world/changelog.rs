@@ -294,9 +294,12 @@ impl World {
         store.failed_materializations += 1;
         if store.backends[st].materialization_failed() > allowed {
             let name = self.scenario.operators[self.subtasks[st].op].name.clone();
-            self.fail_tasks(format!(
-                "subtask {st} ({name}) failed to complete the asynchronous part of materialization more than {allowed} times in a row"
-            ));
+            self.fail_subtasks(
+                format!(
+                    "subtask {st} ({name}) failed to complete the asynchronous part of materialization more than {allowed} times in a row"
+                ),
+                &[st],
+            );
         } else {
             self.schedule_next_materialization(st);
         }

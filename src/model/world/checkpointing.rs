@@ -320,11 +320,23 @@ impl World {
             return;
         }
         self.new_subtask_roles();
+        let all: Vec<usize> = (0..self.subtasks.len()).collect();
+        self.configure_checkpointing_of(&all);
+    }
+
+    /// Makes the sinks among `subtasks` transactional and has their keyed state
+    /// track changes for incremental snapshots.
+    pub(super) fn configure_checkpointing_of(&mut self, subtasks: &[usize]) {
+        if self.ckpt.is_none() {
+            return;
+        }
         let spec = &self.scenario.checkpointing;
         let exactly_once = spec.mode == crate::scenario::checkpointing::Mode::ExactlyOnce;
         let incremental = spec.incremental();
-        for s in &mut self.subtasks {
-            s.logic.configure_checkpointing(incremental, exactly_once);
+        for &st in subtasks {
+            self.subtasks[st]
+                .logic
+                .configure_checkpointing(incremental, exactly_once);
         }
     }
 

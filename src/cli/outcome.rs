@@ -48,6 +48,9 @@ pub fn print_faults(s: &RunSummary) {
                 r.cause
             ),
         }
+        if let Some(n) = r.restarted_subtasks {
+            println!("  region failover: {n} subtask(s) restarted, the others kept running");
+        }
         if let Some(from) = r.restored_from {
             println!(
                 "  local recovery: {} read from local disks ({} subtask(s)), {} from checkpoint storage ({} keyed subtask(s) without a local copy)",

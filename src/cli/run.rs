@@ -329,6 +329,9 @@ fn print_summary(s: &RunSummary, verdict: &Verdict, wall_s: f64, check_s: f64) {
             }
         );
     }
+    if let Some(c) = &s.changelog {
+        println!("changelog: {}", crate::report::analysis::changelog_line(c));
+    }
     if let Some(line) = s.debloat.as_ref().and_then(crate::report::analysis::debloat_line) {
         println!("buffer debloating: {line}");
     }

@@ -3,6 +3,7 @@
 //! into protocol inputs.
 
 pub mod append_schedule;
+pub mod changelog;
 pub mod channel;
 pub mod debloat;
 pub mod detmath;

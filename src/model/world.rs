@@ -27,6 +27,7 @@
 
 mod backlog;
 mod build;
+mod changelog;
 mod checkpointing;
 mod debloat;
 mod events;
@@ -37,6 +38,7 @@ mod metrics;
 mod network;
 mod outputs;
 mod recovery;
+mod region_failover;
 mod remote_state;
 mod sources;
 mod state_storage;
@@ -44,6 +46,7 @@ mod tasks;
 mod watermarks;
 
 pub use backlog::BacklogPeriod;
+pub use changelog::ChangelogSummary;
 pub use checkpointing::{CheckpointRuntime, CheckpointSnapshot, LineRecord, SubtaskBreakdown, SubtaskSnapshot};
 pub use job_stop::StopState;
 pub use logging::{ChannelLog, LineViolation, MessageLogs};
@@ -241,6 +244,10 @@ pub struct World {
     pub ckpt: Option<CheckpointRuntime>,
     /// Faults, failures and restarts.
     pub recovery: RecoveryState,
+    /// Each subtask's pipelined region (`region_failover`), named by its first subtask.
+    pub regions: Vec<usize>,
+    /// The regions a region failover is restarting.
+    region_restart: Option<region_failover::RegionRestart>,
     /// When the job ended: finished, or failed for good. Events after it (a
     /// checkpoint timeout timer, say) do not stretch the run's statistics.
     pub ended_at: Option<Nanos>,
@@ -346,6 +353,8 @@ impl World {
             storage,
             ckpt: None,
             recovery: RecoveryState::default(),
+            regions: Vec::new(),
+            region_restart: None,
             ended_at: None,
             stop: StopState::default(),
             cut_off: None,
@@ -354,6 +363,10 @@ impl World {
             debloat_announcements: 0,
         };
         world.open = open_buffers(&world.channels);
+        world.regions = region_failover::pipelined_regions(
+            world.subtasks.len(),
+            world.channels.iter().map(|c| (c.producer, c.consumer)),
+        );
         world.queue.push(0, Event::Sample);
         if let Some(d) = world.scenario.network.debloat {
             world.queue.push(d.period_ns, Event::DebloatTick);
@@ -430,6 +443,11 @@ impl World {
                 Event::Deployed => self.deployed(),
                 Event::Stop => self.stop_requested(),
                 Event::DebloatTick => self.debloat_tick(),
+                Event::Materialize(st) => self.materialize(st),
+                Event::Materialized(st, m) => self.materialized(st, m),
+                Event::MaterializationFailed(st, m) => self.materialization_failed(st, m),
+                Event::RegionRestart(attempt) => self.region_restart_due(attempt),
+                Event::RegionRunning(attempt) => self.regions_restored(attempt),
                 Event::StallEnd(st) => {
                     // While the job restarts, the tasks wait for their restored state.
                     if self.recovery.status == JobStatus::Running {
@@ -475,6 +493,8 @@ impl World {
     fn deployed(&mut self) {
         self.wake_sources();
         self.checkpointing_tasks_running(true);
+        let all: Vec<usize> = (0..self.subtasks.len()).collect();
+        self.schedule_materializations(&all);
     }
 
     fn run_woken(&mut self) {

@@ -267,6 +267,11 @@ pub trait CoordinatorProtocol: Debug + Send {
     fn subtask_finished(&mut self, now: Nanos, subtask: SubtaskId);
     /// The job was deployed anew with `num_subtasks` running subtasks.
     fn tasks_restarted(&mut self, num_subtasks: usize);
+    /// `subtasks` alone were deployed again (a region failover): later checkpoints
+    /// wait for them, including those that had finished before.
+    fn subtasks_restarted(&mut self, subtasks: &[usize]) {
+        let _ = subtasks;
+    }
     /// The job ended.
     fn shutdown(&mut self, now: Nanos, termination: JobTermination);
     /// After a failure: which checkpoint each subtask restores (`None`: from scratch).
@@ -454,6 +459,9 @@ impl CoordinatorProtocol for CheckpointCoordinator {
     }
     fn tasks_restarted(&mut self, num_subtasks: usize) {
         CheckpointCoordinator::tasks_restarted(self, num_subtasks);
+    }
+    fn subtasks_restarted(&mut self, subtasks: &[usize]) {
+        CheckpointCoordinator::subtasks_restarted(self, subtasks);
     }
     fn shutdown(&mut self, now: Nanos, termination: JobTermination) {
         CheckpointCoordinator::shutdown(self, now, termination);

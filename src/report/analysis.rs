@@ -744,6 +744,21 @@ pub fn debloat_line(d: &crate::stats::run::DebloatSummary) -> Option<String> {
     ))
 }
 
+/// The changelog state backend in one line: its materializations and what a restore
+/// would read at the end.
+pub fn changelog_line(c: &crate::model::world::ChangelogSummary) -> String {
+    let failed = match c.failed_materializations {
+        0 => String::new(),
+        n => format!(" ({n} failed)"),
+    };
+    format!(
+        "{} materialization(s){failed}; at the end {} materialized + {} of changelog since",
+        c.materializations,
+        super::units::bytes(c.materialized_bytes as f64),
+        super::units::bytes(c.changelog_bytes as f64),
+    )
+}
+
 /// Task-local recovery over the run in one line: what the restores read from the
 /// TaskManagers' local disks and from checkpoint storage; `None` when it was off or
 /// nothing was restored.

@@ -714,9 +714,8 @@ pub struct CheckpointConfigInfo {
     pub changelog_storage: String,
 }
 
-/// `GET /jobs/:jobid/checkpoints/config`, from the scenario's settings. Keys the
-/// simulation does not model (the changelog state backend, checkpoints after tasks
-/// finish) show Flink's defaults, which are what a scenario runs with.
+/// `GET /jobs/:jobid/checkpoints/config`, from the scenario's settings. Checkpoints
+/// after tasks finish are always on, as in Flink 2.x.
 pub fn config(facts: &ScenarioFacts) -> CheckpointConfigInfo {
     let ms = |ns: u64| (ns / 1_000_000) as i64;
     CheckpointConfigInfo {
@@ -750,9 +749,9 @@ pub fn config(facts: &ScenarioFacts) -> CheckpointConfigInfo {
         tolerable_failed_checkpoints: facts.tolerable_failed,
         aligned_checkpoint_timeout: ms(facts.aligned_checkpoint_timeout_ns),
         checkpoints_after_tasks_finish: true,
-        state_changelog_enabled: false,
-        changelog_periodic_materialization_interval: 600_000,
-        changelog_storage: "memory".into(),
+        state_changelog_enabled: facts.changelog.is_some(),
+        changelog_periodic_materialization_interval: facts.changelog.as_ref().map_or(600_000, |(i, _)| ms(*i)),
+        changelog_storage: facts.changelog.as_ref().map_or("memory", |(_, s)| s.as_str()).into(),
     }
 }
 

@@ -104,6 +104,7 @@ pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot], export: &FlinkE
                 "task-local recovery",
                 super::analysis::local_recovery_line(&s.recoveries)
             ),
+            ("changelog", s.changelog.as_ref().map(super::analysis::changelog_line)),
         ]
         .into_iter()
         .filter_map(|(what, line)| line.map(|l| format!("<tr><td>{what}</td><td>{}</td></tr>", escape(&l))))

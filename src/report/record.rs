@@ -99,6 +99,9 @@ pub struct ScenarioFacts {
     pub incremental: bool,
     pub storage_bandwidth_bytes_per_s: u64,
     pub storage_latency_ns: u64,
+    /// `state.changelog.*` when enabled: the periodic materialization interval
+    /// (Flink's default when periodic materialization is off) and the storage.
+    pub changelog: Option<(u64, String)>,
 }
 
 impl ScenarioFacts {
@@ -176,6 +179,17 @@ impl ScenarioFacts {
             incremental,
             storage_bandwidth_bytes_per_s: u(&["cluster", "checkpoint_storage", "bandwidth_bytes_per_s"]).unwrap_or(0),
             storage_latency_ns: u(&["cluster", "checkpoint_storage", "latency_ns"]).unwrap_or(0),
+            changelog: ck.get("changelog").filter(|c| c.is_object()).map(|c| {
+                (
+                    c.get("materialize_interval_ns")
+                        .and_then(|i| i.as_u64())
+                        .unwrap_or(600_000_000_000),
+                    c.get("storage")
+                        .and_then(|s| s.as_str())
+                        .unwrap_or("memory")
+                        .to_string(),
+                )
+            }),
         }
     }
 

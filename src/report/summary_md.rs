@@ -186,6 +186,9 @@ pub fn render(record: &RunRecord, d: &Diagnosis) -> String {
     if let Some(line) = s.debloat.as_ref().and_then(super::analysis::debloat_line) {
         row(&mut md, "buffer debloating", line);
     }
+    if let Some(c) = &s.changelog {
+        row(&mut md, "changelog", super::analysis::changelog_line(c));
+    }
     if let Some(line) = super::analysis::local_recovery_line(&s.recoveries) {
         row(&mut md, "task-local recovery", line);
     }

@@ -46,6 +46,48 @@ impl Default for ForStSpec {
     }
 }
 
+/// `state.changelog.*` (FLIP-158): keyed state changes go to a changelog that each
+/// checkpoint uploads the new part of, and the state backend materializes in the
+/// background.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ChangelogSpec {
+    /// `state.changelog.periodic-materialize.interval`; `None` when
+    /// `state.changelog.periodic-materialize.enabled` is false (the changelog is then
+    /// never truncated).
+    pub materialize_interval_ns: Option<Nanos>,
+    /// `state.changelog.max-failures-allowed`: materializations that may fail in a row
+    /// before the task fails.
+    pub max_failures_allowed: u32,
+    /// `state.changelog.storage`.
+    pub storage: ChangelogStorage,
+    /// `checkpointing.changelog-apply-per-change`: CPU time a restore spends applying
+    /// one change of the changelog to the state backend again.
+    pub apply_cpu_per_change_ns: Nanos,
+}
+
+impl ChangelogSpec {
+    /// Flink's defaults: materialize every 10 minutes, three failures allowed, the
+    /// `memory` changelog storage; 1 µs per change applied on restore.
+    pub const DEFAULTS: ChangelogSpec = ChangelogSpec {
+        materialize_interval_ns: Some(600_000_000_000),
+        max_failures_allowed: 3,
+        storage: ChangelogStorage::Memory,
+        apply_cpu_per_change_ns: 1_000,
+    };
+}
+
+/// `state.changelog.storage`: where the changelog goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangelogStorage {
+    /// Flink's default `memory`: the changes travel inline with the checkpoint's
+    /// metadata, nothing is uploaded to checkpoint storage (meant for tests).
+    Memory,
+    /// `filesystem`: each checkpoint uploads its new changes as a file to checkpoint
+    /// storage (the DSTL).
+    Filesystem,
+}
+
 /// Which checkpoint protocol the job runs (`ckptsim.checkpointing.protocol`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -135,6 +177,9 @@ pub struct CheckpointSpec {
     /// the serialised scenario when off, so that scenario digests stay as they were.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub local_recovery: bool,
+    /// `state.changelog.enabled`; left out of the serialised scenario when off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changelog: Option<ChangelogSpec>,
 }
 
 impl Default for CheckpointSpec {
@@ -159,6 +204,7 @@ impl Default for CheckpointSpec {
             protocol: ProtocolKind::Coordinated,
             timer_jitter_ns: 0,
             local_recovery: false,
+            changelog: None,
         }
     }
 }

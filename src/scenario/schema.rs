@@ -98,6 +98,8 @@ pub struct CheckpointingFile {
     pub sync_cpu_per_entry: Option<Duration>,
     /// CPU time of every synchronous phase.
     pub sync_cpu_base: Option<Duration>,
+    /// CPU time a restore spends applying one changelog change again.
+    pub changelog_apply_per_change: Option<Duration>,
     #[serde(default)]
     pub triggers: Vec<TriggerFile>,
 }
@@ -200,6 +202,25 @@ pub struct FlinkConfig {
     /// The latency of one read of a state file in checkpoint storage (no Flink key).
     #[serde(rename = "ckptsim.forst.remote-read-latency")]
     pub forst_remote_read_latency: Option<Duration>,
+    #[serde(rename = "state.changelog.enabled", alias = "state.backend.changelog.enabled")]
+    pub changelog_enabled: Option<bool>,
+    #[serde(
+        rename = "state.changelog.periodic-materialize.enabled",
+        alias = "state.backend.changelog.periodic-materialize.enabled"
+    )]
+    pub changelog_materialize_enabled: Option<bool>,
+    #[serde(
+        rename = "state.changelog.periodic-materialize.interval",
+        alias = "state.backend.changelog.periodic-materialize.interval"
+    )]
+    pub changelog_materialize_interval: Option<Duration>,
+    #[serde(
+        rename = "state.changelog.max-failures-allowed",
+        alias = "state.backend.changelog.max-failures-allowed"
+    )]
+    pub changelog_max_failures: Option<u32>,
+    #[serde(rename = "state.changelog.storage", alias = "state.backend.changelog.storage")]
+    pub changelog_storage: Option<ChangelogStorageKey>,
     /// Task-local recovery (Flink 2.x's key; `state.backend.local-recovery` before).
     #[serde(
         rename = "execution.state-recovery.from-local",
@@ -211,6 +232,8 @@ pub struct FlinkConfig {
     #[serde(rename = "ckptsim.checkpointing.timer-jitter")]
     pub timer_jitter: Option<Duration>,
 
+    #[serde(rename = "jobmanager.execution.failover-strategy")]
+    pub failover_strategy: Option<FailoverStrategyKey>,
     #[serde(rename = "restart-strategy.type", alias = "restart-strategy")]
     pub restart_strategy: Option<String>,
     #[serde(rename = "restart-strategy.fixed-delay.attempts")]
@@ -233,6 +256,22 @@ pub struct FlinkConfig {
     pub exponential_reset_threshold: Option<Duration>,
     #[serde(rename = "restart-strategy.exponential-delay.attempts-before-reset-backoff")]
     pub exponential_attempts: Option<u32>,
+}
+
+/// `jobmanager.execution.failover-strategy`, as Flink spells it.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FailoverStrategyKey {
+    Region,
+    Full,
+}
+
+/// `state.changelog.storage`, by the shortcut names Flink recognises.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangelogStorageKey {
+    Memory,
+    Filesystem,
 }
 
 /// `execution.checkpointing.mode`, spelled as Flink spells it.

@@ -37,6 +37,10 @@ pub struct Scenario {
     pub random_faults: crate::fault::RandomFaults,
     /// `restart-strategy.type` and its options.
     pub restart_strategy: crate::fault::RestartStrategy,
+    /// `jobmanager.execution.failover-strategy`; left out of the serialised scenario
+    /// when it is Flink's default, `region`.
+    #[serde(skip_serializing_if = "FailoverStrategy::is_region")]
+    pub failover: FailoverStrategy,
     /// The user ends the job: cancel, or stop with a savepoint.
     pub stop: Option<JobStop>,
     /// A deliberately broken protocol variant, to show that the oracle catches it.
@@ -48,6 +52,23 @@ pub struct Scenario {
     /// scenario's configuration selects.
     #[serde(skip)]
     pub custom_protocol: Option<crate::protocol::interface::SharedProtocol>,
+}
+
+/// What a task failure restarts (`jobmanager.execution.failover-strategy`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailoverStrategy {
+    /// Flink's default: only the pipelined regions of the failed tasks.
+    #[default]
+    Region,
+    /// Every task of the job.
+    Full,
+}
+
+impl FailoverStrategy {
+    pub fn is_region(&self) -> bool {
+        *self == FailoverStrategy::Region
+    }
 }
 
 /// How and when the user ends the job.

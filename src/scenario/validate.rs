@@ -315,6 +315,10 @@ impl Checker<'_> {
             faults: Vec::new(),
             random_faults: self.random_faults(&raw)?,
             restart_strategy: self.restart_strategy(&raw)?,
+            failover: match raw.config.failover_strategy {
+                Some(FailoverStrategyKey::Full) => FailoverStrategy::Full,
+                Some(FailoverStrategyKey::Region) | None => FailoverStrategy::Region,
+            },
             stop: None,
             flaw: None,
             custom_protocol: None,
@@ -1007,11 +1011,76 @@ impl Checker<'_> {
             protocol,
             timer_jitter_ns,
             local_recovery: cfg.local_recovery.unwrap_or(defaults.local_recovery),
+            changelog: self.changelog(raw)?,
         };
         if let Some(problem) = spec.backlog_interval_problem() {
             return Err(self.error(key("execution.checkpointing.interval-during-backlog"), problem));
         }
         Ok(spec)
+    }
+
+    /// `state.changelog.*`: present when `state.changelog.enabled`.
+    fn changelog(&self, raw: &ScenarioFile) -> Checked<Option<super::checkpointing::ChangelogSpec>> {
+        use super::checkpointing::{ChangelogSpec, ChangelogStorage};
+        let cfg = &raw.config;
+        let key = |k: &str| format!("config.{k}");
+        let apply = raw.checkpointing.changelog_apply_per_change;
+        if cfg.changelog_enabled != Some(true) {
+            let set = [
+                (
+                    "state.changelog.periodic-materialize.enabled",
+                    cfg.changelog_materialize_enabled.is_some(),
+                ),
+                (
+                    "state.changelog.periodic-materialize.interval",
+                    cfg.changelog_materialize_interval.is_some(),
+                ),
+                (
+                    "state.changelog.max-failures-allowed",
+                    cfg.changelog_max_failures.is_some(),
+                ),
+                ("state.changelog.storage", cfg.changelog_storage.is_some()),
+            ];
+            if let Some((name, _)) = set.iter().find(|(_, set)| *set) {
+                return Err(self.error(key(name), "applies only with `state.changelog.enabled: true`"));
+            }
+            if apply.is_some() {
+                return Err(self.error(
+                    "checkpointing.changelog-apply-per-change".to_string(),
+                    "applies only with `state.changelog.enabled: true`",
+                ));
+            }
+            return Ok(None);
+        }
+        if cfg.state_backend == Some(StateBackendKey::Forst) {
+            return Err(self.error(
+                key("state.changelog.enabled"),
+                "ckptsim models the changelog over `hashmap` and `rocksdb`; `forst` keeps its state in checkpoint storage already",
+            ));
+        }
+        if cfg.changelog_materialize_interval.is_some_and(|d| d.0 == 0) {
+            return Err(self.error(
+                key("state.changelog.periodic-materialize.interval"),
+                "must be greater than 0",
+            ));
+        }
+        let d = ChangelogSpec::DEFAULTS;
+        let interval = cfg
+            .changelog_materialize_interval
+            .map_or(d.materialize_interval_ns, |t| Some(t.0));
+        Ok(Some(ChangelogSpec {
+            materialize_interval_ns: if cfg.changelog_materialize_enabled == Some(false) {
+                None
+            } else {
+                interval
+            },
+            max_failures_allowed: cfg.changelog_max_failures.unwrap_or(d.max_failures_allowed),
+            storage: match cfg.changelog_storage {
+                Some(ChangelogStorageKey::Filesystem) => ChangelogStorage::Filesystem,
+                Some(ChangelogStorageKey::Memory) | None => ChangelogStorage::Memory,
+            },
+            apply_cpu_per_change_ns: apply.map_or(d.apply_cpu_per_change_ns, |t| t.0),
+        }))
     }
 
     /// Record sizes: as set, or the first input's, and 100 bytes at a source.

@@ -80,6 +80,10 @@ pub struct RecoveryRecord {
     /// restore read the state from; `None` with it off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restored_from: Option<RestoredFrom>,
+    /// With region failover: how many subtasks the failure restarted, when it was
+    /// not all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restarted_subtasks: Option<u32>,
 }
 
 /// Where a restore with local recovery read its state from: the TaskManagers' local

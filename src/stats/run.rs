@@ -103,6 +103,9 @@ pub struct RunSummary {
     /// Buffer debloating's outcome; present when it is enabled.
     #[serde(default)]
     pub debloat: Option<DebloatSummary>,
+    /// The changelog state backends' materializations; present with `state.changelog.enabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changelog: Option<crate::model::world::ChangelogSummary>,
     /// When sources processed backlog, as they reported it to the coordinator (only
     /// with `execution.checkpointing.interval-during-backlog`).
     #[serde(default)]
@@ -214,6 +217,7 @@ impl RunSummary {
                 announcements: world.debloat_announcements,
                 buffer_sizes: world.debloated_buffer_sizes(),
             }),
+            changelog: world.changelog_summary(),
             backlog: world
                 .backlog_periods
                 .iter()

@@ -121,6 +121,8 @@ pub(super) struct Progress {
     /// snapshot is a savepoint (which leaves no local copy).
     pub(super) keyed_bytes: u64,
     pub(super) savepoint: bool,
+    /// The changes a changelog snapshot uploads (`state.changelog.enabled`).
+    changelog: Option<super::changelog::ChangelogPart>,
 }
 
 /// What one subtask's snapshot holds: its operator state and, for a source, the
@@ -179,6 +181,8 @@ pub struct CheckpointRuntime {
     pub breakdowns: Vec<SubtaskBreakdown>,
     /// The files checkpoints keep in checkpoint storage.
     pub files: StateStorage,
+    /// Each keyed subtask's changelog, with `state.changelog.enabled`.
+    pub changelog: Option<super::changelog::ChangelogStore>,
     /// Each subtask's local state copies, with local recovery on.
     pub local: Option<Vec<TaskLocalStateStore>>,
     /// Uploads under way: (checkpoint, subtask, channel state?) → bytes.
@@ -248,6 +252,9 @@ impl World {
             progress: BTreeMap::new(),
             breakdowns: Vec::new(),
             files: StateStorage::new(self.subtasks.len()),
+            changelog: spec
+                .changelog
+                .map(|c| super::changelog::ChangelogStore::new(c, self.subtasks.len())),
             local: self
                 .scenario
                 .checkpointing
@@ -315,16 +322,34 @@ impl World {
             return;
         }
         self.new_subtask_roles();
+        let all: Vec<usize> = (0..self.subtasks.len()).collect();
+        self.configure_checkpointing_of(&all);
+    }
+
+    /// Makes the sinks among `subtasks` transactional and has their keyed state
+    /// track changes for incremental snapshots.
+    pub(super) fn configure_checkpointing_of(&mut self, subtasks: &[usize]) {
+        if self.ckpt.is_none() {
+            return;
+        }
         let spec = &self.scenario.checkpointing;
         let exactly_once = spec.mode == crate::scenario::checkpointing::Mode::ExactlyOnce;
         let tracks_changes = spec.tracks_changes();
-        for s in &mut self.subtasks {
-            s.logic.configure_checkpointing(tracks_changes, exactly_once);
+        for &st in subtasks {
+            self.subtasks[st]
+                .logic
+                .configure_checkpointing(tracks_changes, exactly_once);
         }
     }
 
     /// A fresh protocol role for every subtask, starting now.
     pub(super) fn new_subtask_roles(&mut self) {
+        let all: Vec<usize> = (0..self.subtasks.len()).collect();
+        self.new_roles_for(&all);
+    }
+
+    /// A fresh protocol role for each of `subtasks`, starting now.
+    pub(super) fn new_roles_for(&mut self, subtasks: &[usize]) {
         let Some(rt) = self.ckpt.as_ref() else {
             return;
         };
@@ -333,7 +358,7 @@ impl World {
         // Past every id used so far, on a multiple of the subtask count.
         let used = rt.barriers.keys().last().copied().unwrap_or(0);
         let first_checkpoint_id = used.div_ceil(num_subtasks as u64) * num_subtasks as u64 + 1;
-        for st in 0..num_subtasks {
+        for &st in subtasks {
             let context = SubtaskContext {
                 subtask: st,
                 num_subtasks,
@@ -362,7 +387,7 @@ impl World {
         }
     }
 
-    fn arm_protocol_timer(&mut self, st: usize) {
+    pub(super) fn arm_protocol_timer(&mut self, st: usize) {
         let now = self.now;
         if self.subtasks[st].finished && !self.forwarded_barrier_waiting(st) {
             return;
@@ -520,10 +545,12 @@ impl World {
                     rt.aborted.insert(checkpoint_id);
                     rt.snapshots.remove(&checkpoint_id);
                     rt.files.release(checkpoint_id);
+                    self.changelog_checkpoint_released(checkpoint_id);
                     self.abort_local_state(checkpoint_id);
                 }
                 CoordinatorAction::DiscardCheckpoint { checkpoint_id, .. } => {
                     self.state_storage().release(checkpoint_id);
+                    self.changelog_checkpoint_released(checkpoint_id);
                 }
                 CoordinatorAction::NotifySubtaskCheckpointComplete { subtask, checkpoint_id } => {
                     let at = now + self.rpc_latency();
@@ -880,6 +907,13 @@ impl World {
         }
         let p = self.progress(id, st);
         let (sst_files, private) = (std::mem::take(&mut p.sst_uploads), p.private_bytes);
+        if let Some(part) = p.changelog {
+            self.changelog_uploaded(id, st, part);
+            if private > 0 {
+                self.state_storage().other_file(id, private);
+            }
+            return true;
+        }
         if !p.incremental {
             // A full snapshot: one file of the whole state.
             self.state_storage().state_file(id, st, bytes, None);
@@ -967,24 +1001,39 @@ impl World {
             _ => 0,
         };
         let (entries, keyed_bytes) = self.keyed_state(st);
+        // A savepoint is the underlying backend's own, also under a changelog.
+        let changelog = !savepoint && self.uses_changelog(st);
         let s = &mut self.subtasks[st];
-        let state_size = keyed_bytes
-            + s.source
-                .as_ref()
-                .map_or(0, |r| per_partition * r.partitions.len() as u64);
-        let changed = if incremental {
+        let operator_state = s
+            .source
+            .as_ref()
+            .map_or(0, |r| per_partition * r.partitions.len() as u64);
+        let mut state_size = keyed_bytes + operator_state;
+        let changed = if incremental && !changelog {
             s.logic.take_changed_entries() as u64
         } else {
             entries
         };
         let entry_bytes = keyed_bytes.checked_div(entries).unwrap_or(0);
-        // A full snapshot copies every entry; an incremental one flushes what changed.
-        let touched = if incremental { changed } else { entries };
+        // A full snapshot copies every entry; an incremental one flushes what changed;
+        // a changelog snapshot only notes how far its changelog goes.
+        let touched = match (changelog, incremental) {
+            (true, _) => 0,
+            (false, true) => changed,
+            (false, false) => entries,
+        };
         let cost = base + touched * per_entry;
-        // A ForSt snapshot uploads its flushed file and refers to the files already in
-        // storage. An incremental snapshot uploads the live RocksDB files storage does
-        // not hold yet. Both upload the state outside them (source offsets) in full.
-        let (checkpointed, sst_uploads, private_bytes) = if forst {
+        let mut changelog_part = None;
+        // A changelog snapshot uploads the changes not stored yet. A ForSt snapshot
+        // uploads its flushed file and refers to the files already in storage. An
+        // incremental snapshot uploads the live RocksDB files storage does not hold
+        // yet. All upload the state outside them (source offsets) in full.
+        let (checkpointed, sst_uploads, private_bytes) = if changelog {
+            let (part, keyed_state) = self.changelog_snapshot(id, st, entry_bytes);
+            changelog_part = Some(part);
+            state_size = keyed_state + operator_state;
+            (part.bytes + operator_state, Vec::new(), operator_state)
+        } else if forst {
             let flushed = changed * entry_bytes;
             self.state_storage()
                 .forst_snapshot(id, st, flushed, entries * entry_bytes);
@@ -1003,8 +1052,9 @@ impl World {
         let p = self.progress(id, st);
         p.sst_uploads = sst_uploads;
         p.private_bytes = private_bytes;
-        p.incremental = incremental;
+        p.incremental = incremental && !changelog;
         p.in_storage = forst;
+        p.changelog = changelog_part;
         p.sync_started = Some(now);
         p.state_size = state_size;
         // Keyed state only: a sink's transaction handles are operator state.
@@ -1045,9 +1095,17 @@ impl World {
     pub(super) fn sync_done(&mut self, st: usize, id: CheckpointId) {
         let now = self.now;
         self.progress(id, st).sync_done = Some(now);
-        let bytes = self.progress(id, st).checkpointed_size;
-        if self.progress(id, st).in_storage {
-            // The flush wrote to checkpoint storage, not to the local disk.
+        let p = self.progress(id, st);
+        let (bytes, changelog, in_storage) = (p.checkpointed_size, p.changelog, p.in_storage);
+        // A changelog and a ForSt flush go straight to checkpoint storage, not
+        // through the local disk.
+        if let Some(part) = changelog {
+            let upload = self.changelog_upload_bytes(&part) + self.progress(id, st).private_bytes;
+            self.upload(st, id, upload, false);
+            self.advance_async(st, id);
+            return;
+        }
+        if in_storage {
             self.upload(st, id, bytes, false);
             self.advance_async(st, id);
             return;
@@ -1271,6 +1329,7 @@ impl World {
             self.runtime().coordinator.shutdown(now, JobTermination::Finished);
             self.drain_coordinator();
             self.state_storage().close_databases();
+            self.changelog_job_ended();
         }
     }
 

@@ -63,6 +63,24 @@ pub(super) enum Event {
     Stop,
     /// Buffer debloating's period: every input gate resizes its buffers.
     DebloatTick,
+    /// A subtask's changelog backend is due to materialize its state.
+    Materialize(usize),
+    /// A subtask's materialization (by its number) is in checkpoint storage.
+    Materialized(usize, u64),
+    /// A subtask's materialization could not be uploaded.
+    MaterializationFailed(usize, u64),
+    /// The restart delay of a region failover (by attempt) has passed.
+    RegionRestart(u32),
+    /// The restarting regions' state is in place (by attempt).
+    RegionRunning(u32),
+}
+
+/// The task an event belongs to, when it belongs to one: a region failover drops the
+/// events of the subtasks and channels it restarts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Owner {
+    Subtask(usize),
+    Channel(ChannelId),
 }
 
 impl Event {
@@ -96,6 +114,11 @@ impl Event {
             Event::Deployed => (26, 0),
             Event::Stop => (27, 0),
             Event::DebloatTick => (28, 0),
+            Event::Materialize(s) => (29, s as u64),
+            Event::Materialized(s, m) => (30, (s as u64) << 32 | m),
+            Event::MaterializationFailed(s, m) => (31, (s as u64) << 32 | m),
+            Event::RegionRestart(a) => (32, u64::from(a)),
+            Event::RegionRunning(a) => (33, u64::from(a)),
         }
     }
 
@@ -116,6 +139,31 @@ impl Event {
                 | Event::Running(_)
                 | Event::Stop
                 | Event::DebloatTick
+                | Event::RegionRestart(_)
+                | Event::RegionRunning(_)
         )
+    }
+
+    pub(super) fn task_owner(&self) -> Option<Owner> {
+        match *self {
+            Event::Poll(s)
+            | Event::BatchDone(s, _)
+            | Event::Flush(s)
+            | Event::Timer(s)
+            | Event::SourceTrigger(s, _)
+            | Event::BarrierTimer(s)
+            | Event::DiskDone(s, _)
+            | Event::UploadDone(s, _)
+            | Event::ChannelUploadDone(s, _)
+            | Event::Ack(s, _)
+            | Event::Decline(s, _)
+            | Event::NotifyComplete(s, _)
+            | Event::StallEnd(s)
+            | Event::Materialize(s)
+            | Event::Materialized(s, _)
+            | Event::MaterializationFailed(s, _) => Some(Owner::Subtask(s)),
+            Event::Deliver(c) | Event::Credit(c) => Some(Owner::Channel(c)),
+            _ => None,
+        }
     }
 }

@@ -125,6 +125,7 @@ impl World {
             self.runtime().coordinator.shutdown(now, termination);
             self.drain_coordinator();
             self.state_storage().close_databases();
+            self.changelog_job_ended();
         }
         self.queue.retain(|_| false);
     }

@@ -32,6 +32,8 @@ pub(super) enum ReadFrom {
 pub(super) struct RestoreRead {
     pub bytes: u64,
     pub from: ReadFrom,
+    /// CPU time after the read: applying a changelog again.
+    pub replay_ns: crate::sim::Nanos,
 }
 
 impl World {

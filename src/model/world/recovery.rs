@@ -61,7 +61,7 @@ pub struct RecoveryState {
     /// Every fault that struck, in time order.
     pub faults: Vec<FaultRecord>,
     pub recoveries: Vec<RecoveryRecord>,
-    attempt: u32,
+    pub(super) attempt: u32,
     tracker: Option<RestartTracker>,
     taskmanager_down: Vec<bool>,
     jobmanager_down: bool,
@@ -183,7 +183,7 @@ impl World {
         let target = self.fault_target(&fault.kind);
         let until_ns = fault.kind.duration_ns().map(|d| now.saturating_add(d));
         let mut phases = self.checkpoint_phases_now();
-        if self.recovery.status == JobStatus::Restarting {
+        if self.recovery.status == JobStatus::Restarting || self.region_restart.is_some() {
             phases.push(CheckpointPhase::Restore);
         }
         let phases = phases.into_iter().map(|p| p.name().to_string()).collect();
@@ -204,18 +204,28 @@ impl World {
                 self.lose_local_state(taskmanager as usize);
                 self.queue
                     .push(now + restart_after_ns, Event::TaskManagerBack(taskmanager));
-                if self.subtasks.iter().any(|s| s.tm == taskmanager as usize) {
-                    self.fail_tasks(format!("{target} crashed"));
+                let failed: Vec<usize> = (0..self.subtasks.len())
+                    .filter(|&st| self.subtasks[st].tm == taskmanager as usize)
+                    .collect();
+                if !failed.is_empty() {
+                    self.fail_subtasks(format!("{target} crashed"), &failed);
                 }
             }
             FaultKind::ConnectionLoss { a, b } => {
                 let (a, b) = (a as usize, b as usize);
-                let crosses = self.channels.iter().any(|c| {
-                    let (p, q) = (self.subtasks[c.producer].tm, self.subtasks[c.consumer].tm);
-                    (p, q) == (a, b) || (p, q) == (b, a)
-                });
-                if crosses {
-                    self.fail_tasks(format!("connection lost between {target}"));
+                let mut failed: Vec<usize> = self
+                    .channels
+                    .iter()
+                    .filter(|c| {
+                        let (p, q) = (self.subtasks[c.producer].tm, self.subtasks[c.consumer].tm);
+                        (p, q) == (a, b) || (p, q) == (b, a)
+                    })
+                    .flat_map(|c| [c.producer, c.consumer])
+                    .collect();
+                failed.sort_unstable();
+                failed.dedup();
+                if !failed.is_empty() {
+                    self.fail_subtasks(format!("connection lost between {target}"), &failed);
                 }
             }
             FaultKind::JobmanagerCrash { failover_after_ns } => {
@@ -279,15 +289,12 @@ impl World {
             reprocessed_records: 0,
             attempt,
             restored_from: None,
+            restarted_subtasks: None,
         });
-        for s in &self.subtasks {
-            if let Some(reader) = &s.source {
-                for p in &reader.partitions {
-                    let high = self.recovery.read_high.entry((s.op, p.partition)).or_default();
-                    *high = (*high).max(p.next_offset);
-                }
-            }
-        }
+        // A region restart under way is part of this one.
+        self.region_restart = None;
+        let all: Vec<usize> = (0..self.subtasks.len()).collect();
+        self.note_furthest_reads(&all);
         if self.ckpt.is_some() {
             // Pending checkpoints cannot complete: their tasks are gone.
             let rt = self.runtime();
@@ -302,14 +309,35 @@ impl World {
             // The standby JobManager restarts the job when it takes over.
             return;
         }
+        match self.restart_delay(now) {
+            Some(delay) => self.queue.push(now + delay, Event::Restart(attempt)),
+            None => self.fail_job(),
+        }
+    }
+
+    /// The restart strategy's delay for a failure now; `None` when it gives up.
+    pub(super) fn restart_delay(&mut self, now: Nanos) -> Option<Nanos> {
         let decision = self
             .recovery
             .tracker
             .as_mut()
             .map_or(RestartDecision::FailJob, |t| t.on_failure(now));
         match decision {
-            RestartDecision::RestartAfter(delay) => self.queue.push(now + delay, Event::Restart(attempt)),
-            RestartDecision::FailJob => self.fail_job(),
+            RestartDecision::RestartAfter(delay) => Some(delay),
+            RestartDecision::FailJob => None,
+        }
+    }
+
+    /// Remembers how far the sources among `subtasks` had read, before they rewind.
+    pub(super) fn note_furthest_reads(&mut self, subtasks: &[usize]) {
+        for &st in subtasks {
+            let s = &self.subtasks[st];
+            if let Some(reader) = &s.source {
+                for p in &reader.partitions {
+                    let high = self.recovery.read_high.entry((s.op, p.partition)).or_default();
+                    *high = (*high).max(p.next_offset);
+                }
+            }
         }
     }
 
@@ -361,6 +389,7 @@ impl World {
             *down = false;
         }
         self.try_deploy();
+        self.try_deploy_regions();
     }
 
     pub(super) fn jobmanager_back(&mut self) {
@@ -369,6 +398,7 @@ impl World {
             self.recovery.restart_due = true;
         }
         self.try_deploy();
+        self.try_deploy_regions();
     }
 
     pub(super) fn restart_due(&mut self, attempt: u32) {
@@ -396,33 +426,54 @@ impl World {
         // The tasks are deployed anew, then every subtask reads its state back from
         // checkpoint storage, or from its local copy with local recovery.
         let deployed_at = now + self.scenario.cluster.deployment_ns;
-        let mut running_at = deployed_at;
         let local_recovery = self.ckpt.as_ref().is_some_and(|rt| rt.local.is_some());
-        let mut restored_from = local_recovery.then(RestoredFrom::default);
-        if let Some(line) = &line {
-            let (reads, from) = self.restore_reads(line);
-            for read in reads {
-                let done = match read.from {
-                    ReadFrom::Storage => self.storage.get(deployed_at, read.bytes),
-                    ReadFrom::LocalDisk(tm) => self.taskmanagers[tm].disk.read(deployed_at, read.bytes),
-                };
-                running_at = running_at.max(done);
-            }
-            restored_from = restored_from.map(|_| from);
-            self.prune_local_state_for(&line.checkpoints);
-        }
         if let Some(r) = self.recovery.recoveries.last_mut() {
             r.restored_checkpoint = line.as_ref().and_then(RecoveryLine::common_checkpoint);
-            r.restored_from = restored_from;
+            r.restored_from = local_recovery.then(RestoredFrom::default);
         }
+        let running_at = match &line {
+            Some(line) => {
+                let at = self.read_restored_state(line, deployed_at);
+                self.prune_local_state_for(&line.checkpoints);
+                at
+            }
+            None => deployed_at,
+        };
         self.recovery.restoring = line;
         self.queue.push(running_at, Event::Running(self.recovery.attempt));
     }
 
+    /// The subtasks of `line` read their state back from `deployed_at` on; returns
+    /// when the last is done (and has applied its changelog again), and notes what
+    /// was restored in the latest recovery.
+    pub(super) fn read_restored_state(&mut self, line: &RecoveryLine, deployed_at: Nanos) -> Nanos {
+        let mut running_at = deployed_at;
+        let local_recovery = self.ckpt.as_ref().is_some_and(|rt| rt.local.is_some());
+        let (reads, from) = self.restore_reads(line);
+        for read in reads {
+            let done = match read.from {
+                ReadFrom::Storage => self.storage.get(deployed_at, read.bytes),
+                ReadFrom::LocalDisk(tm) => self.taskmanagers[tm].disk.read(deployed_at, read.bytes),
+            };
+            // Then the changelog since the materialization is applied again.
+            running_at = running_at.max(done + read.replay_ns);
+        }
+        if let Some(r) = self.recovery.recoveries.last_mut() {
+            r.restored_from = local_recovery.then_some(from);
+        }
+        running_at
+    }
+
     /// Whether the JobManager and every TaskManager hosting a subtask are up.
     fn resources_up(&self) -> bool {
+        let all: Vec<usize> = (0..self.subtasks.len()).collect();
+        self.resources_up_for(&all)
+    }
+
+    /// Whether the JobManager and every TaskManager hosting one of `subtasks` are up.
+    pub(super) fn resources_up_for(&self, subtasks: &[usize]) -> bool {
         let r = &self.recovery;
-        !r.jobmanager_down && self.subtasks.iter().all(|s| !r.taskmanager_down[s.tm])
+        !r.jobmanager_down && subtasks.iter().all(|&st| !r.taskmanager_down[self.subtasks[st].tm])
     }
 
     /// The restored state is in place: install it and run.
@@ -438,40 +489,9 @@ impl World {
             return;
         }
         let line = self.recovery.restoring.clone();
-        let rewind = !self.flaw(Flaw::SourcesNotRewound);
-        let commit_open = self.flaw(Flaw::SinkCommitsOpenTransaction);
         let mut reprocessed = 0;
         for st in 0..self.subtasks.len() {
-            let restored = line.as_ref().and_then(|l| l.checkpoints[st]);
-            let snapshot = restored.and_then(|id| self.ckpt.as_ref().and_then(|rt| rt.snapshots.get(&id)));
-            let saved = snapshot.and_then(|c| c.subtasks[st].clone());
-            // A source without a snapshot in a checkpoint had finished before it
-            // (FLIP-147): it stays finished, its partitions read to the end.
-            let finished_before = snapshot.is_some() && saved.is_none();
-            let s = &mut self.subtasks[st];
-            let offsets = saved.as_ref().map(|x| x.offsets.clone()).unwrap_or_default();
-            if let Some(saved) = saved {
-                s.logic.restore_state(saved.state);
-            }
-            s.logic.recover_transactions(restored, commit_open);
-            for end in s.logic.window_ends() {
-                self.queue.push(end.max(now), Event::Timer(st));
-            }
-            let op = s.op;
-            if let Some(reader) = s.source.as_mut() {
-                for p in &mut reader.partitions {
-                    let high = self.recovery.read_high.get(&(op, p.partition)).copied().unwrap_or(0);
-                    let unread = if finished_before { p.end_offset() } else { 0 };
-                    let from = offsets
-                        .iter()
-                        .find(|(q, _)| *q == p.partition)
-                        .map_or(unread, |(_, o)| *o);
-                    let from = if rewind { from } else { high };
-                    reprocessed += high.saturating_sub(from);
-                    p.seek(from);
-                }
-                self.wake.push(st);
-            }
+            reprocessed += self.restore_subtask(st, line.as_ref());
         }
         if let Some(line) = &line
             && !self.flaw(Flaw::ChannelStateNotRestored)
@@ -483,6 +503,8 @@ impl World {
         if self.ckpt.is_some() {
             let forst = self.scenario.checkpointing.forst().is_some();
             self.state_storage().restored(&restored_line, forst);
+            let all: Vec<usize> = (0..n).collect();
+            self.changelog_restored(&restored_line, &all);
         }
         self.replay_logs(&restored_line);
         // Fresh protocol roles, their clocks starting now that the tasks run again.
@@ -503,6 +525,48 @@ impl World {
         }
     }
 
+    /// Puts `st`'s part of `line` back: its keyed state and windows, its sink's
+    /// transactions (pre-committed ones up to the restored checkpoint committed, the
+    /// rest aborted), its sources' offsets (rewound). Returns the source records it
+    /// will read again.
+    pub(super) fn restore_subtask(&mut self, st: usize, line: Option<&RecoveryLine>) -> u64 {
+        let now = self.now;
+        let rewind = !self.flaw(Flaw::SourcesNotRewound);
+        let commit_open = self.flaw(Flaw::SinkCommitsOpenTransaction);
+        let mut reprocessed = 0;
+        let restored = line.and_then(|l| l.checkpoints[st]);
+        let snapshot = restored.and_then(|id| self.ckpt.as_ref().and_then(|rt| rt.snapshots.get(&id)));
+        let saved = snapshot.and_then(|c| c.subtasks[st].clone());
+        // A source without a snapshot in a checkpoint had finished before it
+        // (FLIP-147): it stays finished, its partitions read to the end.
+        let finished_before = snapshot.is_some() && saved.is_none();
+        let s = &mut self.subtasks[st];
+        let offsets = saved.as_ref().map(|x| x.offsets.clone()).unwrap_or_default();
+        if let Some(saved) = saved {
+            s.logic.restore_state(saved.state);
+        }
+        s.logic.recover_transactions(restored, commit_open);
+        for end in s.logic.window_ends() {
+            self.queue.push(end.max(now), Event::Timer(st));
+        }
+        let op = s.op;
+        if let Some(reader) = s.source.as_mut() {
+            for p in &mut reader.partitions {
+                let high = self.recovery.read_high.get(&(op, p.partition)).copied().unwrap_or(0);
+                let unread = if finished_before { p.end_offset() } else { 0 };
+                let from = offsets
+                    .iter()
+                    .find(|(q, _)| *q == p.partition)
+                    .map_or(unread, |(_, o)| *o);
+                let from = if rewind { from } else { high };
+                reprocessed += high.saturating_sub(from);
+                p.seek(from);
+            }
+            self.wake.push(st);
+        }
+        reprocessed
+    }
+
     /// What each subtask reads back to restore `line`, and from where: its state
     /// (from its local copy of the restored checkpoint when it has one, the rest from
     /// checkpoint storage), and the channel state replayed into it (from storage).
@@ -515,6 +579,7 @@ impl World {
         let remote = |bytes| RestoreRead {
             bytes,
             from: ReadFrom::Storage,
+            replay_ns: 0,
         };
         for (st, restored) in line.checkpoints.iter().enumerate() {
             if let Some(id) = restored
@@ -535,6 +600,7 @@ impl World {
                         reads.push(RestoreRead {
                             bytes: copy,
                             from: ReadFrom::LocalDisk(tm),
+                            replay_ns: 0,
                         });
                         // Operator state is not in the copy.
                         let rest = bytes.saturating_sub(copy);
@@ -547,7 +613,10 @@ impl World {
                         if keyed && rt.local.is_some() {
                             from.remote_subtasks += 1;
                         }
-                        reads.push(remote(bytes));
+                        reads.push(RestoreRead {
+                            replay_ns: self.changelog_replay_ns(*id, st),
+                            ..remote(bytes)
+                        });
                     }
                 }
             }
@@ -592,7 +661,7 @@ impl World {
 
     /// Queues the channel state `line` restores at each consumer, buffer by buffer,
     /// ahead of any new input.
-    fn replay_channel_state(&mut self, line: &RecoveryLine) {
+    pub(super) fn replay_channel_state(&mut self, line: &RecoveryLine) {
         for (ch, [input, output]) in self.channel_state_of(line) {
             let consumer = self.channels[ch].consumer;
             let capacity = self.channels[ch].capacity;

@@ -112,6 +112,31 @@ impl StateStorage {
         self.added();
     }
 
+    /// Checkpoint `id`'s snapshot of `st` refers to `files` already stored (from now on).
+    pub fn refer(&mut self, id: CheckpointId, st: usize, files: &[FileId]) {
+        self.registry.acquire(files);
+        let state = self.checkpoints.entry(id).or_default().state.entry(st).or_default();
+        state.extend(files);
+    }
+
+    /// A file a state backend writes and holds on its own (a changelog or a
+    /// materialization), until it releases it.
+    pub fn backend_file(&mut self, bytes: u64) -> FileId {
+        let file = self.registry.add(bytes);
+        self.added();
+        file
+    }
+
+    /// A state backend holds `files` (restored from a checkpoint that refers to them).
+    pub fn hold(&mut self, files: &[FileId]) {
+        self.registry.acquire(files);
+    }
+
+    /// A state backend no longer holds `files`: those no checkpoint refers to go.
+    pub fn release_files(&mut self, files: &[FileId]) {
+        self.registry.release(files);
+    }
+
     /// Checkpoint `id` is gone (aborted, subsumed, or discarded at the job's end):
     /// the files no other checkpoint refers to are deleted.
     pub fn release(&mut self, id: CheckpointId) {
@@ -138,22 +163,27 @@ impl StateStorage {
     /// restored (none without one), which later snapshots reuse.
     pub fn restored(&mut self, line: &[Option<CheckpointId>], forst: bool) {
         for (st, restored) in line.iter().enumerate() {
-            if forst {
-                // The new database opens the restored files where they are.
-                let files = restored
-                    .and_then(|id| self.checkpoints.get(&id))
-                    .and_then(|c| c.state.get(&st).cloned())
-                    .unwrap_or_default();
-                self.remote[st].reopen(&mut self.registry, &files);
-                continue;
-            }
-            let files: Vec<(FileId, u64)> = restored
-                .and_then(|id| self.checkpoints.get(&id))
-                .and_then(|c| c.state.get(&st))
-                .map(|files| files.iter().map(|&f| (f, self.registry.bytes_of(&[f]))).collect())
-                .unwrap_or_default();
-            self.local[st] = LocalFiles::restored(&files, true);
+            self.restored_subtask(st, *restored, forst);
         }
+    }
+
+    /// After `st` alone restored `restored` (a region failover), as [`Self::restored`].
+    pub fn restored_subtask(&mut self, st: usize, restored: Option<CheckpointId>, forst: bool) {
+        if forst {
+            // The new database opens the restored files where they are.
+            let files = restored
+                .and_then(|id| self.checkpoints.get(&id))
+                .and_then(|c| c.state.get(&st).cloned())
+                .unwrap_or_default();
+            self.remote[st].reopen(&mut self.registry, &files);
+            return;
+        }
+        let files: Vec<(FileId, u64)> = restored
+            .and_then(|id| self.checkpoints.get(&id))
+            .and_then(|c| c.state.get(&st))
+            .map(|files| files.iter().map(|&f| (f, self.registry.bytes_of(&[f]))).collect())
+            .unwrap_or_default();
+        self.local[st] = LocalFiles::restored(&files, true);
     }
 }
 

@@ -431,6 +431,12 @@ impl CheckpointCoordinator {
         self.running_subtasks = (0..num_subtasks).collect();
     }
 
+    /// `subtasks` were deployed again (a region failover): later checkpoints wait
+    /// for them again, the others stay as they are.
+    pub fn subtasks_restarted(&mut self, subtasks: &[usize]) {
+        self.running_subtasks.extend(subtasks.iter().copied());
+    }
+
     /// The job restarts from the latest retained checkpoint; returns its id (None if
     /// there is none) and counts the restore in the statistics.
     pub fn restore_latest_checkpoint(&mut self, now: Nanos) -> Option<CheckpointId> {

@@ -259,6 +259,19 @@ fn print_checkpoints(report: &CheckpointReport) {
         size(storage.peak_bytes),
         storage.peak_files
     );
+    if let Some(m) = &storage.file_merging {
+        println!(
+            "file merging: those are segments of {} physical file(s), {} at the end, at most {} in {} physical file(s); \
+             space amplification {:.2} at the end, {:.2} on average, at most {:.2}",
+            m.physical_files_at_end,
+            size(m.physical_bytes_at_end),
+            size(m.peak_physical_bytes),
+            m.peak_physical_files,
+            m.space_amplification_at_end,
+            m.mean_space_amplification,
+            m.peak_space_amplification
+        );
+    }
     if let Some((_, reason)) = report.dropped_triggers.first() {
         println!(
             "{} periodic trigger(s) skipped ({reason}, ...)",

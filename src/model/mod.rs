@@ -6,6 +6,7 @@ pub mod append_schedule;
 pub mod channel;
 pub mod debloat;
 pub mod detmath;
+pub mod file_merging;
 pub mod keygroups;
 pub mod local_state;
 pub mod operator;

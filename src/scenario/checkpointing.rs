@@ -1,6 +1,7 @@
 //! How a scenario checkpoints: Flink's checkpointing keys, resolved, plus the cost
 //! model of snapshots and manual checkpoints or savepoints at given times.
 
+use crate::model::file_merging::FileMergingConfig;
 use crate::protocol::barrier::AlignmentTimeoutStart;
 use crate::protocol::coordinator::{CoordinatorConfig, ExternalizedCheckpointRetention};
 use crate::protocol::{CheckpointingMode, SnapshotKind};
@@ -107,6 +108,10 @@ pub struct CheckpointSpec {
     /// the serialised scenario when off, so that scenario digests stay as they were.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub local_recovery: bool,
+    /// `execution.checkpointing.file-merging.*` when `enabled` is true; left out of the
+    /// serialised scenario when off, so that scenario digests stay as they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_merging: Option<FileMergingConfig>,
 }
 
 impl Default for CheckpointSpec {
@@ -131,6 +136,7 @@ impl Default for CheckpointSpec {
             protocol: ProtocolKind::Coordinated,
             timer_jitter_ns: 0,
             local_recovery: false,
+            file_merging: None,
         }
     }
 }

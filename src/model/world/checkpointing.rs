@@ -245,7 +245,7 @@ impl World {
             barriers: BTreeMap::new(),
             progress: BTreeMap::new(),
             breakdowns: Vec::new(),
-            files: StateStorage::new(self.subtasks.len()),
+            files: StateStorage::new(self.subtasks.len(), self.scenario.checkpointing.file_merging),
             local: self
                 .scenario
                 .checkpointing
@@ -489,7 +489,7 @@ impl World {
                     self.runtime().finalizing.insert(checkpoint_id);
                     match self.storage.put(now, bytes) {
                         Ok(done) => {
-                            self.state_storage().other_file(checkpoint_id, bytes);
+                            self.state_storage().metadata_file(checkpoint_id, bytes);
                             self.queue.push(done, Event::MetadataWritten(checkpoint_id));
                         }
                         Err(failure) => self.queue.push(failure.at, Event::MetadataFailed(checkpoint_id)),
@@ -500,6 +500,7 @@ impl World {
                     // their bookkeeping is done.
                     self.runtime().progress.retain(|c, _| *c > checkpoint_id);
                     self.snapshot_of(checkpoint_id).completed_at = Some(now);
+                    self.state_storage().completed(checkpoint_id);
                     let at = now + self.rpc_latency();
                     for st in 0..self.subtasks.len() {
                         self.queue.push(at, Event::NotifyComplete(st, checkpoint_id));
@@ -872,22 +873,23 @@ impl World {
         if self.is_aborted(id) || !self.runtime().progress.contains_key(&id) {
             return false;
         }
+        let tm = self.subtasks[st].tm;
         if channel_state {
-            self.state_storage().other_file(id, bytes);
+            self.state_storage().private_file(id, tm, bytes);
             return true;
         }
         let p = self.progress(id, st);
         let (sst_files, private) = (std::mem::take(&mut p.sst_uploads), p.private_bytes);
         if !p.incremental {
             // A full snapshot: one file of the whole state.
-            self.state_storage().state_file(id, st, bytes, None);
+            self.state_storage().state_file(id, st, tm, bytes, None);
             return true;
         }
         for (local, file_bytes) in sst_files {
-            self.state_storage().state_file(id, st, file_bytes, Some(local));
+            self.state_storage().state_file(id, st, tm, file_bytes, Some(local));
         }
         if private > 0 {
-            self.state_storage().other_file(id, private);
+            self.state_storage().private_file(id, tm, private);
         }
         true
     }
@@ -1254,6 +1256,7 @@ impl World {
         if self.unfinished == 0 {
             self.runtime().coordinator.shutdown(now, JobTermination::Finished);
             self.drain_coordinator();
+            self.state_storage().job_ended();
         }
     }
 

@@ -124,6 +124,7 @@ impl World {
         if self.ckpt.is_some() {
             self.runtime().coordinator.shutdown(now, termination);
             self.drain_coordinator();
+            self.state_storage().job_ended();
         }
         self.queue.retain(|_| false);
     }

@@ -218,17 +218,20 @@ impl CheckpointReport {
                         space_amplification_at_end: end.space_amplification(),
                         peak_space_amplification: rt.files.peak_space_amplification,
                         mean_space_amplification: mean_space_amplification(&world.samples),
-                        by_taskmanager: m
-                            .stat_by_taskmanager()
-                            .into_iter()
-                            .map(|(tm, s)| TaskManagerFiles {
-                                taskmanager: tm,
-                                logical_file_count: s.logical_files,
-                                logical_file_size: s.logical_bytes,
-                                physical_file_count: s.physical_files,
-                                physical_file_size: s.physical_bytes,
-                            })
-                            .collect(),
+                        by_taskmanager: {
+                            // Every TaskManager, those holding nothing with zeros.
+                            let held = m.stat_by_taskmanager();
+                            (0..world.taskmanagers.len())
+                                .map(|tm| (tm, held.get(&tm).copied().unwrap_or_default()))
+                                .map(|(tm, s)| TaskManagerFiles {
+                                    taskmanager: tm,
+                                    logical_file_count: s.logical_files,
+                                    logical_file_size: s.logical_bytes,
+                                    physical_file_count: s.physical_files,
+                                    physical_file_size: s.physical_bytes,
+                                })
+                                .collect()
+                        },
                     }
                 }),
             },

@@ -413,3 +413,27 @@ fn retained_files_are_reported_per_taskmanager_as_flinks_gauges() {
     assert_eq!(values("logicalFileSize"), size);
     assert!(prom.contains("tm_id=\"taskmanager-3\""));
 }
+
+/// A savepoint is self-contained and written without the file-merging manager
+/// (Flink's savepoint location is not a merging one): after `flink stop` the
+/// savepoint's files, all that storage keeps, are one physical file each.
+#[test]
+fn a_savepoints_files_are_not_merged() {
+    let base = std::fs::read_to_string("scenarios/stop-with-savepoint.yaml").unwrap();
+    let text = base.replace(
+        "  execution.checkpointing.interval: 500ms\n",
+        "  execution.checkpointing.interval: 500ms\n  \
+         execution.checkpointing.file-merging.enabled: true\n  \
+         execution.checkpointing.file-merging.across-checkpoint-boundary: true\n",
+    );
+    assert_ne!(text, base);
+    let outcome = common::run_held(common::parse(&text));
+    let storage = outcome.summary.checkpoints.unwrap().storage;
+    let merging = storage.file_merging.clone().unwrap();
+    assert!(storage.files_at_end > 2, "{storage:?}");
+    assert_eq!(merging.physical_files_at_end, storage.files_at_end);
+    assert!(
+        merging.peak_physical_files < storage.peak_files,
+        "the checkpoints' files were merged"
+    );
+}

@@ -21,7 +21,8 @@
 //! most wasteful first, as not to be reused until the goal is met; an incremental
 //! snapshot uploads again what such a file holds, so the file can go.
 //!
-//! The coordinator's `_metadata` file is not merged: it is a physical file of its own.
+//! The coordinator's `_metadata` file and a savepoint's files are not merged: each is
+//! a physical file of its own.
 
 use std::collections::BTreeMap;
 
@@ -162,7 +163,7 @@ impl FileMerging {
         }
     }
 
-    /// A file written whole, outside any pool (the checkpoint's `_metadata`).
+    /// A file written whole, outside any pool (a `_metadata` file, a savepoint's file).
     pub fn standalone(&mut self, file: FileId, bytes: u64) {
         let id = self.create(None, None);
         self.append(id, file, bytes);

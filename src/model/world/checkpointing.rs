@@ -456,6 +456,7 @@ impl World {
                     let id = barrier.checkpoint_id;
                     if barrier.kind == SnapshotKind::Savepoint {
                         self.stop_savepoint_triggered(id);
+                        self.state_storage().savepoint_triggered(id);
                     }
                     self.runtime().barriers.insert(id, barrier);
                     let sources: Vec<usize> = (0..self.subtasks.len())

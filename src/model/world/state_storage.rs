@@ -8,7 +8,7 @@ use super::World;
 use crate::model::file_merging::{FileMerging, FileMergingConfig, Scope, SpaceStat};
 use crate::model::state_files::{FileId, IncrementalSnapshot, LocalFiles, SharedStateRegistry};
 use crate::protocol::CheckpointId;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The files one checkpoint refers to.
 #[derive(Clone, Debug, Default)]
@@ -42,6 +42,8 @@ pub struct StateStorage {
     /// amplification, with file merging on.
     pub peak_physical: SpaceStat,
     pub peak_space_amplification: f64,
+    /// Savepoints under way or retained: self-contained, their files are not merged.
+    savepoints: BTreeSet<CheckpointId>,
 }
 
 impl StateStorage {
@@ -69,6 +71,24 @@ impl StateStorage {
         self.peak_space_amplification = self.peak_space_amplification.max(stat.space_amplification());
     }
 
+    /// Snapshot `id` is a savepoint: Flink writes it to the savepoint directory
+    /// without the file-merging manager, a file per state file.
+    pub fn savepoint_triggered(&mut self, id: CheckpointId) {
+        if self.merging.is_some() {
+            self.savepoints.insert(id);
+        }
+    }
+
+    /// Places logical file `file` of checkpoint `id` among the physical files.
+    fn place(&mut self, id: CheckpointId, file: FileId, bytes: u64, tm: usize, scope: Scope) {
+        let Some(merging) = &mut self.merging else { return };
+        if self.savepoints.contains(&id) {
+            merging.standalone(file, bytes);
+        } else {
+            merging.write(file, bytes, tm, scope, id);
+        }
+    }
+
     /// An incremental snapshot of `st` for checkpoint `id`: it refers to the files it
     /// reuses from now on.
     pub fn incremental_snapshot(
@@ -94,13 +114,11 @@ impl StateStorage {
     /// state; otherwise the subtask's private state).
     pub fn state_file(&mut self, id: CheckpointId, st: usize, tm: usize, bytes: u64, local: Option<u64>) {
         let file = self.registry.add(bytes);
-        if let Some(merging) = &mut self.merging {
-            let scope = match local {
-                Some(_) => Scope::Shared { subtask: st },
-                None => Scope::Exclusive,
-            };
-            merging.write(file, bytes, tm, scope, id);
-        }
+        let scope = match local {
+            Some(_) => Scope::Shared { subtask: st },
+            None => Scope::Exclusive,
+        };
+        self.place(id, file, bytes, tm, scope);
         self.checkpoints
             .entry(id)
             .or_default()
@@ -118,9 +136,7 @@ impl StateStorage {
     /// written by a subtask on TaskManager `tm`.
     pub fn private_file(&mut self, id: CheckpointId, tm: usize, bytes: u64) {
         let file = self.registry.add(bytes);
-        if let Some(merging) = &mut self.merging {
-            merging.write(file, bytes, tm, Scope::Exclusive, id);
-        }
+        self.place(id, file, bytes, tm, Scope::Exclusive);
         self.checkpoints.entry(id).or_default().other.push(file);
         self.added();
     }
@@ -157,6 +173,7 @@ impl StateStorage {
             merging.checkpoint_ended(id);
             merging.control_space();
         }
+        self.savepoints.remove(&id);
         self.physical_changed();
     }
 

@@ -359,12 +359,30 @@ fn the_shipped_scenario_stores_far_fewer_files() {
         storage.peak_files
     );
     assert!(merging.mean_space_amplification <= 2.0, "{merging:?}");
+    // Every completed checkpoint wrote at least a file per keyed subtask and its
+    // `_metadata`, into fewer newly opened physical files.
+    let report = on.checkpoints.as_ref().unwrap();
+    let completed: Vec<_> = report.checkpoints.iter().filter(|c| c.status == "COMPLETED").collect();
+    assert!(completed.len() > 40);
+    for c in &completed {
+        let w = c.files_written.expect("counted with merging on");
+        assert!(w.logical_files > 32, "checkpoint {}: {w:?}", c.id);
+        assert!(w.physical_files < w.logical_files, "checkpoint {}: {w:?}", c.id);
+    }
     assert!(merging.mean_space_amplification > 1.0, "{merging:?}");
     assert_eq!(merging.by_taskmanager.len(), 4);
 
     let mut off = scenario("scenarios/file-merging.yaml");
     off.checkpointing.file_merging = None;
     let off = common::run_held(off).summary;
+    assert!(
+        off.checkpoints
+            .as_ref()
+            .unwrap()
+            .checkpoints
+            .iter()
+            .all(|c| c.files_written.is_none())
+    );
     let off_files = off.checkpoints.as_ref().unwrap().storage.peak_files;
     assert!(
         merging.peak_physical_files * 2 <= off_files,

@@ -271,6 +271,20 @@ fn print_checkpoints(report: &CheckpointReport) {
             m.mean_space_amplification,
             m.peak_space_amplification
         );
+        let written: Vec<_> = report
+            .checkpoints
+            .iter()
+            .filter(|c| c.status == "COMPLETED")
+            .filter_map(|c| c.files_written)
+            .collect();
+        if !written.is_empty() {
+            let n = written.len() as f64;
+            println!(
+                "  a completed checkpoint wrote {:.1} logical file(s) into {:.1} newly opened physical file(s) on average",
+                written.iter().map(|w| w.logical_files).sum::<u64>() as f64 / n,
+                written.iter().map(|w| w.physical_files).sum::<u64>() as f64 / n
+            );
+        }
     }
     if let Some((_, reason)) = report.dropped_triggers.first() {
         println!(

@@ -122,6 +122,18 @@ pub struct FileMerging {
     /// Each logical file: its physical file and length.
     segments: BTreeMap<FileId, (u64, u64)>,
     stat: SpaceStat,
+    /// By checkpoint: the logical files it wrote and the physical files it opened.
+    written: BTreeMap<CheckpointId, FilesWritten>,
+}
+
+/// What one checkpoint wrote to checkpoint storage.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FilesWritten {
+    /// Logical files: what storage would hold without merging.
+    pub logical_files: u64,
+    /// Physical files it opened (across checkpoint boundaries it also appends to
+    /// files earlier checkpoints opened).
+    pub physical_files: u64,
 }
 
 impl FileMerging {
@@ -133,6 +145,7 @@ impl FileMerging {
             writable: BTreeMap::new(),
             segments: BTreeMap::new(),
             stat: SpaceStat::default(),
+            written: BTreeMap::new(),
         }
     }
 
@@ -149,9 +162,12 @@ impl FileMerging {
             scope,
             (!self.config.across_checkpoint_boundary).then_some(checkpoint),
         );
+        let written = self.written.entry(checkpoint).or_default();
+        written.logical_files += 1;
         let id = match self.writable.get(&key) {
             Some(&id) => id,
             None => {
+                written.physical_files += 1;
                 let id = self.create(Some(tm), Some(key));
                 self.writable.insert(key, id);
                 id
@@ -164,7 +180,10 @@ impl FileMerging {
     }
 
     /// A file written whole, outside any pool (a `_metadata` file, a savepoint's file).
-    pub fn standalone(&mut self, file: FileId, bytes: u64) {
+    pub fn standalone(&mut self, file: FileId, bytes: u64, checkpoint: CheckpointId) {
+        let written = self.written.entry(checkpoint).or_default();
+        written.logical_files += 1;
+        written.physical_files += 1;
         let id = self.create(None, None);
         self.append(id, file, bytes);
         self.close(id);
@@ -264,6 +283,11 @@ impl FileMerging {
                 }
             }
         }
+    }
+
+    /// What checkpoint `checkpoint` wrote (nothing: `None`).
+    pub fn written(&self, checkpoint: CheckpointId) -> Option<FilesWritten> {
+        self.written.get(&checkpoint).copied()
     }
 
     /// Logical and physical files now.

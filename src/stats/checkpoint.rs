@@ -70,6 +70,9 @@ pub struct CheckpointSummary {
     /// acknowledged at the trigger with an empty snapshot, as Flink reports them.
     #[serde(default)]
     pub finished_subtasks: Vec<(usize, u32)>,
+    /// With file merging on: the logical files it wrote and the physical files it opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files_written: Option<crate::model::file_merging::FilesWritten>,
 }
 
 /// Everything about a run's checkpoints.
@@ -187,6 +190,11 @@ impl CheckpointReport {
                         .filter_map(|r| world.subtasks.get(r.subtask))
                         .map(|s| (s.op, s.index))
                         .collect(),
+                    files_written: rt
+                        .files
+                        .merging
+                        .as_ref()
+                        .map(|m| m.written(c.checkpoint_id).unwrap_or_default()),
                 }
             })
             .collect();

@@ -83,7 +83,7 @@ impl StateStorage {
     fn place(&mut self, id: CheckpointId, file: FileId, bytes: u64, tm: usize, scope: Scope) {
         let Some(merging) = &mut self.merging else { return };
         if self.savepoints.contains(&id) {
-            merging.standalone(file, bytes);
+            merging.standalone(file, bytes, id);
         } else {
             merging.write(file, bytes, tm, scope, id);
         }
@@ -145,7 +145,7 @@ impl StateStorage {
     pub fn metadata_file(&mut self, id: CheckpointId, bytes: u64) {
         let file = self.registry.add(bytes);
         if let Some(merging) = &mut self.merging {
-            merging.standalone(file, bytes);
+            merging.standalone(file, bytes, id);
         }
         self.checkpoints.entry(id).or_default().other.push(file);
         self.added();

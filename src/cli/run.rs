@@ -259,6 +259,33 @@ fn print_checkpoints(report: &CheckpointReport) {
         size(storage.peak_bytes),
         storage.peak_files
     );
+    if let Some(m) = &storage.file_merging {
+        println!(
+            "file merging: those are segments of {} physical file(s), {} at the end, at most {} in {} physical file(s); \
+             space amplification {:.2} at the end, {:.2} on average, at most {:.2}",
+            m.physical_files_at_end,
+            size(m.physical_bytes_at_end),
+            size(m.peak_physical_bytes),
+            m.peak_physical_files,
+            m.space_amplification_at_end,
+            m.mean_space_amplification,
+            m.peak_space_amplification
+        );
+        let written: Vec<_> = report
+            .checkpoints
+            .iter()
+            .filter(|c| c.status == "COMPLETED")
+            .filter_map(|c| c.files_written)
+            .collect();
+        if !written.is_empty() {
+            let n = written.len() as f64;
+            println!(
+                "  a completed checkpoint wrote {:.1} logical file(s) into {:.1} newly opened physical file(s) on average",
+                written.iter().map(|w| w.logical_files).sum::<u64>() as f64 / n,
+                written.iter().map(|w| w.physical_files).sum::<u64>() as f64 / n
+            );
+        }
+    }
     if let Some((_, reason)) = report.dropped_triggers.first() {
         println!(
             "{} periodic trigger(s) skipped ({reason}, ...)",

@@ -7,6 +7,7 @@ pub mod changelog;
 pub mod channel;
 pub mod debloat;
 pub mod detmath;
+pub mod file_merging;
 pub mod forst;
 pub mod keygroups;
 pub mod local_state;

@@ -63,16 +63,21 @@ impl SharedStateRegistry {
     /// A checkpoint that referred to `files` is gone; returns the bytes deleted, of
     /// the files no checkpoint refers to any more.
     pub fn release(&mut self, files: &[FileId]) -> u64 {
-        let mut deleted = 0;
+        self.release_files(files).iter().map(|&(_, bytes)| bytes).sum()
+    }
+
+    /// As [`Self::release`], returning each file deleted with its bytes.
+    pub fn release_files(&mut self, files: &[FileId]) -> Vec<(FileId, u64)> {
+        let mut deleted = Vec::new();
         for f in files {
             let Some(file) = self.files.get_mut(f) else { continue };
             file.refs -= 1;
             if file.refs == 0 {
-                deleted += file.bytes;
+                deleted.push((*f, file.bytes));
+                self.bytes -= file.bytes;
                 self.files.remove(f);
             }
         }
-        self.bytes -= deleted;
         deleted
     }
 
@@ -173,6 +178,12 @@ impl LocalFiles {
         }
         self.pending.insert(id, refers);
         snapshot
+    }
+
+    /// Later snapshots upload again the local files whose stored copy is `gone(stored)`
+    /// (with file merging, a physical file space control stopped reusing).
+    pub fn forget_stored(&mut self, gone: impl Fn(FileId) -> bool) {
+        self.confirmed.retain(|&(_, stored)| !gone(stored));
     }
 
     /// Snapshot `id` stored local file `local` as `stored`.

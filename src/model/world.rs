@@ -195,10 +195,20 @@ pub struct Sample {
     pub storage_bytes: u64,
     #[serde(default)]
     pub storage_files: u64,
+    /// With file merging on: the physical files those are segments of, and their bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_storage: Option<PhysicalStorage>,
     /// Latency of the records that reached a sink since the sample before: how many,
     /// and their p50, p99 and maximum (0 when none arrived).
     #[serde(default)]
     pub latency: WindowLatency,
+}
+
+/// Physical files in checkpoint storage at one instant (file merging on).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PhysicalStorage {
+    pub bytes: u64,
+    pub files: u64,
 }
 
 /// Record latency over one sampling period.

@@ -10,6 +10,8 @@ use std::fmt::Write;
 
 const JOB_SCOPE: &str = "jobmanager_job";
 const TASK_SCOPE: &str = "taskmanager_job_task";
+/// The scope of a TaskManager's job metrics, where Flink's `FileMergingMetricGroup` is.
+const TM_JOB_SCOPE: &str = "taskmanager_job";
 const HOST: &str = "ckptsim";
 
 /// A label value as the exposition format wants it: backslash, quote and newline escaped.
@@ -161,6 +163,38 @@ pub fn render(record: &RunRecord, export: &FlinkExport) -> String {
     for (metric, value) in task_metrics {
         let samples = (0..s.subtasks.len()).map(|i| (task_labels[i].as_str(), value(&s.subtasks[i], last_part[i])));
         family.gauge(TASK_SCOPE, metric, samples);
+    }
+
+    // File merging: each TaskManager's manager's `SpaceStat`, with the `.` of
+    // `fileMerging.logicalFileCount` written `_` as the reporter writes it.
+    if let Some(m) = report.and_then(|r| r.storage.file_merging.as_ref()) {
+        let tm_labels: Vec<String> = m
+            .by_taskmanager
+            .iter()
+            .map(|t| {
+                labels(&[
+                    ("job_id", &export.job_id),
+                    ("host", HOST),
+                    ("tm_id", &format!("taskmanager-{}", t.taskmanager)),
+                    ("job_name", &facts.name),
+                ])
+            })
+            .collect();
+        type TmValue = fn(&crate::stats::checkpoint::TaskManagerFiles) -> u64;
+        let tm_metrics: [(&str, TmValue); 4] = [
+            ("fileMerging_logicalFileCount", |t| t.logical_file_count),
+            ("fileMerging_logicalFileSize", |t| t.logical_file_size),
+            ("fileMerging_physicalFileCount", |t| t.physical_file_count),
+            ("fileMerging_physicalFileSize", |t| t.physical_file_size),
+        ];
+        for (metric, value) in tm_metrics {
+            let samples = m
+                .by_taskmanager
+                .iter()
+                .zip(&tm_labels)
+                .map(|(t, l)| (l.as_str(), value(t) as f64));
+            family.gauge(TM_JOB_SCOPE, metric, samples);
+        }
     }
     out
 }

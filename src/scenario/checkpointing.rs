@@ -1,6 +1,7 @@
 //! How a scenario checkpoints: Flink's checkpointing keys, resolved, plus the cost
 //! model of snapshots and manual checkpoints or savepoints at given times.
 
+use crate::model::file_merging::FileMergingConfig;
 use crate::protocol::barrier::AlignmentTimeoutStart;
 use crate::protocol::coordinator::{CoordinatorConfig, ExternalizedCheckpointRetention};
 use crate::protocol::{CheckpointingMode, SnapshotKind};
@@ -180,6 +181,10 @@ pub struct CheckpointSpec {
     /// `state.changelog.enabled`; left out of the serialised scenario when off.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changelog: Option<ChangelogSpec>,
+    /// `execution.checkpointing.file-merging.*` when `enabled` is true; left out of the
+    /// serialised scenario when off, so that scenario digests stay as they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_merging: Option<FileMergingConfig>,
 }
 
 impl Default for CheckpointSpec {
@@ -205,6 +210,7 @@ impl Default for CheckpointSpec {
             timer_jitter_ns: 0,
             local_recovery: false,
             changelog: None,
+            file_merging: None,
         }
     }
 }

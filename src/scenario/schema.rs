@@ -227,6 +227,17 @@ pub struct FlinkConfig {
         alias = "state.backend.local-recovery"
     )]
     pub local_recovery: Option<bool>,
+    /// Checkpoint file merging (FLIP-306), Flink 2.x's `CheckpointingOptions` keys.
+    #[serde(rename = "execution.checkpointing.file-merging.enabled")]
+    pub file_merging_enabled: Option<bool>,
+    #[serde(rename = "execution.checkpointing.file-merging.across-checkpoint-boundary")]
+    pub file_merging_across_boundary: Option<bool>,
+    #[serde(rename = "execution.checkpointing.file-merging.max-file-size")]
+    pub file_merging_max_file_size: Option<Bytes>,
+    #[serde(rename = "execution.checkpointing.file-merging.pool-blocking")]
+    pub file_merging_pool_blocking: Option<bool>,
+    #[serde(rename = "execution.checkpointing.file-merging.max-space-amplification")]
+    pub file_merging_max_space_amplification: Option<f64>,
     #[serde(rename = "ckptsim.checkpointing.protocol")]
     pub protocol: Option<ProtocolKey>,
     #[serde(rename = "ckptsim.checkpointing.timer-jitter")]

@@ -1012,6 +1012,7 @@ impl Checker<'_> {
             timer_jitter_ns,
             local_recovery: cfg.local_recovery.unwrap_or(defaults.local_recovery),
             changelog: self.changelog(raw)?,
+            file_merging: self.file_merging(cfg)?,
         };
         if let Some(problem) = spec.backlog_interval_problem() {
             return Err(self.error(key("execution.checkpointing.interval-during-backlog"), problem));
@@ -1080,6 +1081,39 @@ impl Checker<'_> {
                 Some(ChangelogStorageKey::Memory) | None => ChangelogStorage::Memory,
             },
             apply_cpu_per_change_ns: apply.map_or(d.apply_cpu_per_change_ns, |t| t.0),
+        }))
+    }
+
+    /// `execution.checkpointing.file-merging.*`: `None` unless enabled (Flink reads the
+    /// other keys only then).
+    fn file_merging(&self, cfg: &FlinkConfig) -> Checked<Option<crate::model::file_merging::FileMergingConfig>> {
+        use crate::model::file_merging::FileMergingConfig;
+        let key = |k: &str| format!("config.execution.checkpointing.file-merging.{k}");
+        if cfg.file_merging_enabled != Some(true) {
+            return Ok(None);
+        }
+        if cfg.state_backend == Some(StateBackendKey::Forst) || cfg.changelog_enabled == Some(true) {
+            return Err(self.error(
+                key("enabled"),
+                "ckptsim merges the files of `hashmap` and `rocksdb` snapshots; it does not combine file merging with `forst` or `state.changelog.enabled`",
+            ));
+        }
+        let defaults = FileMergingConfig::default();
+        let max_file_size = cfg.file_merging_max_file_size.map_or(defaults.max_file_size, |b| b.0);
+        if max_file_size == 0 {
+            // FileMergingSnapshotManagerBuilder.setMaxFileSize checks maxFileSize > 0.
+            return Err(self.error(key("max-file-size"), "must be more than 0 bytes, as in Flink"));
+        }
+        let amplification = cfg.file_merging_max_space_amplification.unwrap_or(2.0);
+        if !amplification.is_finite() {
+            return Err(self.error(key("max-space-amplification"), "must be a finite number"));
+        }
+        Ok(Some(FileMergingConfig {
+            across_checkpoint_boundary: cfg.file_merging_across_boundary.unwrap_or(false),
+            max_file_size,
+            pool_blocking: cfg.file_merging_pool_blocking.unwrap_or(false),
+            // Flink: any value below 1 disables the space control.
+            max_space_amplification: (amplification >= 1.0).then_some(amplification),
         }))
     }
 

@@ -70,6 +70,9 @@ pub struct CheckpointSummary {
     /// acknowledged at the trigger with an empty snapshot, as Flink reports them.
     #[serde(default)]
     pub finished_subtasks: Vec<(usize, u32)>,
+    /// With file merging on: the logical files it wrote and the physical files it opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files_written: Option<crate::model::file_merging::FilesWritten>,
 }
 
 /// Everything about a run's checkpoints.
@@ -93,13 +96,44 @@ pub struct CheckpointReport {
     pub storage: StorageUsage,
 }
 
-/// Bytes and files in checkpoint storage (the run's time series has them over time).
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+/// Bytes and files in checkpoint storage (the run's time series has them over time):
+/// the logical files checkpoints refer to.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct StorageUsage {
     pub bytes_at_end: u64,
     pub files_at_end: u64,
     pub peak_bytes: u64,
     pub peak_files: u64,
+    /// With file merging on, the physical files those are segments of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_merging: Option<FileMergingUsage>,
+}
+
+/// Physical files in checkpoint storage with file merging on, and space amplification
+/// (physical bytes held over logical bytes referenced, as Flink's `SpaceStat`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct FileMergingUsage {
+    pub physical_bytes_at_end: u64,
+    pub physical_files_at_end: u64,
+    pub peak_physical_bytes: u64,
+    pub peak_physical_files: u64,
+    pub space_amplification_at_end: f64,
+    pub peak_space_amplification: f64,
+    /// Over the run's samples while storage held anything.
+    pub mean_space_amplification: f64,
+    /// By TaskManager at the end: logical files and bytes, physical files and bytes
+    /// (Flink's `fileMerging.*` gauges of that TaskManager's manager).
+    pub by_taskmanager: Vec<TaskManagerFiles>,
+}
+
+/// One TaskManager's file-merging manager at the end of the run.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TaskManagerFiles {
+    pub taskmanager: usize,
+    pub logical_file_count: u64,
+    pub logical_file_size: u64,
+    pub physical_file_count: u64,
+    pub physical_file_size: u64,
 }
 
 impl CheckpointReport {
@@ -156,6 +190,11 @@ impl CheckpointReport {
                         .filter_map(|r| world.subtasks.get(r.subtask))
                         .map(|s| (s.op, s.index))
                         .collect(),
+                    files_written: rt
+                        .files
+                        .merging
+                        .as_ref()
+                        .map(|m| m.written(c.checkpoint_id).unwrap_or_default()),
                 }
             })
             .collect();
@@ -177,7 +216,48 @@ impl CheckpointReport {
                 files_at_end: rt.files.registry.file_count() as u64,
                 peak_bytes: rt.files.peak_bytes,
                 peak_files: rt.files.peak_files as u64,
+                file_merging: rt.files.merging.as_ref().map(|m| {
+                    let end = m.stat();
+                    FileMergingUsage {
+                        physical_bytes_at_end: end.physical_bytes,
+                        physical_files_at_end: end.physical_files,
+                        peak_physical_bytes: rt.files.peak_physical.physical_bytes,
+                        peak_physical_files: rt.files.peak_physical.physical_files,
+                        space_amplification_at_end: end.space_amplification(),
+                        peak_space_amplification: rt.files.peak_space_amplification,
+                        mean_space_amplification: mean_space_amplification(&world.samples),
+                        by_taskmanager: {
+                            // Every TaskManager, those holding nothing with zeros.
+                            let held = m.stat_by_taskmanager();
+                            (0..world.taskmanagers.len())
+                                .map(|tm| (tm, held.get(&tm).copied().unwrap_or_default()))
+                                .map(|(tm, s)| TaskManagerFiles {
+                                    taskmanager: tm,
+                                    logical_file_count: s.logical_files,
+                                    logical_file_size: s.logical_bytes,
+                                    physical_file_count: s.physical_files,
+                                    physical_file_size: s.physical_bytes,
+                                })
+                                .collect()
+                        },
+                    }
+                }),
             },
         })
+    }
+}
+
+/// Physical over logical bytes, averaged over the samples in which storage held
+/// anything (1 when none did).
+fn mean_space_amplification(samples: &[crate::model::world::Sample]) -> f64 {
+    let ratios: Vec<f64> = samples
+        .iter()
+        .filter(|s| s.storage_bytes > 0)
+        .filter_map(|s| s.physical_storage.map(|p| p.bytes as f64 / s.storage_bytes as f64))
+        .collect();
+    if ratios.is_empty() {
+        1.0
+    } else {
+        ratios.iter().sum::<f64>() / ratios.len() as f64
     }
 }

@@ -251,7 +251,7 @@ impl World {
             barriers: BTreeMap::new(),
             progress: BTreeMap::new(),
             breakdowns: Vec::new(),
-            files: StateStorage::new(self.subtasks.len()),
+            files: StateStorage::new(self.subtasks.len(), self.scenario.checkpointing.file_merging),
             changelog: spec
                 .changelog
                 .map(|c| super::changelog::ChangelogStore::new(c, self.subtasks.len())),
@@ -483,6 +483,7 @@ impl World {
                     let id = barrier.checkpoint_id;
                     if barrier.kind == SnapshotKind::Savepoint {
                         self.stop_savepoint_triggered(id);
+                        self.state_storage().savepoint_triggered(id);
                     }
                     self.runtime().barriers.insert(id, barrier);
                     let sources: Vec<usize> = (0..self.subtasks.len())
@@ -516,7 +517,7 @@ impl World {
                     self.runtime().finalizing.insert(checkpoint_id);
                     match self.storage.put(now, bytes) {
                         Ok(done) => {
-                            self.state_storage().other_file(checkpoint_id, bytes);
+                            self.state_storage().metadata_file(checkpoint_id, bytes);
                             self.queue.push(done, Event::MetadataWritten(checkpoint_id));
                         }
                         Err(failure) => self.queue.push(failure.at, Event::MetadataFailed(checkpoint_id)),
@@ -527,6 +528,7 @@ impl World {
                     // their bookkeeping is done.
                     self.runtime().progress.retain(|c, _| *c > checkpoint_id);
                     self.snapshot_of(checkpoint_id).completed_at = Some(now);
+                    self.state_storage().completed(checkpoint_id);
                     let at = now + self.rpc_latency();
                     for st in 0..self.subtasks.len() {
                         self.queue.push(at, Event::NotifyComplete(st, checkpoint_id));
@@ -901,8 +903,9 @@ impl World {
         if self.is_aborted(id) || !self.runtime().progress.contains_key(&id) {
             return false;
         }
+        let tm = self.subtasks[st].tm;
         if channel_state {
-            self.state_storage().other_file(id, bytes);
+            self.state_storage().private_file(id, tm, bytes);
             return true;
         }
         let p = self.progress(id, st);
@@ -910,20 +913,20 @@ impl World {
         if let Some(part) = p.changelog {
             self.changelog_uploaded(id, st, part);
             if private > 0 {
-                self.state_storage().other_file(id, private);
+                self.state_storage().private_file(id, tm, private);
             }
             return true;
         }
         if !p.incremental {
             // A full snapshot: one file of the whole state.
-            self.state_storage().state_file(id, st, bytes, None);
+            self.state_storage().state_file(id, st, tm, bytes, None);
             return true;
         }
         for (local, file_bytes) in sst_files {
-            self.state_storage().state_file(id, st, file_bytes, Some(local));
+            self.state_storage().state_file(id, st, tm, file_bytes, Some(local));
         }
         if private > 0 {
-            self.state_storage().other_file(id, private);
+            self.state_storage().private_file(id, tm, private);
         }
         true
     }
@@ -1330,6 +1333,7 @@ impl World {
             self.drain_coordinator();
             self.state_storage().close_databases();
             self.changelog_job_ended();
+            self.state_storage().job_ended();
         }
     }
 

@@ -126,6 +126,7 @@ impl World {
             self.drain_coordinator();
             self.state_storage().close_databases();
             self.changelog_job_ended();
+            self.state_storage().job_ended();
         }
         self.queue.retain(|_| false);
     }

@@ -1,25 +1,32 @@
 //! The run's time series and per-subtask counters, closed when the job ends.
 
-use super::{Event, JobStatus, Sample, WindowLatency, World};
+use super::{Event, JobStatus, PhysicalStorage, Sample, WindowLatency, World};
 use crate::model::operator::OperatorLogic;
 use crate::sim::Nanos;
 
 impl World {
     pub(super) fn sample(&mut self) {
-        let mut sample = Sample {
-            time: self.now,
-            source_records: 0,
-            sink_records: 0,
-            backpressured_subtasks: 0,
-            storage_bytes: self.ckpt.as_ref().map_or(0, |rt| rt.files.registry.bytes()),
-            storage_files: self.ckpt.as_ref().map_or(0, |rt| rt.files.registry.file_count() as u64),
-            latency: WindowLatency {
-                records: self.latency_since_sample.count(),
-                p50_ns: self.latency_since_sample.quantile(0.5),
-                p99_ns: self.latency_since_sample.quantile(0.99),
-                max_ns: self.latency_since_sample.max(),
-            },
-        };
+        let mut sample =
+            Sample {
+                time: self.now,
+                source_records: 0,
+                sink_records: 0,
+                backpressured_subtasks: 0,
+                storage_bytes: self.ckpt.as_ref().map_or(0, |rt| rt.files.registry.bytes()),
+                storage_files: self.ckpt.as_ref().map_or(0, |rt| rt.files.registry.file_count() as u64),
+                physical_storage: self.ckpt.as_ref().and_then(|rt| rt.files.merging.as_ref()).map(|m| {
+                    PhysicalStorage {
+                        bytes: m.stat().physical_bytes,
+                        files: m.stat().physical_files,
+                    }
+                }),
+                latency: WindowLatency {
+                    records: self.latency_since_sample.count(),
+                    p50_ns: self.latency_since_sample.quantile(0.5),
+                    p99_ns: self.latency_since_sample.quantile(0.99),
+                    max_ns: self.latency_since_sample.max(),
+                },
+            };
         self.latency_since_sample.clear();
         for s in &self.subtasks {
             match s.logic {

@@ -1,13 +1,15 @@
 //! What checkpoints keep in checkpoint storage: every file a checkpoint refers to,
 //! held in the shared-state registry until no checkpoint refers to it any more
-//! (`model::state_files`), and each subtask's local RocksDB files for incremental
-//! snapshots, or their ForSt databases' files in storage (`model::forst`).
+//! (`model::state_files`), the physical files they are segments of when file merging
+//! is on (`model::file_merging`), and each subtask's local RocksDB files for
+//! incremental snapshots, or their ForSt databases' files in storage (`model::forst`).
 
 use super::World;
+use crate::model::file_merging::{FileMerging, FileMergingConfig, Scope, SpaceStat};
 use crate::model::forst::RemoteFiles;
 use crate::model::state_files::{FileId, IncrementalSnapshot, LocalFiles, SharedStateRegistry};
 use crate::protocol::CheckpointId;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The files one checkpoint refers to.
 #[derive(Clone, Debug, Default)]
@@ -36,16 +38,25 @@ pub struct StateStorage {
     pub local: Vec<LocalFiles>,
     /// By subtask: its ForSt database's live files in storage (`forst` only).
     pub remote: Vec<RemoteFiles>,
-    /// The most bytes and files storage held at once.
+    /// The most bytes and files storage held at once (logical files).
     pub peak_bytes: u64,
     pub peak_files: usize,
+    /// Physical files, with file merging on.
+    pub merging: Option<FileMerging>,
+    /// The most physical bytes and files held at once, and the highest space
+    /// amplification, with file merging on.
+    pub peak_physical: SpaceStat,
+    pub peak_space_amplification: f64,
+    /// Savepoints under way or retained: self-contained, their files are not merged.
+    savepoints: BTreeSet<CheckpointId>,
 }
 
 impl StateStorage {
-    pub fn new(subtasks: usize) -> Self {
+    pub fn new(subtasks: usize, merging: Option<FileMergingConfig>) -> Self {
         StateStorage {
             local: vec![LocalFiles::default(); subtasks],
             remote: vec![RemoteFiles::default(); subtasks],
+            merging: merging.map(FileMerging::new),
             ..StateStorage::default()
         }
     }
@@ -53,6 +64,35 @@ impl StateStorage {
     fn added(&mut self) {
         self.peak_bytes = self.peak_bytes.max(self.registry.bytes());
         self.peak_files = self.peak_files.max(self.registry.file_count());
+        self.physical_changed();
+    }
+
+    fn physical_changed(&mut self) {
+        let Some(stat) = self.merging.as_ref().map(FileMerging::stat) else {
+            return;
+        };
+        let peak = &mut self.peak_physical;
+        peak.physical_bytes = peak.physical_bytes.max(stat.physical_bytes);
+        peak.physical_files = peak.physical_files.max(stat.physical_files);
+        self.peak_space_amplification = self.peak_space_amplification.max(stat.space_amplification());
+    }
+
+    /// Snapshot `id` is a savepoint: Flink writes it to the savepoint directory
+    /// without the file-merging manager, a file per state file.
+    pub fn savepoint_triggered(&mut self, id: CheckpointId) {
+        if self.merging.is_some() {
+            self.savepoints.insert(id);
+        }
+    }
+
+    /// Places logical file `file` of checkpoint `id` among the physical files.
+    fn place(&mut self, id: CheckpointId, file: FileId, bytes: u64, tm: usize, scope: Scope) {
+        let Some(merging) = &mut self.merging else { return };
+        if self.savepoints.contains(&id) {
+            merging.standalone(file, bytes, id);
+        } else {
+            merging.write(file, bytes, tm, scope, id);
+        }
     }
 
     /// An incremental snapshot of `st` for checkpoint `id`: it refers to the files it
@@ -64,6 +104,10 @@ impl StateStorage {
         flushed: u64,
         keyed: u64,
     ) -> IncrementalSnapshot {
+        if let Some(merging) = &self.merging {
+            // A segment in a file space control stopped reusing is uploaded again.
+            self.local[st].forget_stored(|stored| !merging.could_reuse(stored));
+        }
         let snapshot = self.local[st].snapshot(id, flushed, keyed);
         self.registry.acquire(&snapshot.reused);
         let files = self.checkpoints.entry(id).or_default().state.entry(st).or_default();
@@ -88,10 +132,16 @@ impl StateStorage {
         self.checkpoints.get(&id).is_some_and(|c| c.in_place)
     }
 
-    /// `st` uploaded a state file of `bytes` for checkpoint `id` (`local`: the local
-    /// RocksDB file it holds, for an incremental snapshot).
-    pub fn state_file(&mut self, id: CheckpointId, st: usize, bytes: u64, local: Option<u64>) {
+    /// `st`, on TaskManager `tm`, uploaded a state file of `bytes` for checkpoint `id`
+    /// (`local`: the local RocksDB file it holds, for an incremental snapshot: shared
+    /// state; otherwise the subtask's private state).
+    pub fn state_file(&mut self, id: CheckpointId, st: usize, tm: usize, bytes: u64, local: Option<u64>) {
         let file = self.registry.add(bytes);
+        let scope = match local {
+            Some(_) => Scope::Shared { subtask: st },
+            None => Scope::Exclusive,
+        };
+        self.place(id, file, bytes, tm, scope);
         self.checkpoints
             .entry(id)
             .or_default()
@@ -105,9 +155,11 @@ impl StateStorage {
         self.added();
     }
 
-    /// A channel-state or metadata file of checkpoint `id`.
-    pub fn other_file(&mut self, id: CheckpointId, bytes: u64) {
+    /// A channel-state file, or private state outside RocksDB, of checkpoint `id`
+    /// written by a subtask on TaskManager `tm`.
+    pub fn private_file(&mut self, id: CheckpointId, tm: usize, bytes: u64) {
         let file = self.registry.add(bytes);
+        self.place(id, file, bytes, tm, Scope::Exclusive);
         self.checkpoints.entry(id).or_default().other.push(file);
         self.added();
     }
@@ -134,14 +186,56 @@ impl StateStorage {
 
     /// A state backend no longer holds `files`: those no checkpoint refers to go.
     pub fn release_files(&mut self, files: &[FileId]) {
-        self.registry.release(files);
+        let deleted = self.registry.release_files(files);
+        if let Some(merging) = &mut self.merging {
+            for (file, _) in deleted {
+                merging.logical_deleted(file);
+            }
+        }
+        self.physical_changed();
+    }
+
+    /// The `_metadata` file of checkpoint `id`, which the coordinator writes whole.
+    pub fn metadata_file(&mut self, id: CheckpointId, bytes: u64) {
+        let file = self.registry.add(bytes);
+        if let Some(merging) = &mut self.merging {
+            merging.standalone(file, bytes, id);
+        }
+        self.checkpoints.entry(id).or_default().other.push(file);
+        self.added();
+    }
+
+    /// Checkpoint `id` completed: within checkpoint boundaries its physical files
+    /// take no more segments.
+    pub fn completed(&mut self, id: CheckpointId) {
+        if let Some(merging) = &mut self.merging {
+            merging.checkpoint_ended(id);
+        }
     }
 
     /// Checkpoint `id` is gone (aborted, subsumed, or discarded at the job's end):
     /// the files no other checkpoint refers to are deleted.
     pub fn release(&mut self, id: CheckpointId) {
-        if let Some(files) = self.checkpoints.remove(&id) {
-            self.registry.release(&files.all());
+        let deleted = match self.checkpoints.remove(&id) {
+            Some(files) => self.registry.release_files(&files.all()),
+            None => Vec::new(),
+        };
+        if let Some(merging) = &mut self.merging {
+            for (file, _) in deleted {
+                merging.logical_deleted(file);
+            }
+            merging.checkpoint_ended(id);
+            merging.control_space();
+        }
+        self.savepoints.remove(&id);
+        self.physical_changed();
+    }
+
+    /// The job ended: its TaskManagers' managers close their files, so those no
+    /// retained checkpoint refers to are deleted.
+    pub fn job_ended(&mut self) {
+        if let Some(merging) = &mut self.merging {
+            merging.close_all();
         }
     }
 
@@ -162,6 +256,9 @@ impl StateStorage {
     /// After a restore, every subtask's local files are those of the checkpoint it
     /// restored (none without one), which later snapshots reuse.
     pub fn restored(&mut self, line: &[Option<CheckpointId>], forst: bool) {
+        if let Some(merging) = &mut self.merging {
+            merging.close_all();
+        }
         for (st, restored) in line.iter().enumerate() {
             self.restored_subtask(st, *restored, forst);
         }

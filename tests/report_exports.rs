@@ -386,6 +386,7 @@ fn faults_and_recoveries_are_marked_on_every_time_axis() {
         reprocessed_records: 1234,
         attempt: 1,
         restored_from: None,
+        resubmitted: false,
     });
     let files = files(&record);
     for plot in ["checkpoints-over-time.svg", "throughput-backpressure.svg"] {

@@ -80,6 +80,10 @@ pub struct RecoveryRecord {
     /// restore read the state from; `None` with it off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restored_from: Option<RestoredFrom>,
+    /// Not a failure: the user's stopped job was submitted again from a snapshot
+    /// (`resume:`); `failed_at_ns` is then the submission.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resubmitted: bool,
 }
 
 /// Where a restore with local recovery read its state from: the TaskManagers' local

@@ -63,6 +63,8 @@ pub(super) enum Event {
     Stop,
     /// Buffer debloating's period: every input gate resizes its buffers.
     DebloatTick,
+    /// The job ended by the user is submitted again from a snapshot (`resume:`).
+    Resume,
 }
 
 impl Event {
@@ -96,7 +98,17 @@ impl Event {
             Event::Deployed => (26, 0),
             Event::Stop => (27, 0),
             Event::DebloatTick => (28, 0),
+            Event::Resume => (29, 0),
         }
+    }
+
+    /// Whether the event belongs to the cluster rather than to the job: faults and the
+    /// machines coming back, which go on when the job ends and is submitted again.
+    pub(super) fn strikes_the_cluster(&self) -> bool {
+        matches!(
+            self,
+            Event::Fault(_) | Event::TaskManagerBack(_) | Event::JobManagerBack
+        )
     }
 
     /// Whether the event outlives a failover: the failed tasks' work is dropped, the
@@ -116,6 +128,7 @@ impl Event {
                 | Event::Running(_)
                 | Event::Stop
                 | Event::DebloatTick
+                | Event::Resume
         )
     }
 }

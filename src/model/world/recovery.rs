@@ -61,12 +61,12 @@ pub struct RecoveryState {
     /// Every fault that struck, in time order.
     pub faults: Vec<FaultRecord>,
     pub recoveries: Vec<RecoveryRecord>,
-    attempt: u32,
+    pub(super) attempt: u32,
     tracker: Option<RestartTracker>,
     taskmanager_down: Vec<bool>,
     jobmanager_down: bool,
     /// The restart delay has passed (or the standby JobManager took over).
-    restart_due: bool,
+    pub(super) restart_due: bool,
     /// Network partitions: (TaskManager, TaskManager, window).
     partitions: Vec<(u32, u32, Window)>,
     /// Latency spikes: `value` nanoseconds added to every link.
@@ -279,15 +279,9 @@ impl World {
             reprocessed_records: 0,
             attempt,
             restored_from: None,
+            resubmitted: false,
         });
-        for s in &self.subtasks {
-            if let Some(reader) = &s.source {
-                for p in &reader.partitions {
-                    let high = self.recovery.read_high.entry((s.op, p.partition)).or_default();
-                    *high = (*high).max(p.next_offset);
-                }
-            }
-        }
+        self.note_read_high();
         if self.ckpt.is_some() {
             // Pending checkpoints cannot complete: their tasks are gone.
             let rt = self.runtime();
@@ -313,6 +307,19 @@ impl World {
         }
     }
 
+    /// Remembers how far the sources have read, before their tasks go: a restore that
+    /// rewinds them counts what they read again.
+    pub(super) fn note_read_high(&mut self) {
+        for s in &self.subtasks {
+            if let Some(reader) = &s.source {
+                for p in &reader.partitions {
+                    let high = self.recovery.read_high.entry((s.op, p.partition)).or_default();
+                    *high = (*high).max(p.next_offset);
+                }
+            }
+        }
+    }
+
     /// The restart strategy gave up: the job is FAILED and nothing runs any more.
     fn fail_job(&mut self) {
         self.end_job(JobTermination::Failed);
@@ -321,7 +328,7 @@ impl World {
     /// Cancels every task: their in-flight work is dropped and a fresh deployment
     /// waits. What lives outside the tasks stays: the sinks' external system (its
     /// committed output and pre-committed transactions), metrics, checkpoint storage.
-    fn tear_down_tasks(&mut self) {
+    pub(super) fn tear_down_tasks(&mut self) {
         self.close_backpressure();
         self.queue.retain(|e| e.survives_failover());
         let (mut subtasks, channels, gates) = build_tasks(&self.scenario);
@@ -380,7 +387,7 @@ impl World {
 
     /// Deploys the tasks once the restart is due and every TaskManager hosting them
     /// and the JobManager are up; Flink waits for the slots the same way.
-    fn try_deploy(&mut self) {
+    pub(super) fn try_deploy(&mut self) {
         let r = &self.recovery;
         let ready = r.status == JobStatus::Restarting && r.restart_due && self.resources_up();
         if !ready {

@@ -6,7 +6,7 @@
 use super::World;
 use crate::model::state_files::{FileId, IncrementalSnapshot, LocalFiles, SharedStateRegistry};
 use crate::protocol::CheckpointId;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The files one checkpoint refers to.
 #[derive(Clone, Debug, Default)]
@@ -31,6 +31,9 @@ pub struct StateStorage {
     pub checkpoints: BTreeMap<CheckpointId, CheckpointFiles>,
     /// By subtask: its local RocksDB files (incremental snapshots only).
     pub local: Vec<LocalFiles>,
+    /// Snapshots whose files a restore must not reuse: the first checkpoint after it
+    /// uploads everything again (a `NO_CLAIM` start, a start from a savepoint).
+    pub not_reused: BTreeSet<CheckpointId>,
     /// The most bytes and files storage held at once.
     pub peak_bytes: u64,
     pub peak_files: usize,
@@ -104,7 +107,8 @@ impl StateStorage {
     }
 
     /// After a restore, every subtask's local files are those of the checkpoint it
-    /// restored (none without one), which later snapshots reuse.
+    /// restored (none without one), which later snapshots reuse unless that
+    /// checkpoint is one they must not depend on.
     pub fn restored(&mut self, line: &[Option<CheckpointId>]) {
         for (st, restored) in line.iter().enumerate() {
             let files: Vec<(FileId, u64)> = restored
@@ -112,7 +116,8 @@ impl StateStorage {
                 .and_then(|c| c.state.get(&st))
                 .map(|files| files.iter().map(|&f| (f, self.registry.bytes_of(&[f]))).collect())
                 .unwrap_or_default();
-            self.local[st] = LocalFiles::restored(&files, true);
+            let reuse = restored.is_none_or(|id| !self.not_reused.contains(&id));
+            self.local[st] = LocalFiles::restored(&files, reuse);
         }
     }
 }

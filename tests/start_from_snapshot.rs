@@ -335,3 +335,28 @@ fn the_oracle_catches_a_restart_that_does_not_rewind_the_sources() {
     let verdict = run(scenario).unwrap().verdict;
     assert!(!verdict.held && verdict.anomaly_count > 0, "{}", verdict.headline());
 }
+
+/// The report tells the new job's start apart from a failure: summary.md names the
+/// snapshot and the mode, and Flink's `numRestarts` does not count it.
+#[test]
+fn the_report_names_the_start_and_counts_no_restart() {
+    let outcome = common::run_held(common::load("scenarios/resume-from-savepoint.yaml".as_ref()));
+    let record = ckptsim::report::RunRecord::new(&outcome);
+    let files: std::collections::BTreeMap<String, Vec<u8>> = ckptsim::report::render_run(&record)
+        .unwrap()
+        .into_iter()
+        .map(|(p, c)| (p.to_string_lossy().into_owned(), c))
+        .collect();
+    let read = |name: &str| String::from_utf8(files[name].clone()).unwrap();
+    let summary = read("summary.md");
+    assert!(
+        summary.contains("| started again | the job was submitted again from savepoint 3 in NO_CLAIM mode at 1.61 s"),
+        "{summary}"
+    );
+    assert!(!summary.contains("| recoveries |"), "{summary}");
+    let restarts = read("metrics.prom")
+        .lines()
+        .find(|l| l.starts_with("flink_jobmanager_job_numRestarts{"))
+        .map(|l| l.rsplit(' ').next().unwrap().to_string());
+    assert_eq!(restarts.as_deref(), Some("0"));
+}

@@ -387,6 +387,7 @@ fn faults_and_recoveries_are_marked_on_every_time_axis() {
         attempt: 1,
         restored_from: None,
         restarted_subtasks: None,
+        resubmitted: false,
     });
     let files = files(&record);
     for plot in ["checkpoints-over-time.svg", "throughput-backpressure.svg"] {

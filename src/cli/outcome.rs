@@ -32,6 +32,14 @@ pub fn print_faults(s: &RunSummary) {
             .restored_checkpoint
             .map_or("the beginning of the input".to_string(), |c| format!("checkpoint {c}"));
         match r.recovery_time_ns() {
+            Some(t) if r.resubmitted => println!(
+                "restore {}: {} at {}, running {} later, {} source records read again",
+                r.attempt,
+                r.cause,
+                format_duration(r.failed_at_ns),
+                format_duration(t),
+                r.reprocessed_records
+            ),
             Some(t) => println!(
                 "recovery {}: failed at {} ({}), running again {} later from {}, {} source records read again",
                 r.attempt,
@@ -90,6 +98,22 @@ pub fn print_stop(s: &RunSummary) {
             format_duration(stop.requested_at_ns)
         ),
     }
+    if let Some(resume) = &stop.resume {
+        match (resume.submitted_at_ns, resume.snapshot, &resume.failure) {
+            (Some(at), Some(id), _) => println!(
+                "the job was submitted again at {} from {} {id} in {} mode (execution.state-recovery.claim-mode)",
+                format_duration(at),
+                if resume.is_savepoint {
+                    "savepoint"
+                } else {
+                    "retained checkpoint"
+                },
+                resume.claim_mode
+            ),
+            (_, _, Some(why)) => println!("the job could not be submitted again from its {}: {why}", resume.from),
+            _ => println!("the job was not submitted again: its stop did not end it"),
+        }
+    }
 }
 
 /// The oracle's verdict, in words.
@@ -122,6 +146,16 @@ pub fn print_verdict(verdict: &Verdict, summary: &RunSummary, check_s: f64) {
             notes += &format!(
                 "; the job failed, {} key(s) short of the reference and no duplicates",
                 verdict.missing_keys_after_job_failure
+            );
+        } else if let Some(resume) = ended_by
+            .and_then(|s| s.resume.as_ref())
+            .filter(|r| r.snapshot.is_some())
+        {
+            notes += &format!(
+                "; the job was started again from {} {} in {} mode, both jobs' output checked against the whole input",
+                if resume.is_savepoint { "savepoint" } else { "checkpoint" },
+                resume.snapshot.unwrap_or_default(),
+                resume.claim_mode
             );
         } else if let Some(stop) = ended_by {
             notes += &match stop.savepoint {

@@ -21,6 +21,7 @@
 //! recovery.rs       faults, failover, restart and restore
 //! local_recovery.rs task-local state copies on the TaskManagers' disks
 //! job_stop.rs       the user ends the job: cancel, stop-with-savepoint
+//! job_resume.rs     the job submitted again from the snapshot its stop left
 //! metrics.rs        the time series and per-subtask counters
 //! outputs.rs        what the oracle reads: sink outputs, source offsets
 //! ```
@@ -31,6 +32,7 @@ mod changelog;
 mod checkpointing;
 mod debloat;
 mod events;
+mod job_resume;
 mod job_stop;
 mod local_recovery;
 mod logging;
@@ -48,6 +50,7 @@ mod watermarks;
 pub use backlog::BacklogPeriod;
 pub use changelog::ChangelogSummary;
 pub use checkpointing::{CheckpointRuntime, CheckpointSnapshot, LineRecord, SubtaskBreakdown, SubtaskSnapshot};
+pub use job_resume::ResumeState;
 pub use job_stop::StopState;
 pub use logging::{ChannelLog, LineViolation, MessageLogs};
 pub use outputs::SinkOutput;
@@ -263,6 +266,8 @@ pub struct World {
     pub ended_at: Option<Nanos>,
     /// The scenario's request to end the job, and what became of it.
     pub stop: StopState,
+    /// The job's new submission after the stop, from a snapshot, and what became of it.
+    pub resume: ResumeState,
     /// Why the run stopped before the job drained, if it did.
     pub cut_off: Option<RunCutOff>,
     /// When each source operator processed backlog, as reported to the coordinator
@@ -367,6 +372,7 @@ impl World {
             region_restart: None,
             ended_at: None,
             stop: StopState::default(),
+            resume: ResumeState::default(),
             cut_off: None,
             backlog_periods: Vec::new(),
             kept_records_limit: MAX_KEPT_RECORDS,
@@ -452,6 +458,7 @@ impl World {
                 Event::Running(attempt) => self.restored(attempt),
                 Event::Deployed => self.deployed(),
                 Event::Stop => self.stop_requested(),
+                Event::Resume => self.resume_due(),
                 Event::DebloatTick => self.debloat_tick(),
                 Event::Materialize(st) => self.materialize(st),
                 Event::Materialized(st, m) => self.materialized(st, m),

@@ -43,7 +43,7 @@ use std::sync::Arc;
 use crate::protocol::barrier::{AlignmentTimeoutStart, BarrierHandler, BarrierHandlerConfig};
 use crate::protocol::coordinator::{
     CheckpointCoordinator, CheckpointCounts, CheckpointStats, ConfigError, CoordinatorAction, CoordinatorConfig,
-    JobTermination, RestoredCheckpointStats, SourceId, SubtaskAck, SubtaskId,
+    JobTermination, RecoveryClaimMode, RestoredCheckpointStats, SourceId, SubtaskAck, SubtaskId,
 };
 use crate::protocol::types::{Barrier, CheckpointFailureReason, CheckpointId, Nanos, SnapshotKind};
 
@@ -277,6 +277,13 @@ pub trait CoordinatorProtocol: Debug + Send {
     /// After a failure: which checkpoint each subtask restores (`None`: from scratch).
     /// The coordinator records the restore.
     fn recovery_line(&mut self, now: Nanos) -> Option<RecoveryLine>;
+    /// The job ended and is started again from snapshot `id` (a savepoint or a retained
+    /// checkpoint), in claim mode `mode`: the next `recovery_line` restores it. Returns
+    /// false when the protocol cannot start a job from a snapshot.
+    fn start_from_snapshot(&mut self, id: CheckpointId, mode: RecoveryClaimMode) -> bool {
+        let _ = (id, mode);
+        false
+    }
     /// Time has reached [`Self::poll_timeout`].
     fn handle_timeout(&mut self, now: Nanos);
 
@@ -465,6 +472,10 @@ impl CoordinatorProtocol for CheckpointCoordinator {
     }
     fn shutdown(&mut self, now: Nanos, termination: JobTermination) {
         CheckpointCoordinator::shutdown(self, now, termination);
+    }
+    fn start_from_snapshot(&mut self, id: CheckpointId, mode: RecoveryClaimMode) -> bool {
+        CheckpointCoordinator::start_from_snapshot(self, id, mode);
+        true
     }
     fn recovery_line(&mut self, now: Nanos) -> Option<RecoveryLine> {
         let n = self.num_subtasks();

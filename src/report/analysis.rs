@@ -183,6 +183,7 @@ impl RunMetrics {
         let recoveries: Vec<f64> = s
             .recoveries
             .iter()
+            .filter(|r| !r.resubmitted)
             .filter_map(|r| r.recovery_time_ns().map(ms))
             .collect();
         let report = s.checkpoints.as_ref();
@@ -691,15 +692,17 @@ fn advise(d: &Diagnosis, s: &RunSummary) -> Vec<String> {
             duration(f.timeout_ns)
         ));
     }
-    if !s.recoveries.is_empty() {
-        let reprocessed: u64 = s.recoveries.iter().map(|r| r.reprocessed_records).sum();
+    // The new job started from a snapshot after the user's stop is no failure to advise on.
+    let failures: Vec<_> = s.recoveries.iter().filter(|r| !r.resubmitted).collect();
+    if !failures.is_empty() {
+        let reprocessed: u64 = failures.iter().map(|r| r.reprocessed_records).sum();
         let mean_recovery = d.metrics.recovery_ms.unwrap_or(0.0);
         let msg = match f.interval_ns {
             Some(i) => format!(
                 "{} recovery(ies) replayed {reprocessed} records and took {mean_recovery:.0} ms on average: the \
                  replay grows with the time since the last completed checkpoint, up to the interval ({}); a shorter \
                  interval trades checkpoint overhead for less replay.",
-                s.recoveries.len(),
+                failures.len(),
                 duration(i)
             ),
             None => format!(

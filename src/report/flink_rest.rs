@@ -642,7 +642,11 @@ pub fn export(record: &RunRecord) -> FlinkExport {
                 id,
                 restore_timestamp: to_ms(r.running_at_ns.unwrap_or(r.failed_at_ns)),
                 is_savepoint: savepoint,
-                external_path: Some(format!("file:/ckptsim/checkpoints/{job_id}/chk-{id}")),
+                external_path: Some(if savepoint {
+                    format!("file:/ckptsim/savepoints/savepoint-{id}")
+                } else {
+                    format!("file:/ckptsim/checkpoints/{job_id}/chk-{id}")
+                }),
             }
         });
     let overview = CheckpointingStatistics {

@@ -107,7 +107,11 @@ pub fn render(record: &RunRecord, export: &FlinkExport) -> String {
             "lastCompletedCheckpointId",
             last.map_or(-1.0, |v| v.checkpoint.id as f64),
         ),
-        ("numRestarts", s.recoveries.len() as f64),
+        // The new job started from a snapshot after a stop is not a restart.
+        (
+            "numRestarts",
+            s.recoveries.iter().filter(|r| !r.resubmitted).count() as f64,
+        ),
     ];
     for (metric, value) in job_metrics {
         family.gauge(JOB_SCOPE, metric, [(job.as_str(), value)]);

@@ -192,15 +192,22 @@ pub fn render(record: &RunRecord, d: &Diagnosis) -> String {
     if let Some(line) = super::analysis::local_recovery_line(&s.recoveries) {
         row(&mut md, "task-local recovery", line);
     }
-    if !s.recoveries.is_empty() {
+    let failures = s.recoveries.iter().filter(|r| !r.resubmitted).count();
+    if failures > 0 {
         row(
             &mut md,
             "recoveries",
-            format!(
-                "{} (mean {:.0} ms)",
-                s.recoveries.len(),
-                d.metrics.recovery_ms.unwrap_or(0.0)
-            ),
+            format!("{failures} (mean {:.0} ms)", d.metrics.recovery_ms.unwrap_or(0.0)),
+        );
+    }
+    for r in s.recoveries.iter().filter(|r| r.resubmitted) {
+        let running = r.recovery_time_ns().map_or("never running".to_string(), |t| {
+            format!("running {} later", duration(t))
+        });
+        row(
+            &mut md,
+            "started again",
+            format!("{} at {}, {running}", r.cause, duration(r.failed_at_ns)),
         );
     }
     row(

@@ -15,13 +15,14 @@ use std::fmt;
 use std::path::Path;
 
 /// The top-level sections of a scenario file; any other first part is a Flink key.
-const SECTIONS: [&str; 12] = [
+const SECTIONS: [&str; 13] = [
     "name",
     "description",
     "seed",
     "duration",
     "drain-timeout",
     "stop",
+    "resume",
     "config",
     "cluster",
     "job",

@@ -97,6 +97,7 @@ impl Scenario {
             self.fault_rules(fault, &format!("faults[{i}]"))?;
         }
         self.stop_rules()?;
+        self.resume_rules()?;
         // Last: the estimate assumes everything above holds (an acyclic graph, say).
         match super::budget::Estimate::of(self).refusal() {
             Some(why) => Err(fail("duration", why)),
@@ -575,6 +576,63 @@ impl Scenario {
                     ),
                 ));
             }
+        }
+        Ok(())
+    }
+}
+
+impl Scenario {
+    /// A `resume:` starts from a snapshot the stop is certain to leave: the savepoint of
+    /// a stop-with-savepoint, or the checkpoint a cancel retains (Flink deletes a
+    /// cancelled job's checkpoints unless `RETAIN_ON_CANCELLATION`, and a finished job's
+    /// always).
+    fn resume_rules(&self) -> Rule {
+        use crate::protocol::coordinator::ExternalizedCheckpointRetention as Retention;
+        let Some(resume) = self.resume else {
+            return Ok(());
+        };
+        let Some(stop) = self.stop else {
+            return Err(fail("resume", "a job starts again only after a `stop:` ended it"));
+        };
+        let ck = &self.checkpointing;
+        if !ck.enabled() || ck.protocol != ProtocolKind::Coordinated {
+            return Err(fail(
+                "resume",
+                "starting from a snapshot needs checkpointing with the `coordinated` protocol",
+            ));
+        }
+        match (resume.from, stop.kind) {
+            (ResumeFrom::Savepoint, StopKind::StopWithSavepoint) => {}
+            (ResumeFrom::Savepoint, StopKind::Cancel) => {
+                return Err(fail(
+                    "resume.from",
+                    "a cancel takes no savepoint: use `stop.kind: stop-with-savepoint`, or `from: latest-checkpoint`",
+                ));
+            }
+            (ResumeFrom::LatestCheckpoint, StopKind::StopWithSavepoint) => {
+                return Err(fail(
+                    "resume.from",
+                    "a job stopped with a savepoint is FINISHED and keeps no checkpoint: use `from: savepoint`",
+                ));
+            }
+            (ResumeFrom::LatestCheckpoint, StopKind::Cancel) => {
+                if ck.retention != Retention::RetainOnCancellation {
+                    return Err(fail(
+                        "resume.from",
+                        format!(
+                            "a cancel deletes the checkpoints under {}: set \
+                             `execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION`",
+                            ck.retention.flink_name()
+                        ),
+                    ));
+                }
+            }
+        }
+        if resume.after_ns > self.duration_ns {
+            return Err(fail(
+                "resume.after",
+                "must let the job start again within the scenario's duration",
+            ));
         }
         Ok(())
     }

@@ -36,6 +36,29 @@ pub struct ScenarioFile {
     pub random_faults: Option<RandomFaultsFile>,
     /// Ends the job at a virtual time, as `flink cancel` or `flink stop` does.
     pub stop: Option<StopFile>,
+    /// Starts the job again, after the stop, from the snapshot the stop left.
+    pub resume: Option<ResumeFile>,
+}
+
+/// After the stop, the job is submitted again from a snapshot (Flink's
+/// `execution.state-recovery.path`), in the claim mode of
+/// `execution.state-recovery.claim-mode`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ResumeFile {
+    /// Time from the job's end to the new submission.
+    #[serde(default)]
+    pub after: Duration,
+    pub from: ResumeFromFile,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResumeFromFile {
+    /// The savepoint a stop-with-savepoint took.
+    Savepoint,
+    /// The latest checkpoint a cancelled job retained.
+    LatestCheckpoint,
 }
 
 /// The user ends the job at `at`.
@@ -238,6 +261,13 @@ pub struct FlinkConfig {
     pub file_merging_pool_blocking: Option<bool>,
     #[serde(rename = "execution.checkpointing.file-merging.max-space-amplification")]
     pub file_merging_max_space_amplification: Option<f64>,
+    /// Who owns the snapshot a `resume:` starts from (Flink 2.x's key;
+    /// `execution.savepoint-restore-mode` before).
+    #[serde(
+        rename = "execution.state-recovery.claim-mode",
+        alias = "execution.savepoint-restore-mode"
+    )]
+    pub claim_mode: Option<ClaimModeKey>,
     #[serde(rename = "ckptsim.checkpointing.protocol")]
     pub protocol: Option<ProtocolKey>,
     #[serde(rename = "ckptsim.checkpointing.timer-jitter")]
@@ -322,6 +352,17 @@ pub enum RetentionKey {
     RetainOnCancellation,
     #[serde(rename = "NO_EXTERNALIZED_CHECKPOINTS")]
     NoExternalizedCheckpoints,
+}
+
+/// `execution.state-recovery.claim-mode`, spelled as Flink spells it.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimModeKey {
+    #[serde(rename = "CLAIM", alias = "claim")]
+    Claim,
+    #[serde(rename = "NO_CLAIM", alias = "no_claim")]
+    NoClaim,
+    #[serde(rename = "LEGACY", alias = "legacy")]
+    Legacy,
 }
 
 /// `state.backend.type`.

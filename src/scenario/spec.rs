@@ -43,6 +43,9 @@ pub struct Scenario {
     pub failover: FailoverStrategy,
     /// The user ends the job: cancel, or stop with a savepoint.
     pub stop: Option<JobStop>,
+    /// The job started again after the stop, from the snapshot it left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resume: Option<JobResume>,
     /// A deliberately broken protocol variant, to show that the oracle catches it.
     /// Tests only; scenario files cannot select one.
     #[doc(hidden)]
@@ -76,6 +79,36 @@ impl FailoverStrategy {
 pub struct JobStop {
     pub at_ns: Nanos,
     pub kind: StopKind,
+}
+
+/// The job submitted again after its stop, from a snapshot the stop left
+/// (`execution.state-recovery.path`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct JobResume {
+    /// From the job's end to the new submission.
+    pub after_ns: Nanos,
+    pub from: ResumeFrom,
+    /// `execution.state-recovery.claim-mode`.
+    pub claim_mode: crate::protocol::coordinator::RecoveryClaimMode,
+}
+
+/// Which snapshot the new job starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResumeFrom {
+    /// The savepoint of a stop-with-savepoint.
+    Savepoint,
+    /// The latest checkpoint a cancel retained (`RETAIN_ON_CANCELLATION`).
+    LatestCheckpoint,
+}
+
+impl ResumeFrom {
+    pub fn name(self) -> &'static str {
+        match self {
+            ResumeFrom::Savepoint => "savepoint",
+            ResumeFrom::LatestCheckpoint => "latest-checkpoint",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -358,6 +391,11 @@ impl Scenario {
         if let Some(stop) = self.stop.filter(|s| s.at_ns > duration_ns) {
             dropped.push(format!("stop at {}", crate::sim::time::format_duration(stop.at_ns)));
             self.stop = None;
+        }
+        // A job starts again only after its stop, within the duration.
+        if self.resume.is_some() && (self.stop.is_none() || self.resume.is_some_and(|r| r.after_ns > duration_ns)) {
+            dropped.push("resume".to_string());
+            self.resume = None;
         }
         dropped
     }

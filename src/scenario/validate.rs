@@ -320,11 +320,13 @@ impl Checker<'_> {
                 Some(FailoverStrategyKey::Region) | None => FailoverStrategy::Region,
             },
             stop: None,
+            resume: None,
             flaw: None,
             custom_protocol: None,
         };
         scenario.faults = self.faults(&raw, &scenario)?;
         scenario.stop = self.stop(&raw)?;
+        scenario.resume = self.resume(&raw);
         self.record_sizes(&raw, &mut scenario);
         let widest = scenario.operators.iter().map(|o| o.parallelism).max().unwrap_or(1);
         scenario.max_parallelism = cfg.max_parallelism.unwrap_or_else(|| default_max_parallelism(widest));
@@ -842,6 +844,25 @@ impl Checker<'_> {
                 StopKindFile::StopWithSavepoint => StopKind::StopWithSavepoint,
             },
         }))
+    }
+
+    /// The scenario's `resume:` section and the claim mode it starts in.
+    fn resume(&self, raw: &ScenarioFile) -> Option<super::spec::JobResume> {
+        use super::schema::{ClaimModeKey, ResumeFromFile};
+        use super::spec::{JobResume, ResumeFrom};
+        use crate::protocol::coordinator::RecoveryClaimMode;
+        raw.resume.as_ref().map(|resume| JobResume {
+            after_ns: resume.after.0,
+            from: match resume.from {
+                ResumeFromFile::Savepoint => ResumeFrom::Savepoint,
+                ResumeFromFile::LatestCheckpoint => ResumeFrom::LatestCheckpoint,
+            },
+            claim_mode: match raw.config.claim_mode {
+                Some(ClaimModeKey::Claim) => RecoveryClaimMode::Claim,
+                Some(ClaimModeKey::Legacy) => RecoveryClaimMode::Legacy,
+                Some(ClaimModeKey::NoClaim) | None => RecoveryClaimMode::NoClaim,
+            },
+        })
     }
 
     /// Flink's checkpointing keys and the `checkpointing:` section.

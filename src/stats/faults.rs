@@ -84,6 +84,10 @@ pub struct RecoveryRecord {
     /// not all of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restarted_subtasks: Option<u32>,
+    /// Not a failure: the user's stopped job was submitted again from a snapshot
+    /// (`resume:`); `failed_at_ns` is then the submission.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resubmitted: bool,
 }
 
 /// Where a restore with local recovery read its state from: the TaskManagers' local

@@ -52,6 +52,25 @@ pub struct StopSummary {
     pub savepoint: Option<u64>,
     /// Why a stop-with-savepoint failed; the job then kept running, as in Flink.
     pub failure: Option<String>,
+    /// The job submitted again from a snapshot after the stop (`resume:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<ResumeSummary>,
+}
+
+/// The job's new submission from the snapshot its stop left.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ResumeSummary {
+    /// `savepoint` or `latest-checkpoint`, as the scenario asked.
+    pub from: String,
+    /// `execution.state-recovery.claim-mode`.
+    pub claim_mode: String,
+    /// When the job was submitted again and from which snapshot; `None` when it
+    /// never was (the stop failed, or `failure` says why).
+    pub submitted_at_ns: Option<Nanos>,
+    pub snapshot: Option<u64>,
+    pub is_savepoint: bool,
+    /// Why the new job could not start.
+    pub failure: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -210,6 +229,14 @@ impl RunSummary {
                 ended_at_ns: world.stop.ended_at_ns,
                 savepoint: world.stop.savepoint,
                 failure: world.stop.failure.clone(),
+                resume: s.resume.map(|resume| ResumeSummary {
+                    from: resume.from.name().to_string(),
+                    claim_mode: resume.claim_mode.flink_name().to_string(),
+                    submitted_at_ns: world.resume.submitted_at_ns,
+                    snapshot: world.resume.snapshot,
+                    is_savepoint: world.resume.is_savepoint,
+                    failure: world.resume.failure.clone(),
+                }),
             }),
             protocol: super::protocol::ProtocolSummary::from_world(world),
             cut_off: world.cut_off,

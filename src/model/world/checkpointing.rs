@@ -193,7 +193,7 @@ pub struct CheckpointRuntime {
     aborted: BTreeSet<CheckpointId>,
     /// Checkpoints whose metadata is being written.
     finalizing: BTreeSet<CheckpointId>,
-    timer_at: Option<Nanos>,
+    pub(super) timer_at: Option<Nanos>,
     /// Periodic triggers the coordinator dropped, and why.
     pub dropped_triggers: Vec<(Nanos, CheckpointFailureReason)>,
     /// The coordinator asked for a failover (too many failed checkpoints).

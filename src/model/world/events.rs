@@ -73,6 +73,8 @@ pub(super) enum Event {
     RegionRestart(u32),
     /// The restarting regions' state is in place (by attempt).
     RegionRunning(u32),
+    /// The job ended by the user is submitted again from a snapshot (`resume:`).
+    Resume,
 }
 
 /// The task an event belongs to, when it belongs to one: a region failover drops the
@@ -119,7 +121,17 @@ impl Event {
             Event::MaterializationFailed(s, m) => (31, (s as u64) << 32 | m),
             Event::RegionRestart(a) => (32, u64::from(a)),
             Event::RegionRunning(a) => (33, u64::from(a)),
+            Event::Resume => (34, 0),
         }
+    }
+
+    /// Whether the event belongs to the cluster rather than to the job: faults and the
+    /// machines coming back, which go on when the job ends and is submitted again.
+    pub(super) fn strikes_the_cluster(&self) -> bool {
+        matches!(
+            self,
+            Event::Fault(_) | Event::TaskManagerBack(_) | Event::JobManagerBack
+        )
     }
 
     /// Whether the event outlives a failover: the failed tasks' work is dropped, the
@@ -141,6 +153,7 @@ impl Event {
                 | Event::DebloatTick
                 | Event::RegionRestart(_)
                 | Event::RegionRunning(_)
+                | Event::Resume
         )
     }
 

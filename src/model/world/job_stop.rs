@@ -55,7 +55,9 @@ impl World {
         match stop.kind {
             StopKind::Cancel => {
                 self.stop.ended_at_ns = Some(self.now);
+                self.note_stop_for_resume();
                 self.end_job(JobTermination::Canceled);
+                self.schedule_resume();
             }
             StopKind::StopWithSavepoint => {
                 if self.recovery.status != JobStatus::Running {
@@ -107,7 +109,9 @@ impl World {
         for st in 0..self.subtasks.len() {
             self.notify_complete(st, id);
         }
+        self.note_stop_for_resume();
         self.end_job(JobTermination::Finished);
+        self.schedule_resume();
     }
 
     /// The job reached a terminal state before its input ended: nothing runs any more,
@@ -127,13 +131,21 @@ impl World {
             self.state_storage().close_databases();
             self.changelog_job_ended();
             self.state_storage().job_ended();
+            // A new job arms its own coordinator timer.
+            self.runtime().timer_at = None;
         }
-        self.queue.retain(|_| false);
+        // Faults still strike the cluster when the job is submitted again later.
+        let resubmitted = self.scenario.resume.is_some() && termination != JobTermination::Failed;
+        self.queue.retain(|e| resubmitted && e.strikes_the_cluster());
     }
 
     /// How far the stop's savepoint had read each source partition, by (source
     /// operator, partition), when the job was stopped with one.
+    /// `None` once the job was started again from it: it then ran on.
     pub fn stop_savepoint_offsets(&self) -> Option<Vec<(usize, u32, u64)>> {
+        if self.resumed() {
+            return None;
+        }
         let id = self.stop.savepoint?;
         let snapshot = self.ckpt.as_ref()?.snapshots.get(&id)?;
         let mut offsets = Vec::new();

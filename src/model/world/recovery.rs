@@ -66,7 +66,7 @@ pub struct RecoveryState {
     taskmanager_down: Vec<bool>,
     jobmanager_down: bool,
     /// The restart delay has passed (or the standby JobManager took over).
-    restart_due: bool,
+    pub(super) restart_due: bool,
     /// Network partitions: (TaskManager, TaskManager, window).
     partitions: Vec<(u32, u32, Window)>,
     /// Latency spikes: `value` nanoseconds added to every link.
@@ -290,11 +290,9 @@ impl World {
             attempt,
             restored_from: None,
             restarted_subtasks: None,
+            resubmitted: false,
         });
-        // A region restart under way is part of this one.
-        self.region_restart = None;
-        let all: Vec<usize> = (0..self.subtasks.len()).collect();
-        self.note_furthest_reads(&all);
+        self.note_furthest_reads(&(0..self.subtasks.len()).collect::<Vec<_>>());
         if self.ckpt.is_some() {
             // Pending checkpoints cannot complete: their tasks are gone.
             let rt = self.runtime();
@@ -349,7 +347,9 @@ impl World {
     /// Cancels every task: their in-flight work is dropped and a fresh deployment
     /// waits. What lives outside the tasks stays: the sinks' external system (its
     /// committed output and pre-committed transactions), metrics, checkpoint storage.
-    fn tear_down_tasks(&mut self) {
+    pub(super) fn tear_down_tasks(&mut self) {
+        // Every task restarts: a region restart under way is part of it.
+        self.region_restart = None;
         self.close_backpressure();
         self.queue.retain(|e| e.survives_failover());
         let (mut subtasks, channels, gates) = build_tasks(&self.scenario);
@@ -410,7 +410,7 @@ impl World {
 
     /// Deploys the tasks once the restart is due and every TaskManager hosting them
     /// and the JobManager are up; Flink waits for the slots the same way.
-    fn try_deploy(&mut self) {
+    pub(super) fn try_deploy(&mut self) {
         let r = &self.recovery;
         let ready = r.status == JobStatus::Restarting && r.restart_due && self.resources_up();
         if !ready {

@@ -100,6 +100,7 @@ impl World {
             attempt,
             restored_from: None,
             restarted_subtasks: Some(restart.len() as u32),
+            resubmitted: false,
         });
         self.note_furthest_reads(&restart);
         if self.ckpt.is_some() {

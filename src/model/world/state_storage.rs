@@ -38,6 +38,9 @@ pub struct StateStorage {
     pub local: Vec<LocalFiles>,
     /// By subtask: its ForSt database's live files in storage (`forst` only).
     pub remote: Vec<RemoteFiles>,
+    /// Snapshots whose files a restore must not reuse: the first checkpoint after it
+    /// uploads everything again (a `NO_CLAIM` start, a start from a savepoint).
+    pub not_reused: BTreeSet<CheckpointId>,
     /// The most bytes and files storage held at once (logical files).
     pub peak_bytes: u64,
     pub peak_files: usize,
@@ -254,7 +257,8 @@ impl StateStorage {
     }
 
     /// After a restore, every subtask's local files are those of the checkpoint it
-    /// restored (none without one), which later snapshots reuse.
+    /// restored (none without one), which later snapshots reuse unless that
+    /// checkpoint is one they must not depend on.
     pub fn restored(&mut self, line: &[Option<CheckpointId>], forst: bool) {
         if let Some(merging) = &mut self.merging {
             merging.close_all();
@@ -280,7 +284,8 @@ impl StateStorage {
             .and_then(|c| c.state.get(&st))
             .map(|files| files.iter().map(|&f| (f, self.registry.bytes_of(&[f]))).collect())
             .unwrap_or_default();
-        self.local[st] = LocalFiles::restored(&files, true);
+        let reuse = restored.is_none_or(|id| !self.not_reused.contains(&id));
+        self.local[st] = LocalFiles::restored(&files, reuse);
     }
 }
 

@@ -53,6 +53,47 @@ impl ExternalizedCheckpointRetention {
     }
 }
 
+/// Who owns the snapshot a job starts from (`execution.state-recovery.claim-mode`,
+/// Flink's `RecoveryClaimMode`; its default is `NO_CLAIM`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub enum RecoveryClaimMode {
+    /// `CLAIM`: the job owns the snapshot, treats it as one of its checkpoints and
+    /// deletes it once it is subsumed; later checkpoints may refer to its files.
+    #[serde(rename = "CLAIM")]
+    Claim,
+    /// `NO_CLAIM`: the snapshot stays the user's and is never deleted; the job's first
+    /// completed checkpoint is a full one, so that no checkpoint depends on its files.
+    #[default]
+    #[serde(rename = "NO_CLAIM")]
+    NoClaim,
+    /// `LEGACY` (deprecated since Flink 1.19): not owned, never deleted, yet later
+    /// checkpoints may refer to its files.
+    #[serde(rename = "LEGACY")]
+    Legacy,
+}
+
+impl RecoveryClaimMode {
+    /// The option value as Flink spells it.
+    pub fn flink_name(self) -> &'static str {
+        match self {
+            Self::Claim => "CLAIM",
+            Self::NoClaim => "NO_CLAIM",
+            Self::Legacy => "LEGACY",
+        }
+    }
+
+    /// Whether the job may delete the snapshot (once it is subsumed).
+    pub fn owns_snapshot(self) -> bool {
+        self == Self::Claim
+    }
+
+    /// Whether the job's checkpoints may refer to the snapshot's files instead of
+    /// uploading them again.
+    pub fn reuses_files(self) -> bool {
+        self != Self::NoClaim
+    }
+}
+
 /// How the job ended when the coordinator shuts down (the `JobStatus` Flink passes to
 /// `CompletedCheckpointStore.shutdown`); decides which retained checkpoints survive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

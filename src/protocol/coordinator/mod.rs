@@ -55,7 +55,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 pub use actions::{CoordinatorAction, DiscardCause, MessageOutcome};
 pub use config::{
     ConfigError, CoordinatorConfig, DEFAULT_MAX_QUEUED_REQUESTS, ExternalizedCheckpointRetention, JobTermination,
-    UNLIMITED_TOLERABLE_FAILURES,
+    RecoveryClaimMode, UNLIMITED_TOLERABLE_FAILURES,
 };
 pub use failure_manager::counts_toward_tolerable_failures;
 pub use stats::{
@@ -143,6 +143,9 @@ pub struct CheckpointCoordinator {
     /// Sources whose last report was `isProcessingBacklog = true` (Flink's
     /// `backlogOperators`).
     backlog_sources: BTreeSet<SourceId>,
+    /// A snapshot the job started from without owning it (`NO_CLAIM`, `LEGACY`): it
+    /// is retained for recovery like a checkpoint but never deleted.
+    unowned: Option<CheckpointId>,
     actions: VecDeque<CoordinatorAction>,
 }
 
@@ -170,6 +173,7 @@ impl CheckpointCoordinator {
             stats: StatsTracker::default(),
             last_completion: None,
             backlog_sources: BTreeSet::new(),
+            unowned: None,
             actions: VecDeque::new(),
             config,
         })
@@ -186,6 +190,31 @@ impl CheckpointCoordinator {
         coordinator.store.add_and_subsume_oldest(latest_completed);
         coordinator.next_checkpoint_id = latest_completed + 1;
         Ok(coordinator)
+    }
+
+    /// The job ended and is submitted again from snapshot `id` (a savepoint, or a
+    /// checkpoint the ended job retained), as Flink's `CheckpointCoordinator
+    /// .restoreSavepoint` does for a new job: the snapshot becomes the one retained
+    /// checkpoint (so a restore, and a failover before the first checkpoint completes,
+    /// use it), ids continue after it, and `mode` says whether the job may delete it.
+    /// The statistics go on in the same history, so one run shows both jobs; ids stay
+    /// unique in it, so they also continue after any the ended job had triggered.
+    /// The tasks are not running until `set_tasks_running`; periodic checkpoints start
+    /// with `start_scheduler`.
+    pub fn start_from_snapshot(&mut self, id: CheckpointId, mode: RecoveryClaimMode) {
+        let mut job = Self::new(self.config.clone(), self.num_subtasks).expect("validated at the first start");
+        job.stats = std::mem::take(&mut self.stats);
+        job.next_request_id = self.next_request_id;
+        job.next_checkpoint_id = self.next_checkpoint_id.max(id + 1);
+        job.tasks_running = false;
+        job.store.add_and_subsume_oldest(id);
+        job.unowned = (!mode.owns_snapshot()).then_some(id);
+        *self = job;
+    }
+
+    /// Of checkpoints to delete, those the job owns.
+    fn owned(&self, ids: Vec<CheckpointId>) -> Vec<CheckpointId> {
+        ids.into_iter().filter(|&id| Some(id) != self.unowned).collect()
     }
 
     // ---------------------------------------------------------------------------
@@ -455,7 +484,7 @@ impl CheckpointCoordinator {
         self.scheduler = PeriodicScheduler::Stopped;
         self.abort_everything(now, CheckpointFailureReason::CheckpointCoordinatorShutdown);
         let deleted = self.store.shutdown(termination, self.config.externalized_retention);
-        for checkpoint_id in deleted {
+        for checkpoint_id in self.owned(deleted) {
             self.emit(CoordinatorAction::DiscardCheckpoint {
                 checkpoint_id,
                 cause: DiscardCause::JobTerminated,

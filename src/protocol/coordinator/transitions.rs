@@ -139,7 +139,8 @@ impl CheckpointCoordinator {
         match completed.kind {
             SnapshotKind::Checkpoint => {
                 let fell_out = self.store.add_and_subsume_oldest(checkpoint_id);
-                for &old in &fell_out {
+                // An unowned snapshot falls out of retention but stays in storage.
+                for old in self.owned(fell_out.clone()) {
                     self.emit(CoordinatorAction::DiscardCheckpoint {
                         checkpoint_id: old,
                         cause: DiscardCause::Subsumed,

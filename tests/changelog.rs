@@ -133,7 +133,7 @@ fn materialization_truncates_the_changelog() {
     assert!(c.materializations >= 2, "{c:?}");
     assert_eq!(c.materialized_bytes, 1_000);
     // Storage never held the whole changelog of the run.
-    let storage = outcome.summary.checkpoints.as_ref().unwrap().storage;
+    let storage = &outcome.summary.checkpoints.as_ref().unwrap().storage;
     let everything: u64 = sizes.iter().map(|s| s.2).sum();
     assert!(storage.peak_bytes < everything, "{storage:?} against {everything}");
     assert_eq!(

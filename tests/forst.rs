@@ -164,7 +164,7 @@ fn storage_holds_the_live_state_files() {
         .find(|s| s.time > 4_000_000_000)
         .expect("a sample after the checkpoints");
     assert!(after.storage_bytes >= state, "{} < {state}", after.storage_bytes);
-    let storage = outcome.summary.checkpoints.as_ref().unwrap().storage;
+    let storage = &outcome.summary.checkpoints.as_ref().unwrap().storage;
     assert_eq!(storage.bytes_at_end, 0);
     // The first checkpoint's file and the second's flush (about 500 keys) at once.
     assert!(storage.peak_bytes >= state + 490 * KIB64, "{storage:?}");

@@ -26,9 +26,9 @@ fn region_scenario() -> ckptsim::scenario::Scenario {
 }
 
 // Four forward pipelines on two TaskManagers (pipeline i on TaskManager i mod 2): the
-// crash of TaskManager 1 restarts pipelines 1 and 3 (6 of 12 subtasks) and reads
+// crash of TaskManager 1 restarts pipelines 1 and 3 (8 of 16 subtasks) and reads
 // again only their sources' records since the restored checkpoint; `full` restarts
-// all 12 and reads again every source's. Both hold exactly-once.
+// all 16 and reads again every source's. Both hold exactly-once.
 #[test]
 fn a_failure_restarts_only_the_failed_pipelines() {
     let region = common::run_held(region_scenario());
@@ -36,7 +36,7 @@ fn a_failure_restarts_only_the_failed_pipelines() {
     full_scenario.failover = FailoverStrategy::Full;
     let full = common::run_held(full_scenario);
     let (r, f) = (&region.summary.recoveries[0], &full.summary.recoveries[0]);
-    assert_eq!(r.restarted_subtasks, Some(6));
+    assert_eq!(r.restarted_subtasks, Some(8));
     assert_eq!(f.restarted_subtasks, None, "a full restart restarts every subtask");
     assert_eq!(r.restored_checkpoint, f.restored_checkpoint);
     // Half the sources rewind: about half the records are read again.
@@ -107,7 +107,7 @@ fn the_oracle_catches_a_region_restart_that_does_not_rewind() {
     s.flaw = Some(Flaw::SourcesNotRewound);
     let outcome = ckptsim::run::run(s).unwrap();
     assert!(!outcome.verdict.held, "{}", outcome.verdict.headline());
-    assert_eq!(outcome.summary.recoveries[0].restarted_subtasks, Some(6));
+    assert_eq!(outcome.summary.recoveries[0].restarted_subtasks, Some(8));
 }
 
 // Exactly-once holds under random fault schedules with region failover, and the

@@ -61,7 +61,7 @@ impl CheckpointPhase {
 }
 
 /// One recovery: from the failure that stopped the job to the job running again.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct RecoveryRecord {
     /// When the tasks failed.
     pub failed_at_ns: Nanos,

@@ -107,18 +107,11 @@ impl World {
         debug_assert!(started, "validation admits only protocols that start from snapshots");
         self.note_furthest_reads(&(0..self.subtasks.len()).collect::<Vec<_>>());
         self.recovery.status = JobStatus::Restarting;
-        self.recovery.attempt += 1;
         let mode_name = mode.flink_name();
-        self.recovery.recoveries.push(RecoveryRecord {
-            failed_at_ns: now,
-            running_at_ns: None,
+        self.begin_recovery(RecoveryRecord {
             cause: format!("the job was submitted again from {what} {id} in {mode_name} mode"),
-            restored_checkpoint: None,
-            reprocessed_records: 0,
-            attempt: self.recovery.attempt,
-            restored_from: None,
             resubmitted: true,
-            restarted_subtasks: None,
+            ..RecoveryRecord::default()
         });
         self.tear_down_tasks();
         self.queue.push(now, Event::Sample);

@@ -279,18 +279,9 @@ impl World {
             return;
         }
         self.recovery.status = JobStatus::Restarting;
-        self.recovery.attempt += 1;
-        let attempt = self.recovery.attempt;
-        self.recovery.recoveries.push(RecoveryRecord {
-            failed_at_ns: now,
-            running_at_ns: None,
+        let attempt = self.begin_recovery(RecoveryRecord {
             cause,
-            restored_checkpoint: None,
-            reprocessed_records: 0,
-            attempt,
-            restored_from: None,
-            restarted_subtasks: None,
-            resubmitted: false,
+            ..RecoveryRecord::default()
         });
         self.note_furthest_reads(&(0..self.subtasks.len()).collect::<Vec<_>>());
         if self.ckpt.is_some() {
@@ -311,6 +302,19 @@ impl World {
             Some(delay) => self.queue.push(now + delay, Event::Restart(attempt)),
             None => self.fail_job(),
         }
+    }
+
+    /// A new restart attempt starts now: `record` (its cause, what it restarts) is
+    /// the run's next recovery. Returns the attempt.
+    pub(super) fn begin_recovery(&mut self, record: RecoveryRecord) -> u32 {
+        self.recovery.attempt += 1;
+        let attempt = self.recovery.attempt;
+        self.recovery.recoveries.push(RecoveryRecord {
+            failed_at_ns: self.now,
+            attempt,
+            ..record
+        });
+        attempt
     }
 
     /// The restart strategy's delay for a failure now; `None` when it gives up.

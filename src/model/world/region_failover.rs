@@ -89,18 +89,10 @@ impl World {
 
     fn restart_regions(&mut self, cause: String, restart: Vec<usize>) {
         let now = self.now;
-        self.recovery.attempt += 1;
-        let attempt = self.recovery.attempt;
-        self.recovery.recoveries.push(RecoveryRecord {
-            failed_at_ns: now,
-            running_at_ns: None,
+        let attempt = self.begin_recovery(RecoveryRecord {
             cause,
-            restored_checkpoint: None,
-            reprocessed_records: 0,
-            attempt,
-            restored_from: None,
             restarted_subtasks: Some(restart.len() as u32),
-            resubmitted: false,
+            ..RecoveryRecord::default()
         });
         self.note_furthest_reads(&restart);
         if self.ckpt.is_some() {

@@ -349,3 +349,24 @@ fn a_stall_ending_during_a_restart_waits_for_the_restore() {
     assert_eq!(outcome.summary.recoveries.len(), 1);
     held(&outcome);
 }
+
+// A snapshot on the local disk takes its space until it is uploaded, or until its
+// checkpoint is aborted or subsumed: after random fault schedules (expired and aborted
+// checkpoints, restarts) no space stays taken at the end of a job without local
+// recovery.
+#[test]
+fn no_local_disk_space_stays_taken_by_dropped_snapshots() {
+    for file in ["scenarios/faults.yaml", "scenarios/slow-storage.yaml"] {
+        let mut scenario = scenario::load_file(file.as_ref()).unwrap();
+        scenario.duration_ns = scenario.duration_ns.min(6_000_000_000);
+        for seed in 0..40 {
+            let faults = ckptsim::fault::random_schedule(&scenario, seed);
+            let run = ckptsim::run::run(ckptsim::explore::seeded(&scenario, seed, faults)).unwrap();
+            let used: Vec<u64> = run.world.taskmanagers.iter().map(|tm| tm.disk.used).collect();
+            assert!(
+                used.iter().all(|&u| u == 0),
+                "{file} seed {seed}: {used:?} bytes still on disk"
+            );
+        }
+    }
+}

@@ -110,8 +110,9 @@ fn the_oracle_catches_a_region_restart_that_does_not_rewind() {
     assert_eq!(outcome.summary.recoveries[0].restarted_subtasks, Some(8));
 }
 
-// Exactly-once holds under random fault schedules with region failover, and the
-// seeds really restarted regions.
+// Exactly-once holds under random fault schedules with region failover, the seeds
+// really restarted regions, and no local disk space stays taken by the snapshots the
+// restarted subtasks were writing.
 #[test]
 fn exactly_once_holds_with_region_failover_under_random_faults() {
     let mut scenario = region_scenario();
@@ -130,6 +131,12 @@ fn exactly_once_holds_with_region_failover_under_random_faults() {
                 ckptsim::fault::random_schedule(&scenario, r.seed),
             ))
             .unwrap();
+            // The snapshots restarted subtasks were writing left no space taken.
+            assert!(
+                run.world.taskmanagers.iter().all(|tm| tm.disk.used == 0),
+                "seed {}: local disk still in use at the end",
+                r.seed
+            );
             run.summary.recoveries.iter().any(|x| x.restarted_subtasks.is_some())
         })
         .count();

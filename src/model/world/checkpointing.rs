@@ -123,6 +123,8 @@ pub(super) struct Progress {
     pub(super) savepoint: bool,
     /// The changes a changelog snapshot uploads (`state.changelog.enabled`).
     changelog: Option<super::changelog::ChangelogPart>,
+    /// The snapshot is on the local disk, not yet uploaded (its bytes take space there).
+    pub(super) on_disk: bool,
 }
 
 /// What one subtask's snapshot holds: its operator state and, for a source, the
@@ -526,7 +528,7 @@ impl World {
                 CoordinatorAction::NotifyCheckpointComplete { checkpoint_id, .. } => {
                     // Every subtask acknowledged it, and older pending ones are subsumed:
                     // their bookkeeping is done.
-                    self.runtime().progress.retain(|c, _| *c > checkpoint_id);
+                    self.forget_progress(|c| c > checkpoint_id);
                     self.snapshot_of(checkpoint_id).completed_at = Some(now);
                     self.state_storage().completed(checkpoint_id);
                     let at = now + self.rpc_latency();
@@ -542,8 +544,8 @@ impl World {
                 }
                 CoordinatorAction::NotifyCheckpointAborted { checkpoint_id, reason } => {
                     self.stop_savepoint_failed(Some(checkpoint_id), reason);
+                    self.forget_progress(|c| c != checkpoint_id);
                     let rt = self.runtime();
-                    rt.progress.remove(&checkpoint_id);
                     rt.aborted.insert(checkpoint_id);
                     rt.snapshots.remove(&checkpoint_id);
                     rt.files.release(checkpoint_id);
@@ -1115,7 +1117,10 @@ impl World {
         }
         let tm = self.subtasks[st].tm;
         match self.taskmanagers[tm].disk.write(now, bytes) {
-            DiskWrite::Done(at) => self.queue.push(at, Event::DiskDone(st, id)),
+            DiskWrite::Done(at) => {
+                self.progress(id, st).on_disk = true;
+                self.queue.push(at, Event::DiskDone(st, id));
+            }
             DiskWrite::Full => {
                 self.progress(id, st).decline = Some(CheckpointFailureReason::IoException);
                 let at = now + self.rpc_latency();
@@ -1125,12 +1130,40 @@ impl World {
         self.advance_async(st, id);
     }
 
+    /// Drops the bookkeeping of the checkpoints `keep` does not keep: the snapshots
+    /// their subtasks were still writing to the local disk free its space now, as
+    /// their disk writes will find nothing to account for.
+    pub(super) fn forget_progress(&mut self, keep: impl Fn(CheckpointId) -> bool) {
+        let Some(rt) = self.ckpt.as_mut() else { return };
+        let mut freed = Vec::new();
+        rt.progress.retain(|&id, parts| {
+            if keep(id) {
+                return true;
+            }
+            freed.extend(
+                parts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.on_disk)
+                    .map(|(st, p)| (st, p.checkpointed_size)),
+            );
+            false
+        });
+        for (st, bytes) in freed {
+            let tm = self.subtasks[st].tm;
+            self.taskmanagers[tm].disk.delete(bytes);
+        }
+    }
+
     pub(super) fn disk_done(&mut self, st: usize, id: CheckpointId) {
         let bytes = self
             .ckpt
-            .as_ref()
-            .and_then(|rt| rt.progress.get(&id))
-            .map_or(0, |p| p[st].checkpointed_size);
+            .as_mut()
+            .and_then(|rt| rt.progress.get_mut(&id))
+            .map_or(0, |p| {
+                p[st].on_disk = false;
+                p[st].checkpointed_size
+            });
         let tm = self.subtasks[st].tm;
         self.taskmanagers[tm].disk.delete(bytes);
         if self.is_aborted(id) || !self.runtime().progress.contains_key(&id) {

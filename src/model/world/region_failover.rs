@@ -173,9 +173,9 @@ impl World {
             }
         }
         self.wake.retain(|st| !restarting[*st]);
+        // Every pending checkpoint was aborted; uploads under way never become files.
+        self.forget_progress(|_| false);
         if let Some(rt) = self.ckpt.as_mut() {
-            // Every pending checkpoint was aborted; uploads under way never become files.
-            rt.progress.clear();
             rt.uploads.clear();
         }
         self.configure_checkpointing_of(restart);

@@ -321,3 +321,26 @@ fn the_configuration_export_shows_the_changelog() {
         (false, 600_000, "memory".to_string())
     );
 }
+
+// A job started again from a savepoint (the backend's own full snapshot, without a
+// changelog) builds on it as on a materialization: the first checkpoint after the
+// start reports the savepoint's 1,000 bytes of keyed state plus the changes since, and
+// uploads only those changes, as Flink's `ChangelogKeyedStateBackend` restores
+// non-changelog handles as its materialized state.
+#[test]
+fn a_start_from_a_savepoint_builds_on_it() {
+    let outcome = common::run_held(common::parse(&scenario(
+        "  state.changelog.periodic-materialize.enabled: false\n  state.changelog.storage: filesystem",
+        "stop: {at: 3500ms, kind: stop-with-savepoint}\nresume: {after: 300ms, from: savepoint}",
+    )));
+    let savepoint = outcome.summary.stop.as_ref().unwrap().savepoint.unwrap();
+    let sizes = aggregate_sizes(&outcome);
+    assert!(sizes.contains(&(savepoint, 1_000, 1_000)), "{sizes:?}");
+    let after: Vec<_> = sizes.iter().filter(|s| s.0 > savepoint).collect();
+    assert!(after.len() >= 3, "{sizes:?}");
+    let mut since = 0;
+    for &&(id, state, checkpointed) in &after {
+        since += checkpointed;
+        assert_eq!(state, 1_000 + since, "checkpoint {id}");
+    }
+}

@@ -32,9 +32,11 @@ pub struct LogFile {
 }
 
 /// The materialized snapshot a changelog builds on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Materialized {
-    pub file: Option<FileId>,
+    /// Its files in storage: a materialization's one, or the files of a snapshot
+    /// restored without a changelog (a savepoint), which become the base.
+    pub files: Vec<FileId>,
     pub bytes: u64,
     /// The changes it covers: every change before this position.
     pub to: u64,
@@ -55,8 +57,9 @@ impl ChangelogImage {
     /// Every stored file the image refers to.
     pub fn files(&self) -> Vec<FileId> {
         self.materialized
-            .file
-            .into_iter()
+            .files
+            .iter()
+            .copied()
             .chain(self.log.iter().filter_map(|l| l.file))
             .collect()
     }
@@ -139,12 +142,12 @@ impl ChangelogBackend {
         let old = std::mem::replace(
             &mut self.image.materialized,
             Materialized {
-                file,
+                files: file.into_iter().collect(),
                 bytes: pending.bytes,
                 to: pending.to,
             },
         );
-        let mut released: Vec<FileId> = old.file.into_iter().collect();
+        let mut released: Vec<FileId> = old.files;
         // A changelog file wholly before the materialization is truncated; one that
         // straddles it is still needed for the changes after it.
         self.image.log.retain(|l| {

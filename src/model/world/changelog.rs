@@ -18,7 +18,7 @@
 //! snapshot, uploaded without task CPU; logging a change costs no CPU.
 
 use super::{Event, JobStatus, World};
-use crate::model::changelog::{ChangelogBackend, ChangelogImage, LogFile};
+use crate::model::changelog::{ChangelogBackend, ChangelogImage, LogFile, Materialized};
 use crate::protocol::CheckpointId;
 use crate::scenario::checkpointing::{ChangelogSpec, ChangelogStorage};
 use crate::sim::Nanos;
@@ -196,10 +196,22 @@ impl World {
         for &st in subtasks {
             let restored = line[st];
             let old = store.backends[st].image.files();
-            let image = restored
-                .and_then(|id| store.images.get(&(id, st)))
-                .cloned()
-                .unwrap_or_default();
+            let image = match restored {
+                Some(id) if self.uses_changelog(st) => match store.images.get(&(id, st)) {
+                    Some(image) => image.clone(),
+                    // A snapshot of the backend itself (a savepoint): what it restored
+                    // is the base later checkpoints build on, as a materialization.
+                    None => {
+                        let files = self.state_storage().state_files_of(id, st);
+                        let bytes = self.state_storage().registry.bytes_of(&files);
+                        ChangelogImage {
+                            materialized: Materialized { files, bytes, to: 0 },
+                            ..ChangelogImage::default()
+                        }
+                    }
+                },
+                _ => ChangelogImage::default(),
+            };
             let files = self.state_storage();
             files.hold(&image.files());
             files.release_files(&old);

@@ -250,6 +250,15 @@ impl StateStorage {
         }
     }
 
+    /// The state files `st`'s snapshot in checkpoint `id` refers to.
+    pub fn state_files_of(&self, id: CheckpointId, st: usize) -> Vec<FileId> {
+        self.checkpoints
+            .get(&id)
+            .and_then(|c| c.state.get(&st))
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Bytes restoring `st` from checkpoint `id` reads: exactly its files.
     pub fn restore_bytes(&self, id: CheckpointId, st: usize) -> Option<u64> {
         let files = self.checkpoints.get(&id)?.state.get(&st)?;

@@ -344,3 +344,19 @@ fn a_start_from_a_savepoint_builds_on_it() {
         assert_eq!(state, 1_000 + since, "checkpoint {id}");
     }
 }
+
+// A job cancelled with its latest checkpoint retained and started again from it in
+// CLAIM mode: the new job's backends hold the changelog and materialization they
+// restored, and let go of them at its own end, so that a finished job leaves nothing
+// in checkpoint storage (its checkpoints, and the claimed one, are gone).
+#[test]
+fn a_claimed_restart_lets_go_of_the_changelog_at_its_end() {
+    let outcome = common::run_held(common::parse(&scenario(
+        "  state.changelog.periodic-materialize.interval: 2s\n  state.changelog.storage: filesystem\n  execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION\n  execution.state-recovery.claim-mode: CLAIM",
+        "stop: {at: 4500ms, kind: cancel}\nresume: {after: 300ms, from: latest-checkpoint}",
+    )));
+    let storage = &outcome.summary.checkpoints.as_ref().unwrap().storage;
+    assert_eq!((storage.bytes_at_end, storage.files_at_end), (0, 0), "{storage:?}");
+    let c = outcome.summary.changelog.unwrap();
+    assert!(c.materializations >= 1, "{c:?}");
+}

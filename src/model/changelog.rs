@@ -167,12 +167,16 @@ impl ChangelogBackend {
         self.consecutive_failures
     }
 
-    /// A changelog file with the changes `from..to` is in storage.
-    pub fn log_uploaded(&mut self, log: LogFile) {
+    /// A changelog file with the changes `from..to` is in storage: later snapshots
+    /// refer to it when it continues the changelog where the stored part ends. Returns
+    /// whether it does (otherwise a materialization or another upload covered it).
+    pub fn log_uploaded(&mut self, log: LogFile) -> bool {
         let (uploaded, _) = self.image.unuploaded();
-        if log.to > uploaded {
+        let continues = log.from == uploaded && log.to > uploaded;
+        if continues {
             self.image.log.push(log);
         }
+        continues
     }
 }
 

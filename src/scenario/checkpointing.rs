@@ -323,7 +323,8 @@ impl CheckpointSpec {
     /// Whether operators track the entries changed since the last snapshot: the
     /// backends whose snapshots flush only those.
     pub fn tracks_changes(&self) -> bool {
-        self.incremental() || self.forst().is_some()
+        // Under a changelog a snapshot notes how far the changelog goes instead.
+        (self.incremental() && self.changelog.is_none()) || self.forst().is_some()
     }
 
     pub fn kind_of(trigger: &ManualTrigger) -> SnapshotKind {

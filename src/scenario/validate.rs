@@ -1080,6 +1080,12 @@ impl Checker<'_> {
                 "ckptsim models the changelog over `hashmap` and `rocksdb`; `forst` keeps its state in checkpoint storage already",
             ));
         }
+        if cfg.local_recovery == Some(true) {
+            return Err(self.error(
+                key("state.changelog.enabled"),
+                "ckptsim does not combine the changelog with task-local recovery (`execution.state-recovery.from-local`): its snapshots write nothing to the local disk to restore from",
+            ));
+        }
         if cfg.changelog_materialize_interval.is_some_and(|d| d.0 == 0) {
             return Err(self.error(
                 key("state.changelog.periodic-materialize.interval"),

@@ -165,7 +165,12 @@ impl World {
             image.log.push(log);
             image.appended = image.appended.max(part.to);
         }
-        store.backends[st].log_uploaded(log);
+        if !store.backends[st].log_uploaded(log) {
+            // Not part of the backend's changelog (a materialization covered it, or
+            // another checkpoint's upload got there first): only its checkpoint holds it.
+            self.state_storage()
+                .release_files(&file.into_iter().collect::<Vec<_>>());
+        }
     }
 
     /// Checkpoint `id` is gone: its images go with it.
@@ -195,7 +200,12 @@ impl World {
         };
         for &st in subtasks {
             let restored = line[st];
-            let old = store.backends[st].image.files();
+            // After the job's end the backends no longer hold their files.
+            let old = if store.ended {
+                Vec::new()
+            } else {
+                store.backends[st].image.files()
+            };
             let image = match restored {
                 Some(id) if self.uses_changelog(st) => match store.images.get(&(id, st)) {
                     Some(image) => image.clone(),
@@ -218,6 +228,8 @@ impl World {
             store.backends[st].restore(image);
             store.seen_records[st] = self.subtasks[st].metrics.records_in;
         }
+        // A job started again holds what it restored, and lets go at its own end.
+        store.ended = false;
         self.runtime().changelog = Some(store);
         self.schedule_materializations(subtasks);
     }

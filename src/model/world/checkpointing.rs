@@ -874,7 +874,7 @@ impl World {
         records
     }
 
-    fn is_aborted(&self, id: CheckpointId) -> bool {
+    pub(super) fn is_aborted(&self, id: CheckpointId) -> bool {
         self.ckpt.as_ref().is_some_and(|rt| rt.aborted.contains(&id))
     }
 

@@ -124,6 +124,7 @@ impl World {
             JobTermination::Finished | JobTermination::Suspended => JobStatus::Finished,
         };
         self.ended_at = Some(now);
+        self.region_restart = None;
         self.close_backpressure();
         if self.ckpt.is_some() {
             self.runtime().coordinator.shutdown(now, termination);

@@ -75,6 +75,8 @@ pub struct RecoveryState {
     read_high: BTreeMap<(usize, u32), u64>,
     /// What the current attempt restores: a checkpoint per subtask.
     restoring: Option<RecoveryLine>,
+    /// Subtask stalls that struck, by subtask and end (a region restart keeps them).
+    stalls: Vec<(usize, Nanos)>,
 }
 
 impl RecoveryState {
@@ -90,6 +92,15 @@ impl RecoveryState {
             .filter(|w| w.covers(now))
             .map(|w| w.value)
             .sum()
+    }
+
+    /// Until when the stalls that struck `st` hold it, from `now` (`now` if none does).
+    pub(super) fn stall_until(&self, st: usize, now: Nanos) -> Nanos {
+        self.stalls
+            .iter()
+            .filter(|(s, _)| *s == st)
+            .map(|(_, until)| *until)
+            .fold(now, Nanos::max)
     }
 
     /// The furthest offset of a source partition read by an earlier attempt.
@@ -246,6 +257,7 @@ impl World {
                     .position(|s| s.op == operator && s.index == subtask)
                     .expect("validated subtask");
                 let until = now + duration_ns;
+                self.recovery.stalls.push((st, until));
                 let s = &mut self.subtasks[st];
                 s.stalled_until = s.stalled_until.max(until);
                 self.queue.push(until, Event::StallEnd(st));
@@ -344,7 +356,7 @@ impl World {
     }
 
     /// The restart strategy gave up: the job is FAILED and nothing runs any more.
-    fn fail_job(&mut self) {
+    pub(super) fn fail_job(&mut self) {
         self.end_job(JobTermination::Failed);
     }
 

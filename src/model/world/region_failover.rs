@@ -113,7 +113,7 @@ impl World {
             Some(delay) => self.queue.push(now + delay, Event::RegionRestart(attempt)),
             None => {
                 self.region_restart = None;
-                self.end_job(crate::protocol::coordinator::JobTermination::Failed);
+                self.fail_job();
             }
         }
     }
@@ -132,16 +132,20 @@ impl World {
             Some(super::events::Owner::Channel(ch)) => !channel_restarts[ch],
             None => true,
         });
+        // Their cores go to the subtasks of other regions waiting for one.
+        for &st in restart {
+            let tm = self.subtasks[st].tm;
+            self.taskmanagers[tm].cpu.run_queue.retain(|&w| !restarting[w]);
+        }
+        for &st in restart {
+            if self.subtasks[st].state == TaskState::Busy {
+                self.release_core(st);
+            }
+        }
         let (mut fresh, mut fresh_channels, mut fresh_gates) = build_tasks(&self.scenario);
         let end = self.end_time();
         for &st in restart {
             let old = &mut self.subtasks[st];
-            let cpu = &mut self.taskmanagers[old.tm].cpu;
-            if old.state == TaskState::Busy {
-                // The core its work held is free: that work is gone.
-                cpu.free_cores += 1;
-            }
-            cpu.run_queue.retain(|&w| w != st);
             if old.finished {
                 self.unfinished += 1;
             }
@@ -271,7 +275,12 @@ impl World {
         }
         self.new_roles_for(&restart.subtasks);
         for &st in &restart.subtasks {
-            self.subtasks[st].stalled_until = 0;
+            // A stall that struck it still holds.
+            let until = self.recovery.stall_until(st, now);
+            self.subtasks[st].stalled_until = until;
+            if until > now {
+                self.queue.push(until, Event::StallEnd(st));
+            }
             self.arm_protocol_timer(st);
             self.wake.push(st);
         }

@@ -18,6 +18,10 @@ impl World {
             // Checkpoint work runs as mailbox actions, as in Flink: before any further
             // input, and even while backpressure holds the input back.
             if let Some(id) = s.pending_snapshots.pop_front() {
+                if self.is_aborted(id) {
+                    // Its checkpoint failed while the snapshot waited: nothing to take.
+                    continue;
+                }
                 self.start_sync(st, id);
                 return;
             }

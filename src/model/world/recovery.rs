@@ -505,23 +505,14 @@ impl World {
             return;
         }
         let line = self.recovery.restoring.clone();
-        let mut reprocessed = 0;
-        for st in 0..self.subtasks.len() {
-            reprocessed += self.restore_subtask(st, line.as_ref());
-        }
-        if let Some(line) = &line
-            && !self.flaw(Flaw::ChannelStateNotRestored)
-        {
-            self.replay_channel_state(line);
-        }
         let n = self.subtasks.len();
-        let restored_line = line.map_or_else(|| vec![None; n], |l| l.checkpoints);
         if self.ckpt.is_some() {
-            let forst = self.scenario.checkpointing.forst().is_some();
-            self.state_storage().restored(&restored_line, forst);
-            let all: Vec<usize> = (0..n).collect();
-            self.changelog_restored(&restored_line, &all);
+            // Every TaskManager's file-merging manager starts anew.
+            self.state_storage().close_merged_files();
         }
+        let all: Vec<usize> = (0..n).collect();
+        let reprocessed = self.put_back(&all, line.as_ref());
+        let restored_line = line.map_or_else(|| vec![None; n], |l| l.checkpoints);
         self.replay_logs(&restored_line);
         // Fresh protocol roles, their clocks starting now that the tasks run again.
         self.new_subtask_roles();
@@ -539,6 +530,31 @@ impl World {
             rt.coordinator.start_scheduler(now);
             self.drain_coordinator();
         }
+    }
+
+    /// Puts `line` back in `subtasks`, whose tasks run again: each one's state, offsets
+    /// and transactions, the channel state between them, their state files and
+    /// changelogs. Returns the source records they will read again.
+    pub(super) fn put_back(&mut self, subtasks: &[usize], line: Option<&RecoveryLine>) -> u64 {
+        let mut reprocessed = 0;
+        for &st in subtasks {
+            reprocessed += self.restore_subtask(st, line);
+        }
+        if let Some(line) = line
+            && !self.flaw(Flaw::ChannelStateNotRestored)
+        {
+            self.replay_channel_state(line);
+        }
+        if self.ckpt.is_some() {
+            let n = self.subtasks.len();
+            let restored_line = line.map_or_else(|| vec![None; n], |l| l.checkpoints.clone());
+            let forst = self.scenario.checkpointing.forst().is_some();
+            for &st in subtasks {
+                self.state_storage().restored_subtask(st, restored_line[st], forst);
+            }
+            self.changelog_restored(&restored_line, subtasks);
+        }
+        reprocessed
     }
 
     /// Puts `st`'s part of `line` back: its keyed state and windows, its sink's

@@ -254,25 +254,7 @@ impl World {
             return;
         }
         let now = self.now;
-        let line = restart.line.clone();
-        let mut reprocessed = 0;
-        for &st in &restart.subtasks {
-            reprocessed += self.restore_subtask(st, line.as_ref());
-        }
-        if let Some(line) = &line
-            && !self.flaw(crate::fault::Flaw::ChannelStateNotRestored)
-        {
-            self.replay_channel_state(line);
-        }
-        let n = self.subtasks.len();
-        let restored_line = line.map_or_else(|| vec![None; n], |l| l.checkpoints);
-        if self.ckpt.is_some() {
-            let forst = self.scenario.checkpointing.forst().is_some();
-            for &st in &restart.subtasks {
-                self.state_storage().restored_subtask(st, restored_line[st], forst);
-            }
-            self.changelog_restored(&restored_line, &restart.subtasks);
-        }
+        let reprocessed = self.put_back(&restart.subtasks, restart.line.as_ref());
         self.new_roles_for(&restart.subtasks);
         for &st in &restart.subtasks {
             // A stall that struck it still holds.

@@ -265,19 +265,17 @@ impl StateStorage {
         Some(self.registry.bytes_of(files))
     }
 
-    /// After a restore, every subtask's local files are those of the checkpoint it
-    /// restored (none without one), which later snapshots reuse unless that
-    /// checkpoint is one they must not depend on.
-    pub fn restored(&mut self, line: &[Option<CheckpointId>], forst: bool) {
+    /// A full restart: every TaskManager's file-merging manager starts anew, closing
+    /// its files.
+    pub fn close_merged_files(&mut self) {
         if let Some(merging) = &mut self.merging {
             merging.close_all();
         }
-        for (st, restored) in line.iter().enumerate() {
-            self.restored_subtask(st, *restored, forst);
-        }
     }
 
-    /// After `st` alone restored `restored` (a region failover), as [`Self::restored`].
+    /// After a restore, `st`'s local files are those of the checkpoint it restored
+    /// (none without one), which later snapshots reuse unless that checkpoint is one
+    /// they must not depend on; a ForSt database opens its files in place.
     pub fn restored_subtask(&mut self, st: usize, restored: Option<CheckpointId>, forst: bool) {
         if forst {
             // The new database opens the restored files where they are.

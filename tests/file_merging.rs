@@ -455,3 +455,35 @@ fn a_savepoints_files_are_not_merged() {
         "the checkpoints' files were merged"
     );
 }
+
+// The report's summary (summary.md, and the page's summary table) has a file-merging
+// row: the physical files beside the logical ones, and the space amplification; a run
+// without merging has none.
+#[test]
+fn the_report_shows_file_merging() {
+    let summary = |scenario: &str, name: &str| {
+        let dir = std::env::temp_dir().join(format!("ckptsim-fm-report-{name}-{}", std::process::id()));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ckptsim"))
+            .args(["run", scenario, &format!("--report={}", dir.display())])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let md = std::fs::read_to_string(dir.join("summary.md")).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        md
+    };
+    let md = summary("scenarios/file-merging.yaml", "on");
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| file merging |"))
+        .expect("a file merging row");
+    assert!(
+        row.contains("at most 70 physical file(s)") && row.contains("for 194 logical file(s)"),
+        "{row}"
+    );
+    assert!(
+        row.contains("space amplification 1.42 on average, at most 2.64"),
+        "{row}"
+    );
+    assert!(!summary("scenarios/quickstart.yaml", "off").contains("| file merging |"));
+}

@@ -747,6 +747,21 @@ pub fn debloat_line(d: &crate::stats::run::DebloatSummary) -> Option<String> {
     ))
 }
 
+/// Checkpoint file merging in one line: the physical files the logical ones were
+/// segments of, at most, and the space amplification; `None` with it off.
+pub fn file_merging_line(storage: &crate::stats::checkpoint::StorageUsage) -> Option<String> {
+    let m = storage.file_merging.as_ref()?;
+    Some(format!(
+        "at most {} physical file(s) of {} for {} logical file(s) of {}; space amplification {:.2} on average, at most {:.2}",
+        m.peak_physical_files,
+        super::units::bytes(m.peak_physical_bytes as f64),
+        storage.peak_files,
+        super::units::bytes(storage.peak_bytes as f64),
+        m.mean_space_amplification,
+        m.peak_space_amplification,
+    ))
+}
+
 /// The changelog state backend in one line: its materializations and what a restore
 /// would read at the end.
 pub fn changelog_line(c: &crate::model::world::ChangelogSummary) -> String {

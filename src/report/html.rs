@@ -105,6 +105,12 @@ pub fn render(record: &RunRecord, d: &Diagnosis, plots: &[Plot], export: &FlinkE
                 super::analysis::local_recovery_line(&s.recoveries)
             ),
             ("changelog", s.changelog.as_ref().map(super::analysis::changelog_line)),
+            (
+                "file merging",
+                s.checkpoints
+                    .as_ref()
+                    .and_then(|c| super::analysis::file_merging_line(&c.storage)),
+            ),
         ]
         .into_iter()
         .filter_map(|(what, line)| line.map(|l| format!("<tr><td>{what}</td><td>{}</td></tr>", escape(&l))))

@@ -189,6 +189,13 @@ pub fn render(record: &RunRecord, d: &Diagnosis) -> String {
     if let Some(c) = &s.changelog {
         row(&mut md, "changelog", super::analysis::changelog_line(c));
     }
+    if let Some(line) = s
+        .checkpoints
+        .as_ref()
+        .and_then(|c| super::analysis::file_merging_line(&c.storage))
+    {
+        row(&mut md, "file merging", line);
+    }
     if let Some(line) = super::analysis::local_recovery_line(&s.recoveries) {
         row(&mut md, "task-local recovery", line);
     }

@@ -115,8 +115,6 @@ pub(super) struct Progress {
     sst_uploads: Vec<(u64, u64)>,
     private_bytes: u64,
     pub(super) incremental: bool,
-    /// A ForSt snapshot: its flushed file goes straight to checkpoint storage.
-    in_storage: bool,
     /// The keyed part of `state_size` (what a local state copy holds) and whether the
     /// snapshot is a savepoint (which leaves no local copy).
     pub(super) keyed_bytes: u64,
@@ -1058,7 +1056,6 @@ impl World {
         p.sst_uploads = sst_uploads;
         p.private_bytes = private_bytes;
         p.incremental = incremental && !changelog;
-        p.in_storage = forst;
         p.changelog = changelog_part;
         p.sync_started = Some(now);
         p.state_size = state_size;
@@ -1101,7 +1098,9 @@ impl World {
         let now = self.now;
         self.progress(id, st).sync_done = Some(now);
         let p = self.progress(id, st);
-        let (bytes, changelog, in_storage) = (p.checkpointed_size, p.changelog, p.in_storage);
+        let (bytes, changelog, savepoint) = (p.checkpointed_size, p.changelog, p.savepoint);
+        // A ForSt checkpoint flushed into a file in storage.
+        let in_storage = self.scenario.checkpointing.forst().is_some() && !savepoint;
         // A changelog and a ForSt flush go straight to checkpoint storage, not
         // through the local disk.
         if let Some(part) = changelog {

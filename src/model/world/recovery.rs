@@ -432,19 +432,38 @@ impl World {
         if !ready {
             return;
         }
-        let now = self.now;
         self.recovery.restart_due = false;
-        let line = self.ckpt.as_mut().and_then(|rt| rt.coordinator.recovery_line(now));
+        let (line, running_at) = self.deploy_restoring(None);
+        self.recovery.restoring = line;
+        self.queue.push(running_at, Event::Running(self.recovery.attempt));
+    }
+
+    /// Deploys the tasks of `subtasks` (of every subtask with `None`) anew, each then
+    /// reading its state back from checkpoint storage, or from its local copy with
+    /// local recovery. Returns what they restore — the coordinator's recovery line,
+    /// cut to them — and when they all run again; notes it in the latest recovery.
+    pub(super) fn deploy_restoring(&mut self, subtasks: Option<&[usize]>) -> (Option<RecoveryLine>, Nanos) {
+        let now = self.now;
+        let mut line = self.ckpt.as_mut().and_then(|rt| rt.coordinator.recovery_line(now));
+        if let (Some(line), Some(only)) = (line.as_mut(), subtasks) {
+            // The other subtasks keep their state.
+            for (st, checkpoint) in line.checkpoints.iter_mut().enumerate() {
+                if !only.contains(&st) {
+                    *checkpoint = None;
+                }
+            }
+        }
         if self.ckpt.is_some() {
             // The coordinator may discard what the line leaves behind.
             self.drain_coordinator();
         }
-        // The tasks are deployed anew, then every subtask reads its state back from
-        // checkpoint storage, or from its local copy with local recovery.
         let deployed_at = now + self.scenario.cluster.deployment_ns;
         let local_recovery = self.ckpt.as_ref().is_some_and(|rt| rt.local.is_some());
         if let Some(r) = self.recovery.recoveries.last_mut() {
-            r.restored_checkpoint = line.as_ref().and_then(RecoveryLine::common_checkpoint);
+            r.restored_checkpoint = line.as_ref().and_then(|l| match subtasks {
+                None => l.common_checkpoint(),
+                Some(_) => l.checkpoints.iter().flatten().copied().max(),
+            });
             r.restored_from = local_recovery.then(RestoredFrom::default);
         }
         let running_at = match &line {
@@ -455,8 +474,7 @@ impl World {
             }
             None => deployed_at,
         };
-        self.recovery.restoring = line;
-        self.queue.push(running_at, Event::Running(self.recovery.attempt));
+        (line, running_at)
     }
 
     /// The subtasks of `line` read their state back from `deployed_at` on; returns

@@ -203,37 +203,7 @@ impl World {
             return;
         }
         let (subtasks, attempt) = (restart.subtasks.clone(), restart.attempt);
-        let now = self.now;
-        let line = self
-            .ckpt
-            .as_mut()
-            .and_then(|rt| rt.coordinator.recovery_line(now))
-            .map(|mut line| {
-                // Only the restarting subtasks restore; the others keep their state.
-                for (st, checkpoint) in line.checkpoints.iter_mut().enumerate() {
-                    if !subtasks.contains(&st) {
-                        *checkpoint = None;
-                    }
-                }
-                line
-            });
-        if self.ckpt.is_some() {
-            self.drain_coordinator();
-        }
-        let deployed_at = now + self.scenario.cluster.deployment_ns;
-        if let Some(r) = self.recovery.recoveries.last_mut() {
-            r.restored_checkpoint = line
-                .as_ref()
-                .and_then(|l| l.checkpoints.iter().flatten().copied().max());
-        }
-        let running_at = match &line {
-            Some(line) => {
-                let at = self.read_restored_state(line, deployed_at);
-                self.prune_local_state_for(&line.checkpoints);
-                at
-            }
-            None => deployed_at,
-        };
+        let (line, running_at) = self.deploy_restoring(Some(&subtasks));
         if let Some(r) = self.region_restart.as_mut() {
             r.due = false;
             r.line = line;
